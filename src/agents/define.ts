@@ -1,0 +1,185 @@
+import { z } from "zod";
+import {
+  AgentName,
+  placeholders,
+  type CallId,
+  type Json,
+  type JsonObject,
+  type ThreadId,
+  type ToolCatalog,
+  type ToolFacts,
+  type ToolSpec,
+} from "../core";
+
+/** What a tool handler gets: its inputs come as arguments, never from ambient state. */
+export type ToolContext = {
+  readonly env: Env;
+  readonly threadId: ThreadId;
+  readonly callId: CallId;
+  readonly attempt: number;
+  /** Aborted when the tool's `timeoutMs` runs out. */
+  readonly signal: AbortSignal;
+  readonly fetch: typeof fetch;
+};
+
+type Common<S extends z.ZodObject> = {
+  readonly name: string;
+  readonly description: string;
+  readonly input: S;
+};
+
+/** A tool that runs our code. */
+export type ActionTool<S extends z.ZodObject = z.ZodObject> = Common<S> & {
+  readonly intent: "act";
+  readonly run: (args: z.infer<S>, ctx: ToolContext) => Promise<Json>;
+  /** Safe to re-run if a crash left its outcome unknown. Default false. */
+  readonly idempotent: boolean;
+  /** Approval policy, evaluated on the exact arguments. */
+  readonly requiresApproval: (args: z.infer<S>) => boolean;
+  /** How the policy reads, for `GET /v1/agents`. */
+  readonly approval: "always" | "never" | "depends_on_arguments";
+  readonly timeoutMs: number;
+  /** Deadline for the approval request, overriding the agent's default. */
+  readonly humanTimeoutSeconds?: number;
+};
+
+/** A tool whose call is a message to a human (ask) or the thread's final answer (finish). */
+export type MessageTool = Common<z.ZodObject<{ message: z.ZodString }>> & {
+  readonly intent: "ask_human" | "finish";
+  readonly humanTimeoutSeconds?: number;
+};
+
+export type ToolDefinition = ActionTool<z.ZodObject> | MessageTool;
+
+export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
+
+export function defineTool<S extends z.ZodObject>(tool: {
+  name: string;
+  description: string;
+  input: S;
+  run: (args: z.infer<S>, ctx: ToolContext) => Promise<Json>;
+  idempotent?: boolean;
+  requiresApproval?: boolean | ((args: z.infer<S>) => boolean);
+  timeoutMs?: number;
+  humanTimeoutSeconds?: number;
+}): ActionTool<z.ZodObject> {
+  const policy = tool.requiresApproval ?? false;
+  const definition: ActionTool<S> = {
+    name: tool.name,
+    description: tool.description,
+    input: tool.input,
+    intent: "act",
+    run: tool.run,
+    idempotent: tool.idempotent ?? false,
+    requiresApproval: typeof policy === "function" ? policy : () => policy,
+    approval: typeof policy === "function" ? "depends_on_arguments" : policy ? "always" : "never",
+    timeoutMs: tool.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
+    ...(tool.humanTimeoutSeconds ? { humanTimeoutSeconds: tool.humanTimeoutSeconds } : {}),
+  };
+  // Variance: the handler only ever receives args parsed by this same schema.
+  return definition as unknown as ActionTool<z.ZodObject>;
+}
+
+const messageInput = (what: string) => z.object({ message: z.string().min(1).describe(what) });
+
+/** Factor 7: contacting a human is just another tool call. The thread waits (kind "input"). */
+export const requestMoreInformation: MessageTool = {
+  name: "request_more_information",
+  description: "Ask the human a question when you need information or a decision only they can give.",
+  input: messageInput("The question for the human, self-contained."),
+  intent: "ask_human",
+};
+
+/** Ends the thread with `result.message`. */
+export const doneForNow: MessageTool = {
+  name: "done_for_now",
+  description: "Finish the thread: report the outcome to the human.",
+  input: messageInput("The final answer or summary for the human."),
+  intent: "finish",
+};
+
+export type AgentDefinition = {
+  readonly name: AgentName;
+  readonly description: string;
+  /** The prompt template (Factor 2). Its content hash is its version. */
+  readonly prompt: { readonly file: string; readonly template: string };
+  readonly tools: readonly ToolDefinition[];
+  /** Default deadline for human requests of this agent. */
+  readonly humanTimeoutSeconds: number;
+  /** Derived once at definition time. */
+  readonly toolSpecs: readonly ToolSpec[];
+  readonly catalog: ToolCatalog;
+  readonly tool: (name: string) => ToolDefinition | undefined;
+};
+
+/** Placeholders every prompt may use; anything else is a definition error. */
+export const PROMPT_VARIABLES = ["agent", "description", "thread_id", "metadata", "tools"] as const;
+
+export const DEFAULT_HUMAN_TIMEOUT_SECONDS = 24 * 60 * 60;
+
+/**
+ * Declares an agent and checks it at setup, not at the first request: a bad name,
+ * duplicate tools or an unknown prompt placeholder throws here.
+ */
+export function defineAgent(agent: {
+  name: string;
+  description: string;
+  prompt: { file: string; template: string };
+  tools: readonly ToolDefinition[];
+  humanTimeoutSeconds?: number;
+}): AgentDefinition {
+  const name = AgentName.parse(agent.name);
+  const byName = new Map<string, ToolDefinition>();
+  for (const tool of agent.tools) {
+    if (!/^[a-zA-Z0-9_-]{1,64}$/.test(tool.name)) throw new Error(`${name}: invalid tool name "${tool.name}"`);
+    if (byName.has(tool.name)) throw new Error(`${name}: tool "${tool.name}" is defined twice`);
+    byName.set(tool.name, tool);
+  }
+  if (![...byName.values()].some((t) => t.intent === "finish")) {
+    throw new Error(`${name}: needs a tool with intent "finish" (e.g. done_for_now) or its threads can never end`);
+  }
+  const unknown = placeholders(agent.prompt.template).filter(
+    (p) => !(PROMPT_VARIABLES as readonly string[]).includes(p.split(".")[0] as string),
+  );
+  if (unknown.length > 0) throw new Error(`${name}: prompt ${agent.prompt.file} uses unknown placeholders ${unknown.join(", ")}`);
+
+  const facts = new Map<string, ToolFacts>();
+  for (const tool of byName.values()) {
+    facts.set(tool.name, {
+      intent: tool.intent,
+      idempotent: tool.intent === "act" ? tool.idempotent : true,
+      needsApproval: (args: JsonObject) => {
+        if (tool.intent !== "act") return false;
+        // Policies see parsed arguments; arguments that do not parse never run anyway,
+        // so failing closed (needs approval) is the safe answer.
+        const parsed = tool.input.safeParse(args);
+        return parsed.success ? tool.requiresApproval(parsed.data) : true;
+      },
+    });
+  }
+  return {
+    name,
+    description: agent.description,
+    prompt: agent.prompt,
+    tools: agent.tools,
+    humanTimeoutSeconds: agent.humanTimeoutSeconds ?? DEFAULT_HUMAN_TIMEOUT_SECONDS,
+    toolSpecs: agent.tools.map((t) => ({
+      name: t.name,
+      description: t.description,
+      parameters: z.toJSONSchema(t.input, { target: "draft-7" }) as Record<string, unknown>,
+    })),
+    catalog: (toolName) => facts.get(toolName),
+    tool: (toolName) => byName.get(toolName),
+  };
+}
+
+export type AgentRegistry = ReadonlyMap<string, AgentDefinition>;
+
+export function agentRegistry(agents: readonly AgentDefinition[]): AgentRegistry {
+  const map = new Map<string, AgentDefinition>();
+  for (const agent of agents) {
+    if (map.has(agent.name)) throw new Error(`agent "${agent.name}" is defined twice`);
+    map.set(agent.name, agent);
+  }
+  return map;
+}

@@ -1,0 +1,40 @@
+import { z } from "zod";
+import template from "../../../prompts/deploybot.md";
+import { defineAgent, defineTool, doneForNow, requestMoreInformation } from "../define";
+import { Environment, targetFrom, type Service } from "./target";
+
+const deployInput = z.object({
+  tag: z.string().min(1).max(100).describe("The git tag to deploy, e.g. v1.2.3"),
+  environment: Environment,
+});
+
+const deployTool = (service: Service) =>
+  defineTool({
+    name: `deploy_${service}`,
+    description: `Deploy the ${service} at a git tag to staging or production.`,
+    input: deployInput,
+    // Production needs a human; staging runs inline.
+    requiresApproval: (args) => args.environment === "production",
+    timeoutMs: 120_000,
+    run: (args, ctx) => targetFrom(ctx.env, ctx.fetch).deploy({ service, ...args }, ctx.signal),
+  });
+
+/** The canonical 12-factor example agent (see API.md). */
+export const deploybot = defineAgent({
+  name: "deploybot",
+  description: "Deploys the backend and frontend; production deploys need a human's approval.",
+  prompt: { file: "prompts/deploybot.md", template },
+  tools: [
+    defineTool({
+      name: "list_git_tags",
+      description: "List recent git tags that can be deployed.",
+      input: z.object({}),
+      idempotent: true,
+      run: (_args, ctx) => targetFrom(ctx.env, ctx.fetch).listTags(ctx.signal),
+    }),
+    deployTool("backend"),
+    deployTool("frontend"),
+    requestMoreInformation,
+    doneForNow,
+  ],
+});

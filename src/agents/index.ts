@@ -1,0 +1,8 @@
+import { agentRegistry } from "./define";
+import { deploybot } from "./deploybot";
+
+export * from "./define";
+export { deploybot };
+
+/** The agents this Worker serves. Add yours here. */
+export const agents = agentRegistry([deploybot]);

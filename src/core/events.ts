@@ -1,0 +1,166 @@
+import { z } from "zod";
+import { AgentName, CallId, RequestId, ThreadId, Timestamp } from "./ids";
+import { Json, JsonObject } from "./json";
+
+// Every fact about a thread is one of these events. Names are past tense: an
+// event records what happened, never what should happen.
+
+export const TokenUsage = z.object({
+  promptTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+});
+export type TokenUsage = z.infer<typeof TokenUsage>;
+
+/** What asked the model, for the audit trail (Factor 2: prompt version on every model event). */
+const ModelCallFacts = {
+  /** The last seq the model's context was rendered from: input after it is still unseen. */
+  seenSeq: z.number().int().nonnegative(),
+  model: z.string(),
+  promptVersion: z.string(),
+  latencyMs: z.number().nonnegative(),
+  usage: TokenUsage.optional(),
+};
+
+export const ModelErrorCode = z.enum([
+  "model_not_configured",
+  "model_http_error",
+  "model_rate_limited",
+  "model_unavailable",
+  "model_timeout",
+  "model_unreachable",
+  "empty_response",
+  "no_tool_call",
+  "too_many_tool_calls",
+  "unknown_tool",
+  "invalid_json",
+  "invalid_arguments",
+]);
+export type ModelErrorCode = z.infer<typeof ModelErrorCode>;
+
+export const ToolErrorCode = z.enum([
+  "tool_error",
+  "tool_timeout",
+  "invalid_arguments",
+  "unknown_tool",
+  "outcome_unknown",
+  "approval_missing",
+  /** New input arrived while the model was deciding; the decision was set aside, not run. */
+  "superseded",
+]);
+export type ToolErrorCode = z.infer<typeof ToolErrorCode>;
+
+export const ThreadErrorCode = z.enum(["model_not_configured", "unknown_agent", "escalation_timed_out", "internal_error"]);
+export type ThreadErrorCode = z.infer<typeof ThreadErrorCode>;
+
+export const HumanRequestKind = z.enum(["approval", "input"]);
+export type HumanRequestKind = z.infer<typeof HumanRequestKind>;
+
+/** Why a human was contacted: the model asked, a tool policy demanded it, or errors piled up (Factor 9). */
+export const HumanRequestReason = z.enum(["model_asked", "approval_policy", "repeated_errors"]);
+
+/** Where an event came from (Factor 11). Recorded for audit; the reducer never reads it. */
+export const EventSource = z.object({
+  kind: z.enum(["http", "email", "cron", "webhook", "runtime", "timer"]),
+  detail: JsonObject.optional(),
+});
+export type EventSource = z.infer<typeof EventSource>;
+
+const body = <T extends string, D extends z.ZodType>(type: T, data: D) =>
+  z.object({ type: z.literal(type), data });
+
+export const EventBody = z.discriminatedUnion("type", [
+  body(
+    "thread_launched",
+    z.object({
+      threadId: ThreadId,
+      agent: AgentName,
+      message: z.string(),
+      metadata: JsonObject.optional(),
+      humanTimeoutSeconds: z.number().int().positive().optional(),
+    }),
+  ),
+  body("user_messaged", z.object({ text: z.string() })),
+  body(
+    "model_decided",
+    z.object({ callId: CallId, tool: z.string(), args: JsonObject, ...ModelCallFacts }),
+  ),
+  body(
+    "model_failed",
+    z.object({ code: ModelErrorCode, message: z.string(), ...ModelCallFacts }),
+  ),
+  body(
+    "tool_started",
+    z.object({ callId: CallId, tool: z.string(), args: JsonObject, attempt: z.number().int().positive() }),
+  ),
+  body(
+    "tool_succeeded",
+    z.object({
+      callId: CallId,
+      tool: z.string(),
+      result: Json,
+      /** Set when the result was cut to keep rows small (invariant 8). */
+      truncatedFromBytes: z.number().int().positive().optional(),
+      latencyMs: z.number().nonnegative(),
+    }),
+  ),
+  body(
+    "tool_failed",
+    z.object({
+      callId: CallId,
+      tool: z.string(),
+      code: ToolErrorCode,
+      message: z.string(),
+      latencyMs: z.number().nonnegative().optional(),
+    }),
+  ),
+  body(
+    "human_requested",
+    z.object({
+      requestId: RequestId,
+      kind: HumanRequestKind,
+      reason: HumanRequestReason,
+      message: z.string(),
+      /** For approvals: the exact call being held. Approving runs these arguments and no others. */
+      call: z.object({ callId: CallId, tool: z.string(), args: JsonObject }).optional(),
+      deadline: Timestamp,
+    }),
+  ),
+  body(
+    "human_responded",
+    z.object({
+      requestId: RequestId,
+      approved: z.boolean().optional(),
+      comment: z.string().optional(),
+      answer: z.string().optional(),
+      by: z.string().optional(),
+    }),
+  ),
+  body("human_timed_out", z.object({ requestId: RequestId })),
+  body("thread_paused", z.object({ reason: z.string().optional() })),
+  body("thread_resumed", z.object({})),
+  body("thread_cancelled", z.object({ reason: z.string().optional() })),
+  body("thread_finished", z.object({ callId: CallId.optional(), message: z.string() })),
+  body("thread_failed", z.object({ code: ThreadErrorCode, message: z.string() })),
+]);
+export type EventBody = z.infer<typeof EventBody>;
+export type EventType = EventBody["type"];
+
+/** Stamped by the runtime when the event is appended: never by core. */
+export const EventStamp = z.object({
+  seq: z.number().int().positive(),
+  at: Timestamp,
+  /** Idempotency key: a second event with the same key is never appended. */
+  key: z.string().max(256).optional(),
+  source: EventSource.optional(),
+});
+export type EventStamp = z.infer<typeof EventStamp>;
+
+export const Event = z.intersection(EventBody, EventStamp);
+export type Event = z.infer<typeof Event>;
+export type EventOf<T extends EventType> = Extract<EventBody, { type: T }> & EventStamp;
+
+/** An event the runtime is about to append: body plus optional key and source. */
+export type NewEvent = EventBody & { key?: string; source?: EventSource };
+
+/** The error codes a thread can surface, derived from the failure events rather than listed twice. */
+export type ErrorCode = ModelErrorCode | ToolErrorCode | ThreadErrorCode;

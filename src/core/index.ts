@@ -1,0 +1,12 @@
+// The pure domain (Factor 12). Nothing here imports cloudflare:*, agents, hono or openai,
+// reads the clock or makes ids: the runtime stamps time and ids onto events.
+export * from "./ids";
+export * from "./json";
+export * from "./events";
+export * from "./state";
+export * from "./reduce";
+export * from "./next";
+export * from "./context";
+export * from "./model-input";
+export * from "./commands";
+export * from "./view";

@@ -1,0 +1,144 @@
+import type { HumanRequestKind, ThreadErrorCode, ToolErrorCode } from "./events";
+import { canonicalJson, type JsonObject } from "./json";
+import type { ActiveCall, ThreadState } from "./state";
+
+/** What a tool declares about itself. Core reads these facts, never a tool's name. */
+export type ToolFacts = {
+  /** act: run our code; ask_human: a question to a human; finish: end the thread with `args.message`. */
+  readonly intent: "act" | "ask_human" | "finish";
+  /** Safe to run again after a crash left its outcome unknown. */
+  readonly idempotent: boolean;
+  /** Approval policy, evaluated against the exact arguments of the call. */
+  readonly needsApproval: (args: JsonObject) => boolean;
+};
+
+export type ToolCatalog = (toolName: string) => ToolFacts | undefined;
+
+/** After this many errors in a row the thread asks a human instead of looping (Factor 9). */
+export const MAX_CONSECUTIVE_ERRORS = 3;
+
+/**
+ * The next step of a thread (Factor 8, own your control flow). Pure: the runtime
+ * performs the step and appends its outcome, then asks again.
+ */
+export type Step =
+  | { readonly kind: "wait"; readonly reason: "terminal" | "paused" | "human" | "idle" }
+  | { readonly kind: "call_model" }
+  | { readonly kind: "run_tool"; readonly call: ActiveCall; readonly attempt: number }
+  | { readonly kind: "finish"; readonly call: ActiveCall; readonly message: string }
+  | {
+      readonly kind: "ask_human";
+      readonly request: {
+        readonly kind: HumanRequestKind;
+        readonly reason: "model_asked" | "approval_policy" | "repeated_errors";
+        readonly message: string;
+        readonly call?: ActiveCall;
+      };
+    }
+  | { readonly kind: "fail_call"; readonly call: ActiveCall; readonly code: ToolErrorCode; readonly message: string }
+  | { readonly kind: "fail_thread"; readonly code: ThreadErrorCode; readonly message: string };
+
+export function next(state: ThreadState, catalog: ToolCatalog): Step {
+  if (state.escalationExpired && !state.end) {
+    return {
+      kind: "fail_thread",
+      code: "escalation_timed_out",
+      message: `Stopped after ${state.consecutiveErrors} errors in a row; nobody answered the escalation in time.`,
+    };
+  }
+  if (state.end) return { kind: "wait", reason: "terminal" };
+  if (state.paused) return { kind: "wait", reason: "paused" };
+
+  for (const call of state.calls) {
+    if (call.phase.kind === "decided" && state.needsModel) {
+      // Input arrived while the model was deciding ("stop, not production!"): the
+      // decision was made without it, so set it aside and decide again.
+      return {
+        kind: "fail_call",
+        call,
+        code: "superseded",
+        message: `New input arrived while ${call.tool} was being decided; it was not run. Decide again with the new input.`,
+      };
+    }
+    const step = stepForCall(call, catalog);
+    if (step) return step;
+  }
+
+  if (state.consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) {
+    if (state.pending.some((r) => r.reason === "repeated_errors")) return { kind: "wait", reason: "human" };
+    return {
+      kind: "ask_human",
+      request: {
+        kind: "input",
+        reason: "repeated_errors",
+        message:
+          `The agent hit ${state.consecutiveErrors} errors in a row` +
+          (state.lastError ? ` (last: ${state.lastError.code}: ${state.lastError.message})` : "") +
+          ". Reply with guidance to continue.",
+      },
+    };
+  }
+  if (state.needsModel) return { kind: "call_model" };
+  return { kind: "wait", reason: state.pending.length > 0 ? "human" : "idle" };
+}
+
+function stepForCall(call: ActiveCall, catalog: ToolCatalog): Step | undefined {
+  const facts = catalog(call.tool);
+  switch (call.phase.kind) {
+    case "awaiting_approval":
+      return undefined;
+    case "started":
+      // A crash left this call without an outcome (invariant 3): never run twice silently.
+      if (facts?.idempotent) return { kind: "run_tool", call, attempt: call.phase.attempt + 1 };
+      return {
+        kind: "fail_call",
+        call,
+        code: "outcome_unknown",
+        message: `The runtime restarted while ${call.tool} was running; it may or may not have taken effect. It was not re-run. Check before retrying.`,
+      };
+    case "approved":
+      return { kind: "run_tool", call, attempt: 1 };
+    case "decided":
+      if (!facts) {
+        return { kind: "fail_call", call, code: "unknown_tool", message: `No tool named ${call.tool}.` };
+      }
+      switch (facts.intent) {
+        case "finish":
+          return { kind: "finish", call, message: messageArg(call.args) };
+        case "ask_human":
+          return {
+            kind: "ask_human",
+            request: { kind: "input", reason: "model_asked", message: messageArg(call.args), call },
+          };
+        case "act":
+          if (facts.needsApproval(call.args)) {
+            return {
+              kind: "ask_human",
+              request: {
+                kind: "approval",
+                reason: "approval_policy",
+                message: `Approve ${call.tool} with ${canonicalJson(call.args)}?`,
+                call,
+              },
+            };
+          }
+          return { kind: "run_tool", call, attempt: 1 };
+      }
+  }
+}
+
+/**
+ * Invariant 5 as a predicate: a call may run only if its tool needs no approval for
+ * these arguments, or a human approved exactly these arguments for exactly this call.
+ * The executor checks it again right before running, whatever `next` said.
+ */
+export function mayRun(call: ActiveCall, facts: ToolFacts): boolean {
+  if (!facts.needsApproval(call.args)) return true;
+  const approved = call.phase.kind === "approved" || call.phase.kind === "started" ? call.phase.approvedArgs : undefined;
+  return approved !== undefined && canonicalJson(approved) === canonicalJson(call.args);
+}
+
+function messageArg(args: JsonObject): string {
+  const message = args["message"];
+  return typeof message === "string" ? message : canonicalJson(args);
+}

@@ -1,0 +1,178 @@
+import type { Event, EventOf } from "./events";
+import type { ActiveCall, MaybeThread, PendingRequest, ThreadState } from "./state";
+
+/**
+ * The one pure reducer (Factor 12): the state of a thread is
+ * `events.reduce(reduce, undefined)`. No clock, no ids, no I/O: everything it needs
+ * arrives in the event. Unknown or out-of-order facts (an answer to a request that is
+ * no longer open) are recorded in the log but change nothing here.
+ */
+export function reduce(state: MaybeThread, event: Event): MaybeThread {
+  if (event.type === "thread_launched") {
+    if (state) return touch(state, event);
+    return {
+      id: event.data.threadId,
+      agent: event.data.agent,
+      createdAt: event.at,
+      updatedAt: event.at,
+      lastSeq: event.seq,
+      ...(event.data.metadata ? { metadata: event.data.metadata } : {}),
+      ...(event.data.humanTimeoutSeconds ? { humanTimeoutSeconds: event.data.humanTimeoutSeconds } : {}),
+      paused: false,
+      pending: [],
+      calls: [],
+      needsModel: true,
+      lastInputSeq: event.seq,
+      consecutiveErrors: 0,
+      escalationExpired: false,
+      modelTurns: 0,
+    };
+  }
+  if (!state) return state; // nothing happens to a thread before it is launched
+  const after = apply(touch(state, event), event);
+  // Any event that leaves the model something new to see moves the input frontier.
+  return after.needsModel && event.type !== "model_decided" ? { ...after, lastInputSeq: event.seq } : after;
+}
+
+export function replay(events: Iterable<Event>, from: MaybeThread = undefined): MaybeThread {
+  let state = from;
+  for (const event of events) state = reduce(state, event);
+  return state;
+}
+
+function touch(state: ThreadState, event: Event): ThreadState {
+  return { ...state, lastSeq: event.seq, updatedAt: event.at };
+}
+
+function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>): ThreadState {
+  switch (event.type) {
+    case "user_messaged": {
+      if (s.end) return s;
+      // A message answers every open question (kind "input"); approvals stay open.
+      const answered = s.pending.filter((r) => r.kind === "input");
+      return {
+        ...s,
+        pending: s.pending.filter((r) => r.kind !== "input"),
+        needsModel: true,
+        ...(answered.some((r) => r.reason === "repeated_errors") ? { consecutiveErrors: 0 } : {}),
+      };
+    }
+    case "model_decided": {
+      if (s.end) return s;
+      const call: ActiveCall = {
+        callId: event.data.callId,
+        tool: event.data.tool,
+        args: event.data.args,
+        phase: { kind: "decided" },
+      };
+      // Input that arrived while the model was deciding is still unseen.
+      const needsModel = s.lastInputSeq > event.data.seenSeq;
+      return { ...s, needsModel, calls: [...s.calls, call], modelTurns: s.modelTurns + 1 };
+    }
+    case "model_failed":
+      if (s.end) return s;
+      return {
+        ...s,
+        needsModel: true,
+        consecutiveErrors: s.consecutiveErrors + 1,
+        lastError: { code: event.data.code, message: event.data.message },
+        modelTurns: s.modelTurns + 1,
+      };
+    case "tool_started":
+      return updateCall(s, event.data.callId, (c) => ({
+        ...c,
+        phase: {
+          kind: "started",
+          attempt: event.data.attempt,
+          ...("approvedArgs" in c.phase && c.phase.approvedArgs ? { approvedArgs: c.phase.approvedArgs } : {}),
+        },
+      }));
+    case "tool_succeeded":
+      return { ...dropCall(s, event.data.callId), needsModel: true, consecutiveErrors: 0 };
+    case "tool_failed":
+      return {
+        ...dropCall(s, event.data.callId),
+        needsModel: true,
+        consecutiveErrors: event.data.code === "superseded" ? s.consecutiveErrors : s.consecutiveErrors + 1,
+        lastError: { code: event.data.code, message: event.data.message },
+      };
+    case "human_requested": {
+      if (s.end) return s;
+      const request: PendingRequest = { ...event.data, requestedAt: event.at, seq: event.seq };
+      const withRequest = { ...s, pending: [...s.pending, request] };
+      const call = event.data.call;
+      if (!call) return withRequest;
+      // An approval holds the call; a question from the model *is* the call, answered by a human.
+      return event.data.kind === "approval"
+        ? updateCall(withRequest, call.callId, (c) => ({
+            ...c,
+            phase: { kind: "awaiting_approval", requestId: event.data.requestId },
+          }))
+        : dropCall(withRequest, call.callId);
+    }
+    case "human_responded":
+      return closeRequest(s, event.data.requestId, (request, rest) => {
+        if (request.kind === "input") {
+          return {
+            ...rest,
+            needsModel: true,
+            ...(request.reason === "repeated_errors" ? { consecutiveErrors: 0 } : {}),
+          };
+        }
+        const call = request.call;
+        if (!call) return rest;
+        if (event.data.approved === true) {
+          return updateCall(rest, call.callId, (c) => ({
+            ...c,
+            phase: { kind: "approved", requestId: request.requestId, approvedArgs: call.args },
+          }));
+        }
+        // A rejection goes back to the model with the human's comment; it decides what next.
+        return { ...dropCall(rest, call.callId), needsModel: true };
+      });
+    case "human_timed_out":
+      return closeRequest(s, event.data.requestId, (request, rest) => {
+        if (request.reason === "repeated_errors") return { ...rest, escalationExpired: true };
+        const withoutCall = request.call ? dropCall(rest, request.call.callId) : rest;
+        return { ...withoutCall, needsModel: true };
+      });
+    case "thread_paused":
+      return { ...s, paused: true };
+    case "thread_resumed":
+      return { ...s, paused: false };
+    case "thread_cancelled":
+      return s.end ? s : { ...closeAll(s), end: { status: "cancelled", ...(event.data.reason ? { reason: event.data.reason } : {}) } };
+    case "thread_finished":
+      return s.end ? s : { ...closeAll(s), end: { status: "done", message: event.data.message } };
+    case "thread_failed":
+      return s.end ? s : { ...closeAll(s), end: { status: "failed", code: event.data.code, message: event.data.message } };
+    default:
+      return assertNever(event);
+  }
+}
+
+function updateCall(s: ThreadState, callId: string, update: (c: ActiveCall) => ActiveCall): ThreadState {
+  return { ...s, calls: s.calls.map((c) => (c.callId === callId ? update(c) : c)) };
+}
+
+function dropCall(s: ThreadState, callId: string): ThreadState {
+  return { ...s, calls: s.calls.filter((c) => c.callId !== callId) };
+}
+
+function closeRequest(
+  s: ThreadState,
+  requestId: string,
+  then: (request: PendingRequest, rest: ThreadState) => ThreadState,
+): ThreadState {
+  const request = s.pending.find((r) => r.requestId === requestId);
+  if (!request || s.end) return s; // already answered, timed out or withdrawn: the first event won
+  return then(request, { ...s, pending: s.pending.filter((r) => r.requestId !== requestId) });
+}
+
+function closeAll(s: ThreadState): ThreadState {
+  return { ...s, pending: [], calls: [], needsModel: false };
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`Unhandled case: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,58 @@
+import type { PendingRequest, ThreadState, ThreadStatus } from "./state";
+import { statusOf } from "./state";
+import type { JsonObject } from "./json";
+
+/** A pending human request as API clients see it. */
+export type PendingView = {
+  readonly requestId: string;
+  readonly kind: "approval" | "input";
+  readonly reason: string;
+  readonly message: string;
+  readonly tool?: { readonly name: string; readonly args: JsonObject };
+  readonly deadline: string;
+};
+
+/** The thread shape of API.md. */
+export type ThreadView = {
+  readonly id: string;
+  readonly agent: string;
+  readonly status: ThreadStatus;
+  readonly pending?: PendingView;
+  readonly pendingRequests: readonly PendingView[];
+  readonly result?: { readonly message: string };
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly metadata?: JsonObject;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly lastSeq: number;
+};
+
+export function pendingView(request: PendingRequest): PendingView {
+  return {
+    requestId: request.requestId,
+    kind: request.kind,
+    reason: request.reason,
+    message: request.message,
+    ...(request.call ? { tool: { name: request.call.tool, args: request.call.args } } : {}),
+    deadline: request.deadline,
+  };
+}
+
+export function threadView(state: ThreadState): ThreadView {
+  const pending = state.pending.map(pendingView);
+  const end = state.end;
+  return {
+    id: state.id,
+    agent: state.agent,
+    status: statusOf(state),
+    ...(pending[0] ? { pending: pending[0] } : {}),
+    pendingRequests: pending,
+    ...(end?.status === "done" ? { result: { message: end.message } } : {}),
+    ...(end?.status === "failed" ? { error: { code: end.code, message: end.message } } : {}),
+    ...(!end && state.lastError && state.consecutiveErrors > 0 ? { error: state.lastError } : {}),
+    ...(state.metadata ? { metadata: state.metadata } : {}),
+    createdAt: state.createdAt,
+    updatedAt: state.updatedAt,
+    lastSeq: state.lastSeq,
+  };
+}

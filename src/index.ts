@@ -1,0 +1,11 @@
+// Worker entry: the HTTP handler and the Durable Object classes wrangler.toml binds.
+import { agents } from "./agents";
+import { createRuntime } from "./worker";
+
+const runtime = createRuntime({ agents });
+
+/** One instance per agent thread; its SQLite holds the thread's event log. */
+export class ThreadObject extends runtime.ThreadObjectBase {}
+export { ThreadIndex } from "./runtime/thread-index";
+
+export default runtime.handler;

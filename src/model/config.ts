@@ -1,0 +1,35 @@
+/** Where the model lives: any OpenAI-compatible Chat Completions endpoint. */
+export type ModelConfig = {
+  readonly model: string;
+  readonly apiKey: string;
+  readonly baseURL?: string;
+  readonly timeoutMs: number;
+};
+
+export type ModelConfigResult = { ok: true; config: ModelConfig } | { ok: false; message: string };
+
+export const DEFAULT_MODEL_TIMEOUT_MS = 60_000;
+
+/** Reads the model settings; a missing one yields a message that names it. */
+export function modelConfigFrom(env: Pick<Env, "MODEL" | "OPENAI_API_KEY" | "OPENAI_BASE_URL" | "MODEL_TIMEOUT_MS">): ModelConfigResult {
+  const model = env.MODEL?.trim();
+  const baseURL = env.OPENAI_BASE_URL?.trim() || undefined;
+  const apiKey = env.OPENAI_API_KEY?.trim();
+  const missing: string[] = [];
+  if (!model) missing.push("MODEL (the model name, e.g. gpt-4.1-mini)");
+  // Local OpenAI-compatible servers (Ollama, llama.cpp, vLLM) often need no key.
+  if (!apiKey && !baseURL) missing.push("OPENAI_API_KEY (or OPENAI_BASE_URL for a server that needs no key)");
+  if (!model || missing.length > 0) {
+    return { ok: false, message: `The model is not configured: set ${missing.join(" and ")}. See .dev.vars.example.` };
+  }
+  const timeout = Number(env.MODEL_TIMEOUT_MS);
+  return {
+    ok: true,
+    config: {
+      model,
+      apiKey: apiKey || "not-needed",
+      ...(baseURL ? { baseURL } : {}),
+      timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_MODEL_TIMEOUT_MS,
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import OpenAI from "openai";
+import { z } from "zod";
+import { truncate, type CallId, type EventOf, type JsonObject, type ModelErrorCode, type ModelInput } from "../core";
+import type { AgentDefinition } from "../agents";
+import type { ModelConfig } from "./config";
+
+type Decided = Pick<EventOf<"model_decided">, "type" | "data">;
+type Failed = Pick<EventOf<"model_failed">, "type" | "data">;
+export type ModelOutcome = Decided | Failed;
+
+export type DecideArgs = {
+  readonly input: ModelInput;
+  readonly agent: AgentDefinition;
+  readonly config: ModelConfig;
+  readonly callId: CallId;
+  /** The HTTP client the openai SDK uses; the global fetch in production. */
+  readonly fetch?: typeof fetch;
+  readonly signal?: AbortSignal;
+};
+
+/**
+ * Factors 1 and 4: natural language in, exactly one validated tool call out. Every
+ * failure becomes a compact `model_failed` event that the next step can see; this
+ * function never throws for anything the model or its endpoint does.
+ */
+export async function decide(args: DecideArgs): Promise<ModelOutcome> {
+  const { input, agent, config } = args;
+  const started = Date.now();
+  const facts = (extra: { usage?: { promptTokens: number; completionTokens: number } } = {}) => ({
+    seenSeq: input.seenSeq,
+    model: config.model,
+    promptVersion: input.promptVersion,
+    latencyMs: Date.now() - started,
+    ...extra,
+  });
+  const fail = (code: ModelErrorCode, message: string, usage?: { promptTokens: number; completionTokens: number }): Failed => ({
+    type: "model_failed",
+    data: { code, message: truncate(message, 600), ...facts(usage ? { usage } : {}) },
+  });
+
+  const client = new OpenAI({
+    apiKey: config.apiKey,
+    ...(config.baseURL ? { baseURL: config.baseURL } : {}),
+    ...(args.fetch ? { fetch: args.fetch } : {}),
+    timeout: config.timeoutMs,
+    // The runtime owns retries (a failed step is an event, then the loop decides).
+    maxRetries: 0,
+  });
+
+  let completion: OpenAI.Chat.Completions.ChatCompletion;
+  try {
+    completion = await client.chat.completions.create(
+      {
+        model: config.model,
+        messages: input.messages.map((m) => ({ role: m.role, content: m.content })),
+        tools: input.tools.map((t) => ({
+          type: "function" as const,
+          function: { name: t.name, description: t.description, parameters: t.parameters },
+        })),
+        tool_choice: "required",
+        parallel_tool_calls: false,
+      },
+      args.signal ? { signal: args.signal } : {},
+    );
+  } catch (error) {
+    return failFromError(error, fail);
+  }
+
+  const usage = completion.usage
+    ? { promptTokens: completion.usage.prompt_tokens ?? 0, completionTokens: completion.usage.completion_tokens ?? 0 }
+    : undefined;
+  const message = completion.choices?.[0]?.message;
+  if (!message) return fail("empty_response", "The model returned no choices.", usage);
+  const calls = message.tool_calls ?? [];
+  if (calls.length === 0) {
+    const said = typeof message.content === "string" && message.content ? `: "${truncate(message.content, 200)}"` : "";
+    return fail("no_tool_call", `The model answered with text instead of a tool call${said}. Call exactly one tool.`, usage);
+  }
+  if (calls.length > 1) {
+    return fail("too_many_tool_calls", `The model returned ${calls.length} tool calls; call exactly one tool per step.`, usage);
+  }
+  const call = calls[0];
+  if (!call || call.type !== "function") return fail("no_tool_call", "The model returned a tool call that is not a function call.", usage);
+
+  const tool = agent.tool(call.function.name);
+  if (!tool) {
+    return fail(
+      "unknown_tool",
+      `There is no tool named "${truncate(call.function.name, 80)}". Available: ${agent.tools.map((t) => t.name).join(", ")}.`,
+      usage,
+    );
+  }
+  let raw: unknown;
+  try {
+    // Some servers send "" for a tool without arguments.
+    raw = call.function.arguments.trim() === "" ? {} : JSON.parse(call.function.arguments);
+  } catch {
+    return fail("invalid_json", `The arguments for ${tool.name} were not valid JSON: ${truncate(call.function.arguments, 200)}`, usage);
+  }
+  const parsed = tool.input.safeParse(raw);
+  if (!parsed.success) {
+    return fail("invalid_arguments", `The arguments for ${tool.name} do not match its schema: ${issues(parsed.error)}`, usage);
+  }
+  return {
+    type: "model_decided",
+    data: { callId: args.callId, tool: tool.name, args: parsed.data as JsonObject, ...facts(usage ? { usage } : {}) },
+  };
+}
+
+function issues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`)
+    .join("; ");
+}
+
+function failFromError(error: unknown, fail: (code: ModelErrorCode, message: string) => Failed): Failed {
+  if (error instanceof OpenAI.APIConnectionTimeoutError) return fail("model_timeout", "The model did not answer in time.");
+  if (error instanceof OpenAI.APIUserAbortError) return fail("model_timeout", "The model call was aborted.");
+  if (error instanceof OpenAI.APIConnectionError) return fail("model_unreachable", `Could not reach the model endpoint: ${error.message}`);
+  if (error instanceof OpenAI.APIError) {
+    const status = error.status ?? 0;
+    if (status === 429) return fail("model_rate_limited", `The model endpoint is rate limiting (429): ${error.message}`);
+    if (status >= 500) return fail("model_unavailable", `The model endpoint failed (${status}): ${error.message}`);
+    return fail("model_http_error", `The model endpoint rejected the request (${status}): ${error.message}`);
+  }
+  // A response the SDK could not parse, or anything else unexpected from the endpoint.
+  return fail("model_http_error", `The model call failed: ${error instanceof Error ? error.message : String(error)}`);
+}

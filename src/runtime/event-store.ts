@@ -1,0 +1,114 @@
+import { Event, EventBody, type EventSource, type NewEvent } from "../core";
+
+/** Durable Object SQLite rows are capped at 2 MB; we stay far below (invariant 8). */
+export const MAX_EVENT_BYTES = 512 * 1024;
+
+export type Appended = { readonly event: Event; readonly duplicate: boolean };
+
+type Row = { seq: number; type: string; data: string; at: string; key: string | null; source: string | null };
+
+/**
+ * The append-only event log of one thread, in the object's own SQLite. One row per
+ * event: storage grows linearly with the log, never with its square.
+ */
+export class EventStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS events (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      type TEXT NOT NULL,
+      data TEXT NOT NULL,
+      at TEXT NOT NULL,
+      key TEXT UNIQUE,
+      source TEXT
+    )`);
+  }
+
+  /**
+   * Appends unless an event with the same idempotency key exists, in which case the
+   * original is returned and nothing is written (invariant 4). Synchronous: no other
+   * request can interleave between the check and the insert.
+   */
+  append(event: NewEvent, at: string): Appended {
+    if (event.key !== undefined) {
+      const existing = this.byKey(event.key);
+      if (existing) return { event: existing, duplicate: true };
+    }
+    const body = EventBody.parse({ type: event.type, data: event.data });
+    const data = JSON.stringify(body.data);
+    if (data.length > MAX_EVENT_BYTES) {
+      throw new Error(`event ${event.type} is ${data.length} bytes; the limit is ${MAX_EVENT_BYTES}`);
+    }
+    const source = event.source ? JSON.stringify(event.source) : null;
+    const row = this.sql
+      .exec<{ seq: number }>(
+        "INSERT INTO events (type, data, at, key, source) VALUES (?, ?, ?, ?, ?) RETURNING seq",
+        body.type,
+        data,
+        at,
+        event.key ?? null,
+        source,
+      )
+      .one();
+    return { event: toEvent({ seq: row.seq, type: body.type, data, at, key: event.key ?? null, source }), duplicate: false };
+  }
+
+  byKey(key: string): Event | undefined {
+    const rows = this.sql.exec<Row>("SELECT * FROM events WHERE key = ?", key).toArray();
+    return rows[0] ? toEvent(rows[0]) : undefined;
+  }
+
+  first(): Event | undefined {
+    const rows = this.sql.exec<Row>("SELECT * FROM events ORDER BY seq ASC LIMIT 1").toArray();
+    return rows[0] ? toEvent(rows[0]) : undefined;
+  }
+
+  /** Events after `after`, oldest first. */
+  page(after: number, limit: number): Event[] {
+    return this.sql.exec<Row>("SELECT * FROM events WHERE seq > ? ORDER BY seq ASC LIMIT ?", after, limit).toArray().map(toEvent);
+  }
+
+  /** All events, oldest first, read lazily from a cursor. */
+  *all(): Generator<Event> {
+    for (const row of this.sql.exec<Row>("SELECT * FROM events ORDER BY seq ASC")) yield toEvent(row);
+  }
+
+  /** Newest first, lazily: the context renderer stops reading once its budget is full. */
+  *newestFirst(): Generator<Event> {
+    for (const row of this.sql.exec<Row>("SELECT * FROM events ORDER BY seq DESC")) yield toEvent(row);
+  }
+
+  /** The events of one type that mention a request id, to tell "answered" from "never existed". */
+  closingsOf(requestId: string): Event[] {
+    return this.sql
+      .exec<Row>(
+        "SELECT * FROM events WHERE type IN ('human_responded', 'human_timed_out') AND json_extract(data, '$.requestId') = ? ORDER BY seq",
+        requestId,
+      )
+      .toArray()
+      .map(toEvent);
+  }
+
+  wasRequested(requestId: string): boolean {
+    return (
+      this.sql
+        .exec("SELECT 1 FROM events WHERE type = 'human_requested' AND json_extract(data, '$.requestId') = ? LIMIT 1", requestId)
+        .toArray().length > 0
+    );
+  }
+
+  lastSeq(): number {
+    return this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events").one().seq ?? 0;
+  }
+}
+
+function toEvent(row: Row): Event {
+  // Rows are parsed, not cast: a row that does not match the schema is a bug we want loud.
+  return Event.parse({
+    seq: row.seq,
+    type: row.type,
+    data: JSON.parse(row.data),
+    at: row.at,
+    ...(row.key !== null ? { key: row.key } : {}),
+    ...(row.source !== null ? { source: JSON.parse(row.source) as EventSource } : {}),
+  });
+}

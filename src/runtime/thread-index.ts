@@ -1,0 +1,106 @@
+import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
+
+export const ThreadSummary = z.object({
+  id: z.string(),
+  agent: z.string(),
+  status: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastSeq: z.number().int(),
+});
+export type ThreadSummary = z.infer<typeof ThreadSummary>;
+
+export type ListQuery = {
+  readonly agent?: string;
+  readonly status?: string;
+  /** Exclusive: return threads strictly older than this position. */
+  readonly before?: { readonly createdAt: string; readonly id: string };
+  readonly limit: number;
+};
+
+/**
+ * One shard of the thread index behind `GET /v1/threads`. Threads are spread over
+ * INDEX_SHARDS shards by id, so neither storage nor write load sits in one object.
+ * Each thread pushes its own summary here; a stale push never overwrites a newer one.
+ */
+export class ThreadIndex extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS threads (
+      id TEXT PRIMARY KEY, agent TEXT NOT NULL, status TEXT NOT NULL,
+      created_at TEXT NOT NULL, updated_at TEXT NOT NULL, last_seq INTEGER NOT NULL)`);
+    ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS threads_newest ON threads (created_at DESC, id DESC)");
+  }
+
+  upsert(summary: ThreadSummary): void {
+    const s = ThreadSummary.parse(summary);
+    this.ctx.storage.sql.exec(
+      `INSERT INTO threads (id, agent, status, created_at, updated_at, last_seq) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, last_seq = excluded.last_seq
+       WHERE excluded.last_seq > threads.last_seq`,
+      s.id,
+      s.agent,
+      s.status,
+      s.createdAt,
+      s.updatedAt,
+      s.lastSeq,
+    );
+  }
+
+  list(query: ListQuery): ThreadSummary[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.agent) {
+      where.push("agent = ?");
+      params.push(query.agent);
+    }
+    if (query.status) {
+      where.push("status = ?");
+      params.push(query.status);
+    }
+    if (query.before) {
+      where.push("(created_at < ? OR (created_at = ? AND id < ?))");
+      params.push(query.before.createdAt, query.before.createdAt, query.before.id);
+    }
+    const sql = `SELECT * FROM threads ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return this.ctx.storage.sql
+      .exec<{ id: string; agent: string; status: string; created_at: string; updated_at: string; last_seq: number }>(sql, ...params, query.limit)
+      .toArray()
+      .map((r) => ({ id: r.id, agent: r.agent, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at, lastSeq: r.last_seq }));
+  }
+}
+
+export function shardCount(env: Pick<Env, "INDEX_SHARDS">): number {
+  const n = Number(env.INDEX_SHARDS);
+  return Number.isInteger(n) && n > 0 && n <= 256 ? n : 4;
+}
+
+/** FNV-1a: a stable, cheap hash so a thread always lands on the same shard. */
+export function shardOf(threadId: string, shards: number): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < threadId.length; i++) {
+    hash ^= threadId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `shard-${hash % shards}`;
+}
+
+export function indexShard(env: Env, threadId: string) {
+  return env.THREAD_INDEX.getByName(shardOf(threadId, shardCount(env)));
+}
+
+/** Newest first across all shards: each shard returns its newest page, then we merge. */
+export async function listThreads(env: Env, query: ListQuery): Promise<{ threads: ThreadSummary[]; next?: ListQuery["before"] }> {
+  const shards = shardCount(env);
+  const pages = await Promise.all(
+    Array.from({ length: shards }, (_, i) => env.THREAD_INDEX.getByName(`shard-${i}`).list({ ...query, limit: query.limit + 1 })),
+  );
+  const merged = pages
+    .flat()
+    .sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
+  const threads = merged.slice(0, query.limit);
+  const last = threads[threads.length - 1];
+  return merged.length > query.limit && last ? { threads, next: { createdAt: last.createdAt, id: last.id } } : { threads };
+}

@@ -1,0 +1,74 @@
+import { Hono } from "hono";
+import type { AgentRegistry } from "../../agents";
+import { promptVersion } from "../../agents/prompt";
+import { ThreadId } from "../../core";
+import { threadStub } from "../../runtime/thread-stub";
+import { ApiError, sendJson } from "./errors";
+import type { AppEnv } from "./app";
+import { IdempotencyKey, LaunchBody } from "./schemas";
+import { jsonBody, requireJson } from "./validate";
+
+export function agentRoutes(agents: AgentRegistry) {
+  const routes = new Hono<AppEnv>();
+
+  routes.get("/", async (c) =>
+    sendJson(c, {
+      agents: await Promise.all(
+        [...agents.values()].map(async (agent) => ({
+          name: agent.name,
+          description: agent.description,
+          prompt: { file: agent.prompt.file, version: await promptVersion(agent.prompt.template) },
+          humanTimeoutSeconds: agent.humanTimeoutSeconds,
+          tools: agent.tools.map((tool) => ({
+            name: tool.name,
+            description: tool.description,
+            intent: tool.intent,
+            needsApproval: tool.intent === "act" ? tool.approval : "never",
+            idempotent: tool.intent === "act" ? tool.idempotent : true,
+            parameters: agent.toolSpecs.find((s) => s.name === tool.name)?.parameters,
+          })),
+        })),
+      ),
+    }),
+  );
+
+  routes.post("/:agent/threads", requireJson, jsonBody(LaunchBody), async (c) => {
+    const agent = agents.get(c.req.param("agent"));
+    if (!agent) throw new ApiError(404, "unknown_agent", `No agent named "${c.req.param("agent").slice(0, 40)}".`);
+    const body = c.req.valid("json");
+    const key = idempotencyKey(c.req.header("idempotency-key"));
+    const threadId = body.threadId ?? (key ? await threadIdFromKey(agent.name, key) : newThreadId());
+    const result = await threadStub(c.env, threadId).launch(
+      {
+        threadId,
+        agent: agent.name,
+        message: body.message,
+        ...(body.metadata ? { metadata: body.metadata } : {}),
+        ...(body.humanTimeoutSeconds ? { humanTimeoutSeconds: body.humanTimeoutSeconds } : {}),
+      },
+      { kind: "http", ...(key ? { detail: { idempotencyKey: key } } : {}) },
+    );
+    if (!result.ok) throw ApiError.from(result.rejection);
+    return sendJson(c, result.value.thread, result.value.created ? 201 : 200);
+  });
+
+  return routes;
+}
+
+export function idempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const parsed = IdempotencyKey.safeParse(header);
+  if (!parsed.success) throw new ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1-200 printable ASCII characters.");
+  return parsed.data;
+}
+
+function newThreadId(): ThreadId {
+  return ThreadId.parse(`t_${crypto.randomUUID().replaceAll("-", "")}`);
+}
+
+/** The same key for the same agent always names the same thread: a retried launch finds it. */
+async function threadIdFromKey(agent: string, key: string): Promise<ThreadId> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${agent}\n${key}`));
+  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return ThreadId.parse(`t_${hex.slice(0, 32)}`);
+}

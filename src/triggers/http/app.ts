@@ -1,0 +1,32 @@
+import { Hono } from "hono";
+import type { AgentRegistry } from "../../agents";
+import { ThreadId } from "../../core";
+import { ApiError, onError } from "./errors";
+import { requireApiToken } from "./auth";
+import { agentRoutes } from "./agents";
+import { threadRoutes } from "./threads";
+import { limitBody } from "./validate";
+
+export type AppEnv = { Bindings: Env; Variables: { threadId: ThreadId } };
+
+/** The HTTP trigger: one Hono app, bearer auth on /v1, one error mapping point. */
+export function httpApp(agents: AgentRegistry) {
+  const app = new Hono<AppEnv>();
+  app.onError(onError);
+  app.notFound((c) => c.json({ error: { code: "not_found", message: `No route ${c.req.method} ${c.req.path}.` } }, 404));
+
+  app.get("/", (c) =>
+    c.json({ name: "edge-agents", agents: [...agents.keys()], docs: "See README.md; the API lives under /v1 (bearer token)." }),
+  );
+
+  app.use("/v1/*", requireApiToken, limitBody);
+  app.route("/v1/agents", agentRoutes(agents));
+  app.route("/v1/threads", threadRoutes());
+  return app;
+}
+
+export function parseThreadId(raw: string): ThreadId {
+  const parsed = ThreadId.safeParse(raw);
+  if (!parsed.success) throw new ApiError(400, "invalid_thread_id", `"${raw.slice(0, 80)}" is not a valid thread id.`);
+  return parsed.data;
+}

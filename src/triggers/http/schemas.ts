@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { JsonObject, RequestId, ThreadId } from "../../core";
+
+// Request bodies are strict: a misspelled field is a 400, not silently ignored.
+
+export const MAX_MESSAGE_CHARS = 32_000;
+export const MAX_HUMAN_TIMEOUT_SECONDS = 90 * 24 * 60 * 60;
+
+export const LaunchBody = z.strictObject({
+  message: z.string().min(1).max(MAX_MESSAGE_CHARS),
+  threadId: ThreadId.optional(),
+  metadata: JsonObject.optional(),
+  humanTimeoutSeconds: z.number().int().min(1).max(MAX_HUMAN_TIMEOUT_SECONDS).optional(),
+});
+
+export const MessageBody = z.strictObject({ text: z.string().min(1).max(MAX_MESSAGE_CHARS) });
+
+export const ResponseBody = z.strictObject({
+  requestId: RequestId,
+  approved: z.boolean().optional(),
+  comment: z.string().max(MAX_MESSAGE_CHARS).optional(),
+  answer: z.string().min(1).max(MAX_MESSAGE_CHARS).optional(),
+});
+
+export const ReasonBody = z.strictObject({ reason: z.string().max(1000).optional() });
+
+export const ThreadStatusFilter = z.enum(["running", "waiting_for_human", "paused", "done", "failed", "cancelled"]);
+
+export const ListQuery = z.strictObject({
+  agent: z.string().max(40).optional(),
+  status: ThreadStatusFilter.optional(),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const EventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** Idempotency keys: printable ASCII, as Stripe and the IETF draft allow. */
+export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,200}$/, "1-200 printable ASCII characters");
+
+export const Cursor = z.object({ createdAt: z.string(), id: z.string() });
+
+export function encodeCursor(cursor: z.infer<typeof Cursor>): string {
+  return btoa(JSON.stringify(cursor)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function decodeCursor(text: string): z.infer<typeof Cursor> | undefined {
+  try {
+    const json = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+    const parsed = Cursor.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export { ThreadId };

@@ -1,0 +1,19 @@
+import type { AgentRegistry } from "./agents";
+import { threadObject, type RuntimeDeps } from "./runtime/thread-object";
+import { httpApp } from "./triggers/http/app";
+
+/**
+ * Wires the runtime from its dependencies: the agents to serve and, for tests, the
+ * outbound fetch and clock. src/index.ts calls this with the production defaults.
+ */
+export function createRuntime(deps: RuntimeDeps) {
+  const app = httpApp(deps.agents);
+  return {
+    ThreadObjectBase: threadObject(deps),
+    handler: {
+      fetch: app.fetch,
+    } satisfies ExportedHandler<Env>,
+  };
+}
+
+export type { AgentRegistry, RuntimeDeps };
