@@ -1,6 +1,45 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// Two kinds of test (STYLE.md): the pure core in plain Node, everything else in
+// workerd through Cloudflare's Vitest integration, against real Durable Objects,
+// SQLite and alarms. No retries: a flaky test is a bug.
 export default defineConfig({
-  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+  test: {
+    retry: 0,
+    projects: [
+      {
+        test: {
+          name: "core",
+          include: ["test/core/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            // The test entry serves the production agents plus test-only probe agents,
+            // and routes the model client to the scripted OpenAI-compatible server.
+            main: "./test/support/worker.ts",
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                API_TOKEN: "test-token",
+                MODEL: "scripted-model",
+                OPENAI_API_KEY: "sk-test",
+                OPENAI_BASE_URL: "http://scripted-model.test/v1",
+                DEPLOY_TARGET_URL: "",
+                DEPLOY_TARGET_TOKEN: "",
+              },
+            },
+          }),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/core/**", "test/e2e/**"],
+        },
+      },
+    ],
+  },
 });
