@@ -36,6 +36,8 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          // The first request in a fresh isolate pays ~2.5 s of module loading.
+          testTimeout: 20_000,
           include: ["test/**/*.test.ts"],
           exclude: ["test/core/**", "test/e2e/**"],
         },

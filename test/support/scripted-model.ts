@@ -1,0 +1,145 @@
+/**
+ * TEST/DEMO ONLY: a scripted model that speaks the OpenAI Chat Completions wire
+ * protocol (POST /v1/chat/completions), so the real `openai` client serialises the
+ * request and parses the response exactly as it would against a real endpoint.
+ *
+ * A test registers a script under an id and puts `[script:<id>]` in the launch
+ * message; each model call on that thread consumes the next step. Web-standard
+ * Request/Response only, so the same server runs in workerd and in Node.
+ */
+
+export type ScriptStep =
+  /** A well-formed single tool call. */
+  | { tool: string; args?: Record<string, unknown> }
+  /** A tool call whose `arguments` string is sent as-is (e.g. broken JSON). */
+  | { tool: string; rawArguments: string }
+  /** Several tool calls in one answer. */
+  | { calls: { tool: string; args?: Record<string, unknown> }[] }
+  /** A plain text answer with no tool call. */
+  | { text: string }
+  /** `choices: []`. */
+  | { empty: true }
+  /** An HTTP error status with an OpenAI-style error body. */
+  | { status: number; message?: string }
+  /** A 200 whose body is not JSON. */
+  | { garbage: string }
+  /** Hold the answer until `release(gate)` is called; then answer with `then`. */
+  | { gate: string; then: ScriptStep };
+
+type ChatRequest = {
+  model: string;
+  messages: { role: string; content: string }[];
+  tools?: { type: string; function: { name: string; description?: string; parameters?: unknown } }[];
+  tool_choice?: unknown;
+  parallel_tool_calls?: boolean;
+};
+
+type Deferred = { promise: Promise<void>; resolve: () => void };
+const deferred = (): Deferred => {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+};
+
+export class ScriptedModel {
+  #scripts = new Map<string, ScriptStep[]>();
+  #cursor = new Map<string, number>();
+  #requests = new Map<string, ChatRequest[]>();
+  #gates = new Map<string, Deferred>();
+  #arrivals = new Map<string, Deferred>();
+  #ids = 0;
+
+  /** Registers a script; returns the marker to put in the launch message. */
+  script(id: string, steps: ScriptStep[]): string {
+    this.#scripts.set(id, steps);
+    this.#cursor.set(id, 0);
+    this.#requests.set(id, []);
+    return `[script:${id}]`;
+  }
+
+  /** The requests the model received for a script, in order. */
+  requests(id: string): ChatRequest[] {
+    return this.#requests.get(id) ?? [];
+  }
+
+  /** How many steps of a script have been consumed. */
+  consumed(id: string): number {
+    return this.#cursor.get(id) ?? 0;
+  }
+
+  /** Resolves when a request reaches `gate` (the model call is then in flight). */
+  arrived(gate: string): Promise<void> {
+    return this.#arrival(gate).promise;
+  }
+
+  release(gate: string): void {
+    this.#gate(gate).resolve();
+  }
+
+  readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    if (request.method !== "POST" || !url.pathname.endsWith("/chat/completions")) {
+      return error(404, `scripted model: no route ${request.method} ${url.pathname}`);
+    }
+    const body = (await request.json()) as ChatRequest;
+    const text = body.messages.map((m) => m.content).join("\n");
+    const id = /\[script:([A-Za-z0-9_-]+)\]/.exec(text)?.[1];
+    if (!id || !this.#scripts.has(id)) return this.#answer(body, { tool: "done_for_now", args: { message: "No script found." } });
+    this.#requests.get(id)?.push(body);
+    const index = this.#cursor.get(id) ?? 0;
+    this.#cursor.set(id, index + 1);
+    const step = this.#scripts.get(id)?.[index] ?? { tool: "done_for_now", args: { message: "Script exhausted." } };
+    return this.#answer(body, step);
+  };
+
+  async #answer(body: ChatRequest, step: ScriptStep): Promise<Response> {
+    if ("gate" in step) {
+      this.#arrival(step.gate).resolve();
+      await this.#gate(step.gate).promise;
+      return this.#answer(body, step.then);
+    }
+    if ("status" in step) return error(step.status, step.message ?? `scripted ${step.status}`);
+    if ("garbage" in step) return new Response(step.garbage, { headers: { "content-type": "application/json" } });
+    const usage = { prompt_tokens: Math.ceil(JSON.stringify(body.messages).length / 4), completion_tokens: 12, total_tokens: 0 };
+    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+    const completion = (message: Record<string, unknown>, finish: string, choices = true) =>
+      Response.json({
+        id: `chatcmpl-${++this.#ids}`,
+        object: "chat.completion",
+        created: 1_700_000_000,
+        model: body.model,
+        choices: choices ? [{ index: 0, message, finish_reason: finish, logprobs: null }] : [],
+        usage,
+      });
+    if ("empty" in step) return completion({}, "stop", false);
+    if ("text" in step) return completion({ role: "assistant", content: step.text }, "stop");
+    const calls = "calls" in step ? step.calls.map((c) => ({ name: c.tool, arguments: JSON.stringify(c.args ?? {}) })) : [
+      { name: step.tool, arguments: "rawArguments" in step ? step.rawArguments : JSON.stringify(step.args ?? {}) },
+    ];
+    return completion(
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: calls.map((c) => ({ id: `call_${++this.#ids}`, type: "function", function: c })),
+      },
+      "tool_calls",
+    );
+  }
+
+  #gate(name: string): Deferred {
+    let gate = this.#gates.get(name);
+    if (!gate) this.#gates.set(name, (gate = deferred()));
+    return gate;
+  }
+
+  #arrival(name: string): Deferred {
+    let arrival = this.#arrivals.get(name);
+    if (!arrival) this.#arrivals.set(name, (arrival = deferred()));
+    return arrival;
+  }
+}
+
+function error(status: number, message: string): Response {
+  return Response.json({ error: { message, type: "scripted_error", code: String(status) } }, { status });
+}
