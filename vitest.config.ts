@@ -23,6 +23,8 @@ export default defineConfig({
             main: "./test/support/worker.ts",
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
+              // TEST ONLY: gates that hold a tool or model call until a test opens them.
+              durableObjects: { TEST_GATES: "TestGate" },
               bindings: {
                 API_TOKEN: "test-token",
                 MODEL: "scripted-model",

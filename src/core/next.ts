@@ -89,7 +89,8 @@ function stepForCall(call: ActiveCall, catalog: ToolCatalog): Step | undefined {
       return undefined;
     case "started":
       // A crash left this call without an outcome (invariant 3): never run twice silently.
-      if (facts?.idempotent) return { kind: "run_tool", call, attempt: call.phase.attempt + 1 };
+      // A re-run is a new run, so it needs the same approval as the first (invariant 5).
+      if (facts?.idempotent && mayRun(call, facts)) return { kind: "run_tool", call, attempt: call.phase.attempt + 1 };
       return {
         kind: "fail_call",
         call,
@@ -97,6 +98,10 @@ function stepForCall(call: ActiveCall, catalog: ToolCatalog): Step | undefined {
         message: `The runtime restarted while ${call.tool} was running; it may or may not have taken effect. It was not re-run. Check before retrying.`,
       };
     case "approved":
+      // The approval must cover exactly these arguments (invariant 5), not just this call id.
+      if (facts && !mayRun(call, facts)) {
+        return { kind: "fail_call", call, code: "approval_missing", message: `${call.tool} was approved with other arguments; it was not run.` };
+      }
       return { kind: "run_tool", call, attempt: 1 };
     case "decided":
       if (!facts) {

@@ -29,15 +29,22 @@ export function reduce(state: MaybeThread, event: Event): MaybeThread {
     };
   }
   if (!state) return state; // nothing happens to a thread before it is launched
-  const after = apply(touch(state, event), event);
-  // Any event that leaves the model something new to see moves the input frontier.
-  return after.needsModel && event.type !== "model_decided" ? { ...after, lastInputSeq: event.seq } : after;
+  return apply(touch(state, event), event);
 }
 
 export function replay(events: Iterable<Event>, from: MaybeThread = undefined): MaybeThread {
   let state = from;
   for (const event of events) state = reduce(state, event);
   return state;
+}
+
+/**
+ * The event gave the model something new to see: it must run again, and a decision
+ * rendered before this seq is stale. Only real input moves this frontier; a pause, a
+ * tool start or an ignored late answer must not make a decision in flight look stale.
+ */
+function input(event: Event): { needsModel: true; lastInputSeq: number } {
+  return { needsModel: true, lastInputSeq: event.seq };
 }
 
 function touch(state: ThreadState, event: Event): ThreadState {
@@ -53,7 +60,7 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
       return {
         ...s,
         pending: s.pending.filter((r) => r.kind !== "input"),
-        needsModel: true,
+        ...input(event),
         ...(answered.some((r) => r.reason === "repeated_errors") ? { consecutiveErrors: 0 } : {}),
       };
     }
@@ -73,7 +80,7 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
       if (s.end) return s;
       return {
         ...s,
-        needsModel: true,
+        ...input(event),
         consecutiveErrors: s.consecutiveErrors + 1,
         lastError: { code: event.data.code, message: event.data.message },
         modelTurns: s.modelTurns + 1,
@@ -88,11 +95,11 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
         },
       }));
     case "tool_succeeded":
-      return { ...dropCall(s, event.data.callId), needsModel: true, consecutiveErrors: 0 };
+      return { ...dropCall(s, event.data.callId), ...input(event), consecutiveErrors: 0 };
     case "tool_failed":
       return {
         ...dropCall(s, event.data.callId),
-        needsModel: true,
+        ...input(event),
         consecutiveErrors: event.data.code === "superseded" ? s.consecutiveErrors : s.consecutiveErrors + 1,
         lastError: { code: event.data.code, message: event.data.message },
       };
@@ -115,7 +122,7 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
         if (request.kind === "input") {
           return {
             ...rest,
-            needsModel: true,
+            ...input(event),
             ...(request.reason === "repeated_errors" ? { consecutiveErrors: 0 } : {}),
           };
         }
@@ -128,13 +135,13 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
           }));
         }
         // A rejection goes back to the model with the human's comment; it decides what next.
-        return { ...dropCall(rest, call.callId), needsModel: true };
+        return { ...dropCall(rest, call.callId), ...input(event) };
       });
     case "human_timed_out":
       return closeRequest(s, event.data.requestId, (request, rest) => {
         if (request.reason === "repeated_errors") return { ...rest, escalationExpired: true };
         const withoutCall = request.call ? dropCall(rest, request.call.callId) : rest;
-        return { ...withoutCall, needsModel: true };
+        return { ...withoutCall, ...input(event) };
       });
     case "thread_paused":
       return { ...s, paused: true };

@@ -66,7 +66,9 @@ export type MaybeThread = ThreadState | undefined;
 export function statusOf(state: ThreadState): ThreadStatus {
   if (state.end) return state.end.status;
   if (state.paused) return "paused";
-  const hasWork = state.needsModel || state.calls.some((c) => c.phase.kind !== "awaiting_approval");
+  // While an escalation is open the model is not called, however much input waits.
+  const escalated = state.pending.some((r) => r.reason === "repeated_errors");
+  const hasWork = (state.needsModel && !escalated) || state.calls.some((c) => c.phase.kind !== "awaiting_approval");
   return state.pending.length > 0 && !hasWork ? "waiting_for_human" : "running";
 }
 

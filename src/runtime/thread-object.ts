@@ -302,8 +302,9 @@ export function threadObject(deps: RuntimeDeps) {
           } while (this.#again);
         } catch (error) {
           // Storage or programming errors only: effects report their own failures as events.
+          // After an abort this instance can no longer touch storage; the next one resumes from the log.
           console.error("step loop failed; retrying in 5 s", error);
-          await this.schedule(5, "onTimer", { type: "drive" }, { idempotent: true });
+          await this.schedule(5, "onTimer", { type: "drive" }, { idempotent: true }).catch(() => undefined);
         } finally {
           this.#driving = undefined;
         }

@@ -3,28 +3,27 @@
  * Durable Objects run in the same isolate as the tests (Cloudflare's Vitest
  * integration), so these module singletons are the same objects on both sides.
  */
+import { env } from "cloudflare:workers";
+import type { GateEnv } from "./gate-object";
 import { ScriptedModel } from "./scripted-model";
 
-export const model = new ScriptedModel();
+export const model = new ScriptedModel((name) => gate(name));
 
 /** How often each probe side effect really ran, by label. Survives object eviction. */
 export const executions = new Map<string, number>();
 
-type Gate = { promise: Promise<void>; open: () => void; reached: Promise<void>; arrive: () => void };
-const gates = new Map<string, Gate>();
-
-/** A gate a probe tool waits on; tests wait for `reached` and call `open`. */
-export function gate(name: string): Gate {
-  let g = gates.get(name);
-  if (!g) {
-    let open!: () => void;
-    let arrive!: () => void;
-    const promise = new Promise<void>((r) => (open = r));
-    const reached = new Promise<void>((r) => (arrive = r));
-    g = { promise, open, reached, arrive };
-    gates.set(name, g);
-  }
-  return g;
+/** A gate backed by the TestGate object (see gate-object.ts). */
+export function gate(name: string) {
+  const stub = (env as unknown as GateEnv).TEST_GATES.getByName(name);
+  return {
+    /** Blocks until the test opens the gate. */
+    pass: () => stub.pass(),
+    /** Resolves once something is blocked at the gate. */
+    get reached() {
+      return stub.reached();
+    },
+    open: () => stub.open(),
+  };
 }
 
 /** A clock tests can move forward; the runtime reads it through its `now` dependency. */

@@ -36,9 +36,7 @@ export const probe = defineAgent({
       input: z.object({ gate: z.string() }),
       run: async (args) => {
         count(args.gate);
-        const g = gate(args.gate);
-        g.arrive();
-        await g.promise;
+        await gate(args.gate).pass();
         return { passed: args.gate };
       },
     }),
@@ -49,9 +47,7 @@ export const probe = defineAgent({
       idempotent: true,
       run: async (args) => {
         count(args.gate);
-        const g = gate(args.gate);
-        g.arrive();
-        await g.promise;
+        await gate(args.gate).pass();
         return { passed: args.gate };
       },
     }),

@@ -34,20 +34,16 @@ type ChatRequest = {
   parallel_tool_calls?: boolean;
 };
 
-type Deferred = { promise: Promise<void>; resolve: () => void };
-const deferred = (): Deferred => {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-};
+/** Where a gated step waits: blocks in `pass()` until the test opens it. */
+export type GateFactory = (name: string) => { pass(): Promise<void>; readonly reached: Promise<void>; open(): Promise<void> };
 
 export class ScriptedModel {
   #scripts = new Map<string, ScriptStep[]>();
   #cursor = new Map<string, number>();
   #requests = new Map<string, ChatRequest[]>();
-  #gates = new Map<string, Deferred>();
-  #arrivals = new Map<string, Deferred>();
   #ids = 0;
+
+  constructor(private readonly gates: GateFactory) {}
 
   /** Registers a script; returns the marker to put in the launch message. */
   script(id: string, steps: ScriptStep[]): string {
@@ -69,11 +65,11 @@ export class ScriptedModel {
 
   /** Resolves when a request reaches `gate` (the model call is then in flight). */
   arrived(gate: string): Promise<void> {
-    return this.#arrival(gate).promise;
+    return this.gates(gate).reached;
   }
 
-  release(gate: string): void {
-    this.#gate(gate).resolve();
+  release(gate: string): Promise<void> {
+    return this.gates(gate).open();
   }
 
   readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
@@ -95,8 +91,7 @@ export class ScriptedModel {
 
   async #answer(body: ChatRequest, step: ScriptStep): Promise<Response> {
     if ("gate" in step) {
-      this.#arrival(step.gate).resolve();
-      await this.#gate(step.gate).promise;
+      await this.gates(step.gate).pass();
       return this.#answer(body, step.then);
     }
     if ("status" in step) return error(step.status, step.message ?? `scripted ${step.status}`);
@@ -125,18 +120,6 @@ export class ScriptedModel {
       },
       "tool_calls",
     );
-  }
-
-  #gate(name: string): Deferred {
-    let gate = this.#gates.get(name);
-    if (!gate) this.#gates.set(name, (gate = deferred()));
-    return gate;
-  }
-
-  #arrival(name: string): Deferred {
-    let arrival = this.#arrivals.get(name);
-    if (!arrival) this.#arrivals.set(name, (arrival = deferred()));
-    return arrival;
   }
 }
 

@@ -16,4 +16,5 @@ const runtime = createRuntime({
 
 export class ThreadObject extends runtime.ThreadObjectBase {}
 export { ThreadIndex } from "../../src/runtime/thread-index";
+export { TestGate } from "./gate-object";
 export default runtime.handler;
