@@ -1,0 +1,142 @@
+import { describe, expect, it } from "vitest";
+import { Event, EventBody, type EventType } from "../../src/core";
+import { at, time } from "./fixtures";
+
+// One sample of every event type, with every optional field filled in so that the
+// round trip covers them too. Plain JSON literals: the schema brands ids on parse.
+const SAMPLES: Record<EventType, unknown> = {
+  thread_launched: {
+    type: "thread_launched",
+    data: { threadId: "t-1", agent: "deploybot", message: "deploy", metadata: { ticket: "OPS-1", n: [1, { x: null }] }, humanTimeoutSeconds: 600 },
+  },
+  user_messaged: { type: "user_messaged", data: { text: "also staging" } },
+  model_decided: {
+    type: "model_decided",
+    data: {
+      callId: "c1",
+      tool: "deploy",
+      args: { env: "production", opts: { canary: true } },
+      seenSeq: 2,
+      model: "gpt-x",
+      promptVersion: "sha256:abc",
+      latencyMs: 812.5,
+      usage: { promptTokens: 1200, completionTokens: 40 },
+    },
+  },
+  model_failed: {
+    type: "model_failed",
+    data: { code: "model_rate_limited", message: "429", seenSeq: 0, model: "gpt-x", promptVersion: "v1", latencyMs: 0, usage: { promptTokens: 0, completionTokens: 0 } },
+  },
+  tool_started: { type: "tool_started", data: { callId: "c1", tool: "deploy", args: {}, attempt: 2 } },
+  tool_succeeded: {
+    type: "tool_succeeded",
+    data: { callId: "c1", tool: "deploy", result: { url: "https://x", ok: true, list: [1, "a", null] }, truncatedFromBytes: 3_000_000, latencyMs: 50 },
+  },
+  tool_failed: { type: "tool_failed", data: { callId: "c1", tool: "deploy", code: "tool_timeout", message: "took too long", latencyMs: 30_000 } },
+  human_requested: {
+    type: "human_requested",
+    data: {
+      requestId: "r1",
+      kind: "approval",
+      reason: "approval_policy",
+      message: "Approve?",
+      call: { callId: "c1", tool: "deploy", args: { env: "production" } },
+      deadline: time(3600),
+      onTimeout: "escalate",
+      notify: ["email", "webhook"],
+    },
+  },
+  human_escalated: { type: "human_escalated", data: { requestId: "r1", deadline: time(7200), notify: ["email"] } },
+  notification_sent: { type: "notification_sent", data: { requestId: "r1", channel: "email", purpose: "escalation", attempt: 2 } },
+  notification_failed: {
+    type: "notification_failed",
+    data: { requestId: "r1", channel: "webhook", purpose: "request", attempt: 1, message: "HTTP 502", retryAt: time(60) },
+  },
+  human_responded: { type: "human_responded", data: { requestId: "r1", approved: true, comment: "ok", answer: "yes", by: "ops@example.com" } },
+  human_timed_out: { type: "human_timed_out", data: { requestId: "r1" } },
+  thread_paused: { type: "thread_paused", data: { reason: "freeze" } },
+  thread_resumed: { type: "thread_resumed", data: {} },
+  thread_cancelled: { type: "thread_cancelled", data: { reason: "not needed" } },
+  thread_finished: { type: "thread_finished", data: { callId: "c9", message: "Deployed." } },
+  thread_failed: { type: "thread_failed", data: { code: "escalation_timed_out", message: "nobody answered" } },
+};
+
+const samples: { type: string }[] = Object.values(SAMPLES).map((body, i) => ({
+  ...(body as { type: string }),
+  seq: i + 1,
+  at: at(i + 1),
+  key: `idem-${i}`,
+  source: { kind: "http", detail: { ip: "203.0.113.7" } },
+}));
+
+describe("event schemas", () => {
+  it("the samples cover every member of the EventBody union", () => {
+    const declared = EventBody.options.map((option) => option.shape.type.value).sort();
+    expect(declared).toHaveLength(Object.keys(SAMPLES).length);
+    expect(new Set(declared).size).toBe(declared.length);
+    expect(Object.keys(SAMPLES).sort()).toEqual(declared);
+    expect(samples.map((s) => s.type).sort()).toEqual(declared);
+  });
+
+  it.each(samples.map((s) => [s.type, s] as const))("%s round-trips through JSON and Event.parse unchanged", (_type, sample) => {
+    const parsed = Event.parse(sample);
+    expect(parsed).toEqual(sample);
+    const again = Event.parse(JSON.parse(JSON.stringify(parsed)));
+    expect(again).toEqual(parsed);
+    expect(JSON.stringify(again)).toBe(JSON.stringify(parsed));
+  });
+
+  it("accepts the minimal form of each event (optional fields left out)", () => {
+    const minimal = [
+      { type: "thread_launched", data: { threadId: "t1", agent: "a", message: "" } },
+      { type: "human_responded", data: { requestId: "r1" } },
+      { type: "thread_paused", data: {} },
+      { type: "thread_finished", data: { message: "done" } },
+      { type: "tool_failed", data: { callId: "c", tool: "t", code: "tool_error", message: "m" } },
+      { type: "notification_failed", data: { requestId: "r", channel: "email", purpose: "request", attempt: 3, message: "gave up" } },
+      { type: "human_requested", data: { requestId: "r", kind: "input", reason: "model_asked", message: "m", deadline: at(9), onTimeout: "fail", notify: [] } },
+    ];
+    for (const body of minimal) expect(Event.parse({ ...body, seq: 1, at: at(1) })).toEqual({ ...body, seq: 1, at: at(1) });
+  });
+});
+
+describe("invalid events are rejected", () => {
+  const valid = { type: "user_messaged", data: { text: "hi" }, seq: 3, at: at(3) };
+
+  it("accepts the baseline", () => {
+    expect(Event.safeParse(valid).success).toBe(true);
+  });
+
+  it.each([
+    ["an unknown type", { ...valid, type: "user_shouted" }],
+    ["no type", { data: valid.data, seq: 3, at: at(3) }],
+    ["a missing data field", { ...valid, data: {} }],
+    ["no data at all", { type: "user_messaged", seq: 3, at: at(3) }],
+    ["a wrongly typed data field", { ...valid, data: { text: 42 } }],
+    ["seq 0", { ...valid, seq: 0 }],
+    ["a negative seq", { ...valid, seq: -1 }],
+    ["a fractional seq", { ...valid, seq: 1.5 }],
+    ["a string seq", { ...valid, seq: "3" }],
+    ["no seq", { type: valid.type, data: valid.data, at: at(3) }],
+    ["a non-ISO time", { ...valid, at: "yesterday" }],
+    ["no time", { type: valid.type, data: valid.data, seq: 3 }],
+    ["an oversized idempotency key", { ...valid, key: "k".repeat(257) }],
+    ["an unknown source kind", { ...valid, source: { kind: "pigeon" } }],
+    ["a bad thread id", { type: "thread_launched", data: { threadId: "has space", agent: "a", message: "m" }, seq: 1, at: at(1) }],
+    ["a bad agent name", { type: "thread_launched", data: { threadId: "t1", agent: "Deploy Bot", message: "m" }, seq: 1, at: at(1) }],
+    ["an empty call id", { type: "tool_started", data: { callId: "", tool: "t", args: {}, attempt: 1 }, seq: 2, at: at(2) }],
+    ["attempt 0", { type: "tool_started", data: { callId: "c", tool: "t", args: {}, attempt: 0 }, seq: 2, at: at(2) }],
+    ["non-object args", { type: "tool_started", data: { callId: "c", tool: "t", args: [1], attempt: 1 }, seq: 2, at: at(2) }],
+    ["an unknown tool error code", { type: "tool_failed", data: { callId: "c", tool: "t", code: "oops", message: "m" }, seq: 2, at: at(2) }],
+    ["an unknown request kind", { type: "human_requested", data: { requestId: "r", kind: "vote", reason: "model_asked", message: "m", deadline: at(9), onTimeout: "deny", notify: [] }, seq: 2, at: at(2) }],
+    ["a bad deadline", { type: "human_requested", data: { requestId: "r", kind: "input", reason: "model_asked", message: "m", deadline: "soon", onTimeout: "deny", notify: [] }, seq: 2, at: at(2) }],
+    ["a request without a timeout policy", { type: "human_requested", data: { requestId: "r", kind: "input", reason: "model_asked", message: "m", deadline: at(9), notify: [] }, seq: 2, at: at(2) }],
+    ["an unknown timeout policy", { type: "human_requested", data: { requestId: "r", kind: "input", reason: "model_asked", message: "m", deadline: at(9), onTimeout: "ignore", notify: [] }, seq: 2, at: at(2) }],
+    ["an unknown notification purpose", { type: "notification_sent", data: { requestId: "r", channel: "email", purpose: "spam", attempt: 1 }, seq: 2, at: at(2) }],
+    ["an escalation without a deadline", { type: "human_escalated", data: { requestId: "r", notify: [] }, seq: 2, at: at(2) }],
+    ["a non-JSON tool result", { type: "tool_succeeded", data: { callId: "c", tool: "t", result: undefined, latencyMs: 1 }, seq: 2, at: at(2) }],
+    ["a negative token count", { type: "model_failed", data: { code: "model_timeout", message: "m", seenSeq: 1, model: "m", promptVersion: "v", latencyMs: 1, usage: { promptTokens: -1, completionTokens: 0 } }, seq: 2, at: at(2) }],
+  ])("rejects %s", (_what, candidate) => {
+    expect(Event.safeParse(candidate).success).toBe(false);
+  });
+});
