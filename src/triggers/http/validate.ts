@@ -10,11 +10,17 @@ const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/i;
 export const requireJson: MiddlewareHandler = async (c, next) => {
   const length = c.req.header("content-length");
   const hasBody = c.req.raw.body !== null && length !== "0";
+  const media = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";
   if (hasBody) {
-    const media = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";
     if (!JSON_MEDIA.test(media)) {
       throw new ApiError(415, "unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
     }
+  } else if (JSON_MEDIA.test(media)) {
+    // A JSON Content-Type on an empty body (`curl -X POST -H 'content-type: application/json'`):
+    // the validator would report malformed JSON; a missing body counts as `{}` (see jsonBody).
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete("content-length");
+    c.req.raw = new Request(c.req.raw, { body: "{}", headers });
   }
   await next();
 };
@@ -31,9 +37,29 @@ export const limitBody: MiddlewareHandler<{ Bindings: Env }> = (c, next) => {
   })(c, next);
 };
 
+/** No request needs deeper JSON; past some thousands of levels the recursive `Json` schema overflows the stack (a 500). */
+export const MAX_JSON_DEPTH = 32;
+
+/** Whether objects/arrays nest more than `max` levels deep; iterative, so it cannot overflow itself. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [node, depth] = item;
+    if (node === null || typeof node !== "object") continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** JSON body validated by a zod schema; `c.req.valid("json")` is then typed. A missing body counts as `{}`. */
 export const jsonBody = <S extends z.ZodType>(schema: S) =>
   validator("json", (value): z.infer<S> => {
+    if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
+      throw new ApiError(400, "invalid_request", "The request body does not match the schema.", [
+        { path: "", message: `JSON nested more than ${MAX_JSON_DEPTH} levels deep` },
+      ]);
+    }
     const parsed = schema.safeParse(value ?? {});
     if (!parsed.success) throw new ApiError(400, "invalid_request", "The request body does not match the schema.", issuesOf(parsed.error));
     return parsed.data;
