@@ -32,6 +32,10 @@ export default defineConfig({
                 OPENAI_BASE_URL: "http://scripted-model.test/v1",
                 DEPLOY_TARGET_URL: "",
                 DEPLOY_TARGET_TOKEN: "",
+                HUMAN_LINK_SECRET: "test-link-secret",
+                HUMAN_WEBHOOK_URL: "http://human-webhook.test/hook",
+                HUMAN_WEBHOOK_SECRET: "webhook-secret",
+                ESCALATION_CONTACT: "@oncall",
               },
             },
           }),
@@ -42,6 +46,17 @@ export default defineConfig({
           testTimeout: 20_000,
           include: ["test/**/*.test.ts"],
           exclude: ["test/core/**", "test/e2e/**"],
+        },
+      },
+      {
+        // End to end in a real browser: `wrangler dev` and headless Chromium in their own
+        // processes (test/e2e/support). Slow to start, so one generous timeout.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 30_000,
         },
       },
     ],

@@ -9,6 +9,7 @@ import {
   type ToolCatalog,
   type ToolFacts,
   type ToolSpec,
+  type TimeoutPolicy,
 } from "../core";
 
 /** What a tool handler gets: its inputs come as arguments, never from ambient state. */
@@ -41,12 +42,15 @@ export type ActionTool<S extends z.ZodObject = z.ZodObject> = Common<S> & {
   readonly timeoutMs: number;
   /** Deadline for the approval request, overriding the agent's default. */
   readonly humanTimeoutSeconds?: number;
+  /** What a missed approval deadline does, overriding the agent's default. */
+  readonly onHumanTimeout?: TimeoutPolicy;
 };
 
 /** A tool whose call is a message to a human (ask) or the thread's final answer (finish). */
 export type MessageTool = Common<z.ZodObject<{ message: z.ZodString }>> & {
   readonly intent: "ask_human" | "finish";
   readonly humanTimeoutSeconds?: number;
+  readonly onHumanTimeout?: TimeoutPolicy;
 };
 
 export type ToolDefinition = ActionTool<z.ZodObject> | MessageTool;
@@ -62,6 +66,7 @@ export function defineTool<S extends z.ZodObject>(tool: {
   requiresApproval?: boolean | ((args: z.infer<S>) => boolean);
   timeoutMs?: number;
   humanTimeoutSeconds?: number;
+  onHumanTimeout?: TimeoutPolicy;
 }): ActionTool<z.ZodObject> {
   const policy = tool.requiresApproval ?? false;
   const definition: ActionTool<S> = {
@@ -75,6 +80,7 @@ export function defineTool<S extends z.ZodObject>(tool: {
     approval: typeof policy === "function" ? "depends_on_arguments" : policy ? "always" : "never",
     timeoutMs: tool.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
     ...(tool.humanTimeoutSeconds ? { humanTimeoutSeconds: tool.humanTimeoutSeconds } : {}),
+    ...(tool.onHumanTimeout ? { onHumanTimeout: tool.onHumanTimeout } : {}),
   };
   // Variance: the handler only ever receives args parsed by this same schema.
   return definition as unknown as ActionTool<z.ZodObject>;
@@ -106,6 +112,8 @@ export type AgentDefinition = {
   readonly tools: readonly ToolDefinition[];
   /** Default deadline for human requests of this agent. */
   readonly humanTimeoutSeconds: number;
+  /** Default timeout policy for this agent's human requests. */
+  readonly onHumanTimeout: TimeoutPolicy;
   /** Derived once at definition time. */
   readonly toolSpecs: readonly ToolSpec[];
   readonly catalog: ToolCatalog;
@@ -127,6 +135,7 @@ export function defineAgent(agent: {
   prompt: { file: string; template: string };
   tools: readonly ToolDefinition[];
   humanTimeoutSeconds?: number;
+  onHumanTimeout?: TimeoutPolicy;
 }): AgentDefinition {
   const name = AgentName.parse(agent.name);
   const byName = new Map<string, ToolDefinition>();
@@ -163,6 +172,7 @@ export function defineAgent(agent: {
     prompt: agent.prompt,
     tools: agent.tools,
     humanTimeoutSeconds: agent.humanTimeoutSeconds ?? DEFAULT_HUMAN_TIMEOUT_SECONDS,
+    onHumanTimeout: agent.onHumanTimeout ?? "deny",
     toolSpecs: agent.tools.map((t) => ({
       name: t.name,
       description: t.description,

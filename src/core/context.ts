@@ -99,6 +99,9 @@ export function block(event: Event, budget: ContextBudget = DEFAULT_BUDGET): str
         request: event.data.requestId,
       });
     case "tool_started":
+    case "human_escalated":
+    case "notification_sent":
+    case "notification_failed":
     case "thread_paused":
     case "thread_resumed":
     case "thread_cancelled":

@@ -49,11 +49,19 @@ export const ToolErrorCode = z.enum([
 ]);
 export type ToolErrorCode = z.infer<typeof ToolErrorCode>;
 
-export const ThreadErrorCode = z.enum(["model_not_configured", "unknown_agent", "escalation_timed_out", "internal_error"]);
+export const ThreadErrorCode = z.enum(["model_not_configured", "unknown_agent", "escalation_timed_out", "human_timeout", "internal_error"]);
 export type ThreadErrorCode = z.infer<typeof ThreadErrorCode>;
 
 export const HumanRequestKind = z.enum(["approval", "input"]);
 export type HumanRequestKind = z.infer<typeof HumanRequestKind>;
+
+/** What happens when nobody answers by the deadline: the model is told (deny), an escalation contact is notified and the deadline extended once (escalate), or the thread fails. */
+export const TimeoutPolicy = z.enum(["deny", "escalate", "fail"]);
+export type TimeoutPolicy = z.infer<typeof TimeoutPolicy>;
+
+/** Why a notification goes out. */
+export const NotificationPurpose = z.enum(["request", "escalation"]);
+export type NotificationPurpose = z.infer<typeof NotificationPurpose>;
 
 /** Why a human was contacted: the model asked, a tool policy demanded it, or errors piled up (Factor 9). */
 export const HumanRequestReason = z.enum(["model_asked", "approval_policy", "repeated_errors"]);
@@ -123,6 +131,26 @@ export const EventBody = z.discriminatedUnion("type", [
       /** For approvals: the exact call being held. Approving runs these arguments and no others. */
       call: z.object({ callId: CallId, tool: z.string(), args: JsonObject }).optional(),
       deadline: Timestamp,
+      onTimeout: TimeoutPolicy,
+      /** Channels that must carry this request to a human (the outbox). The API always shows it. */
+      notify: z.array(z.string()),
+    }),
+  ),
+  body("human_escalated", z.object({ requestId: RequestId, deadline: Timestamp, notify: z.array(z.string()) })),
+  body(
+    "notification_sent",
+    z.object({ requestId: RequestId, channel: z.string(), purpose: NotificationPurpose, attempt: z.number().int().positive() }),
+  ),
+  body(
+    "notification_failed",
+    z.object({
+      requestId: RequestId,
+      channel: z.string(),
+      purpose: NotificationPurpose,
+      attempt: z.number().int().positive(),
+      message: z.string(),
+      /** When the next attempt is due; absent when the outbox gave up on this notification. */
+      retryAt: Timestamp.optional(),
     }),
   ),
   body(

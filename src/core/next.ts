@@ -46,6 +46,13 @@ export function next(state: ThreadState, catalog: ToolCatalog): Step {
       message: `Stopped after ${state.consecutiveErrors} errors in a row; nobody answered the escalation in time.`,
     };
   }
+  if (state.timeoutFailure && !state.end) {
+    return {
+      kind: "fail_thread",
+      code: "human_timeout",
+      message: `Nobody answered request ${state.timeoutFailure} before its deadline, and its policy is to fail.`,
+    };
+  }
   if (state.end) return { kind: "wait", reason: "terminal" };
   if (state.paused) return { kind: "wait", reason: "paused" };
 

@@ -1,5 +1,7 @@
 import type { Event, EventOf } from "./events";
-import type { ActiveCall, MaybeThread, PendingRequest, ThreadState } from "./state";
+import type { NotificationPurpose } from "./events";
+import type { RequestId } from "./ids";
+import type { ActiveCall, MaybeThread, OutboxItem, PendingRequest, ThreadState } from "./state";
 
 /**
  * The one pure reducer (Factor 12): the state of a thread is
@@ -25,6 +27,7 @@ export function reduce(state: MaybeThread, event: Event): MaybeThread {
       lastInputSeq: event.seq,
       consecutiveErrors: 0,
       escalationExpired: false,
+      outbox: [],
       modelTurns: 0,
     };
   }
@@ -60,6 +63,8 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
       return {
         ...s,
         pending: s.pending.filter((r) => r.kind !== "input"),
+        // An answered question needs no more notifications.
+        outbox: s.outbox.filter((item) => !answered.some((r) => r.requestId === item.requestId)),
         ...input(event),
         ...(answered.some((r) => r.reason === "repeated_errors") ? { consecutiveErrors: 0 } : {}),
       };
@@ -105,8 +110,12 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
       };
     case "human_requested": {
       if (s.end) return s;
-      const request: PendingRequest = { ...event.data, requestedAt: event.at, seq: event.seq };
-      const withRequest = { ...s, pending: [...s.pending, request] };
+      const request: PendingRequest = { ...event.data, requestedAt: event.at, seq: event.seq, escalated: false };
+      const withRequest = {
+        ...s,
+        pending: [...s.pending, request],
+        outbox: [...s.outbox, ...enqueue(event.data.requestId, event.data.notify, "request")],
+      };
       const call = event.data.call;
       if (!call) return withRequest;
       // An approval holds the call; a question from the model *is* the call, answered by a human.
@@ -137,9 +146,31 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
         // A rejection goes back to the model with the human's comment; it decides what next.
         return { ...dropCall(rest, call.callId), ...input(event) };
       });
+    case "human_escalated": {
+      if (s.end || !s.pending.some((r) => r.requestId === event.data.requestId)) return s;
+      return {
+        ...s,
+        pending: s.pending.map((r) =>
+          r.requestId === event.data.requestId ? { ...r, deadline: event.data.deadline, escalated: true } : r,
+        ),
+        outbox: [...s.outbox, ...enqueue(event.data.requestId, event.data.notify, "escalation")],
+      };
+    }
+    case "notification_sent":
+      return { ...s, outbox: s.outbox.filter((item) => !sameItem(item, event.data)) };
+    case "notification_failed": {
+      const retryAt = event.data.retryAt;
+      return {
+        ...s,
+        outbox: retryAt
+          ? s.outbox.map((item) => (sameItem(item, event.data) ? { ...item, attempts: event.data.attempt, retryAt } : item))
+          : s.outbox.filter((item) => !sameItem(item, event.data)),
+      };
+    }
     case "human_timed_out":
       return closeRequest(s, event.data.requestId, (request, rest) => {
         if (request.reason === "repeated_errors") return { ...rest, escalationExpired: true };
+        if (request.onTimeout === "fail") return { ...rest, timeoutFailure: request.requestId };
         const withoutCall = request.call ? dropCall(rest, request.call.callId) : rest;
         return { ...withoutCall, ...input(event) };
       });
@@ -173,11 +204,24 @@ function closeRequest(
 ): ThreadState {
   const request = s.pending.find((r) => r.requestId === requestId);
   if (!request || s.end) return s; // already answered, timed out or withdrawn: the first event won
-  return then(request, { ...s, pending: s.pending.filter((r) => r.requestId !== requestId) });
+  // A closed request needs no more notifications.
+  return then(request, {
+    ...s,
+    pending: s.pending.filter((r) => r.requestId !== requestId),
+    outbox: s.outbox.filter((item) => item.requestId !== requestId),
+  });
 }
 
 function closeAll(s: ThreadState): ThreadState {
-  return { ...s, pending: [], calls: [], needsModel: false };
+  return { ...s, pending: [], calls: [], outbox: [], needsModel: false };
+}
+
+function enqueue(requestId: RequestId, channels: readonly string[], purpose: NotificationPurpose): OutboxItem[] {
+  return channels.map((channel) => ({ requestId, channel, purpose, attempts: 0 }));
+}
+
+function sameItem(item: OutboxItem, other: { requestId: string; channel: string; purpose: string }): boolean {
+  return item.requestId === other.requestId && item.channel === other.channel && item.purpose === other.purpose;
 }
 
 export function assertNever(value: never): never {

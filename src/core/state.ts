@@ -1,6 +1,6 @@
 import type { AgentName, CallId, RequestId, ThreadId, Timestamp } from "./ids";
 import type { JsonObject } from "./json";
-import type { EventOf, ModelErrorCode, ToolErrorCode } from "./events";
+import type { EventOf, ModelErrorCode, NotificationPurpose, ToolErrorCode } from "./events";
 
 export type ThreadStatus = "running" | "waiting_for_human" | "paused" | "done" | "failed" | "cancelled";
 
@@ -24,6 +24,17 @@ export type ActiveCall = {
 export type PendingRequest = EventOf<"human_requested">["data"] & {
   readonly requestedAt: Timestamp;
   readonly seq: number;
+  /** The deadline was extended once after notifying the escalation contact. */
+  readonly escalated: boolean;
+};
+
+/** A notification that must still reach a human (the durable outbox, derived from the log). */
+export type OutboxItem = {
+  readonly requestId: RequestId;
+  readonly channel: string;
+  readonly purpose: NotificationPurpose;
+  readonly attempts: number;
+  readonly retryAt?: Timestamp;
 };
 
 export type ThreadEnd =
@@ -56,6 +67,9 @@ export type ThreadState = {
   readonly lastError?: LastError;
   /** An escalation after repeated errors went unanswered: the thread must fail. */
   readonly escalationExpired: boolean;
+  /** A request whose timeout policy is "fail" timed out: the thread must fail. */
+  readonly timeoutFailure?: RequestId;
+  readonly outbox: readonly OutboxItem[];
   readonly modelTurns: number;
 };
 

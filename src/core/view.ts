@@ -10,6 +10,10 @@ export type PendingView = {
   readonly message: string;
   readonly tool?: { readonly name: string; readonly args: JsonObject };
   readonly deadline: string;
+  readonly onTimeout: "deny" | "escalate" | "fail";
+  readonly escalated: boolean;
+  /** Signed link to the approval page, when links are configured (added by the runtime). */
+  readonly link?: string;
 };
 
 /** The thread shape of API.md. */
@@ -35,6 +39,8 @@ export function pendingView(request: PendingRequest): PendingView {
     message: request.message,
     ...(request.call ? { tool: { name: request.call.tool, args: request.call.args } } : {}),
     deadline: request.deadline,
+    onTimeout: request.onTimeout,
+    escalated: request.escalated,
   };
 }
 

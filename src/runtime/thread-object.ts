@@ -29,7 +29,13 @@ import {
   type ThreadId,
   type ThreadState,
   type ThreadView,
+  type OutboxItem,
+  type PendingRequest,
+  type PendingView,
+  pendingView,
 } from "../core";
+import { activeChannels, MAX_NOTIFICATION_ATTEMPTS, retryDelayMs, type Notification } from "../channels";
+import { linkUrl, signLink } from "../channels/links";
 import { decide } from "../model/decide";
 import { modelConfigFrom } from "../model/config";
 import type { Appended } from "./event-store";
@@ -78,24 +84,33 @@ export function threadObject(deps: RuntimeDeps) {
     #driving: Promise<void> | undefined;
     #again = false;
     #indexSync: Promise<void> = Promise.resolve();
+    #delivering: Promise<void> | undefined;
 
     get log(): ThreadLog {
       this.#log ??= new ThreadLog(this.ctx.storage.sql);
       return this.#log;
     }
 
-    /** Runs on every wake: re-arm timers for open requests and continue unfinished work. */
+    /**
+     * Runs on every wake: continue unfinished work and deliver due notifications.
+     * Nothing here awaits a schedule: scheduling waits for startup, and startup waits
+     * for this method. Deadline timers are armed before their request is appended
+     * (see askHuman), so no wake ever needs to re-arm one.
+     */
     override async onStart(): Promise<void> {
-      const state = this.log.state;
-      if (!state) return;
-      for (const request of state.pending) await this.armDeadline(request.requestId, request.deadline);
+      if (!this.log.state) return;
       this.kick();
+      this.deliverOutbox();
+    }
+
+    private async ready(): Promise<void> {
+      await this.lifecycle.start();
     }
 
     // ---- RPC: commands (each validated by the pure core before anything is appended) ----
 
     async launch(input: LaunchInput, source?: EventSource): Promise<Result<{ created: boolean; thread: ThreadView }>> {
-      await this.lifecycle.start();
+      await this.ready();
       const existing = this.log.state;
       if (existing) {
         if (existing.agent !== input.agent) {
@@ -130,8 +145,8 @@ export function threadObject(deps: RuntimeDeps) {
       return this.command((state) => decideMessage(state, text), key && `message:${key}`, source);
     }
 
-    async respond(answer: HumanAnswer, key?: string, source?: EventSource) {
-      await this.lifecycle.start();
+    async respond(answer: HumanAnswer, key?: string, source?: EventSource): Promise<Result<{ thread: ThreadView; event: Event; duplicate: boolean }>> {
+      await this.ready();
       const state = this.log.state;
       if (!state) return notFound("here");
       if (key) {
@@ -141,8 +156,11 @@ export function threadObject(deps: RuntimeDeps) {
       const decision = decideResponse(state, answer, iso(), this.history(answer.requestId));
       if (!decision.ok && "expire" in decision) {
         // The deadline passed but its timer has not fired yet: the log settles the race now.
-        this.append({ type: "human_timed_out", data: { requestId: decision.expire }, key: `timeout:${decision.expire}` });
-        this.kick();
+        const request = state.pending.find((r) => r.requestId === decision.expire);
+        if (request) await this.expire(request);
+        const extended = this.log.state?.pending.find((r) => r.requestId === decision.expire);
+        // An escalation extended the deadline: this answer is in time after all.
+        if (extended) return this.respond(answer, key, source);
         return { ok: false as const, rejection: decision.rejection };
       }
       return this.apply(decision, key && `response:${key}`, source);
@@ -165,12 +183,15 @@ export function threadObject(deps: RuntimeDeps) {
     // ---- RPC: queries ----
 
     async thread(): Promise<ThreadView | null> {
-      await this.lifecycle.start();
-      return this.log.state ? this.view() : null;
+      await this.ready();
+      if (!this.log.state) return null;
+      const view = this.view();
+      const withLinks = await Promise.all(view.pendingRequests.map((request) => this.withLink(request)));
+      return { ...view, pendingRequests: withLinks, ...(withLinks[0] ? { pending: withLinks[0] } : {}) };
     }
 
     async events(after: number, limit: number): Promise<{ events: Event[]; next?: number }> {
-      await this.lifecycle.start();
+      await this.ready();
       const events = this.log.events(after, limit + 1);
       const page = events.slice(0, limit);
       const last = page[page.length - 1];
@@ -179,7 +200,7 @@ export function threadObject(deps: RuntimeDeps) {
 
     /** The exact model input the next step would send (Factor 3, inspectable). */
     async context(): Promise<Result<ModelInput>> {
-      await this.lifecycle.start();
+      await this.ready();
       const state = this.log.state;
       if (!state) return notFound("here");
       const agent = deps.agents.get(state.agent);
@@ -189,14 +210,18 @@ export function threadObject(deps: RuntimeDeps) {
 
     /** Resolves once the step loop has nothing left to do: for tests, and for callers that want to wait. */
     async idle(): Promise<ThreadView | null> {
-      await this.lifecycle.start();
-      while (this.#driving) await this.#driving;
+      await this.ready();
+      while (this.#driving || this.#delivering) {
+        await this.#driving;
+        await this.#delivering;
+      }
       await this.#indexSync;
       return this.log.state ? this.view() : null;
     }
 
     /** The one timer handler (see timers.ts). At-least-once: every branch re-checks the log. */
     async onTimer(payload: unknown): Promise<void> {
+      await this.ready();
       const timer = TimerPayload.safeParse(payload);
       if (!timer.success) {
         console.error("ignoring malformed timer payload", JSON.stringify(payload));
@@ -211,10 +236,13 @@ export function threadObject(deps: RuntimeDeps) {
             await this.armDeadline(request.requestId, request.deadline); // fired early: wait again
             return;
           }
-          this.append({ type: "human_timed_out", data: { requestId: request.requestId }, key: `timeout:${request.requestId}` }, { kind: "timer" });
-          this.kick();
+          await this.expire(request);
           return;
         }
+        case "notify":
+          this.deliverOutbox();
+          await this.#delivering;
+          return;
         case "sync_index":
           this.syncIndex();
           await this.#indexSync;
@@ -238,12 +266,14 @@ export function threadObject(deps: RuntimeDeps) {
       key?: string | undefined | "",
       source?: EventSource,
     ): Promise<Result<{ thread: ThreadView; event: Event; duplicate: boolean }>> {
-      await this.lifecycle.start();
+      await this.ready();
       const state = this.log.state;
       if (!state) return notFound("here");
       const decision = decideFor(state);
-      if (key && decision.ok) {
-        const duplicate = this.duplicateOf(key, decision.event);
+      // A retry finds its original first, even if that original has since closed the thread.
+      if (key && this.log.store.byKey(key)) {
+        const original = decision.ok ? decision.event : this.log.store.byKey(key);
+        const duplicate = original && this.duplicateOf(key, original);
         if (duplicate) return duplicate;
       }
       return this.apply(decision, key, source);
@@ -294,21 +324,23 @@ export function threadObject(deps: RuntimeDeps) {
         this.#again = true;
         return;
       }
-      this.#driving = (async () => {
-        try {
-          do {
-            this.#again = false;
-            await this.keepAliveWhile(() => this.drive());
-          } while (this.#again);
-        } catch (error) {
-          // Storage or programming errors only: effects report their own failures as events.
-          // After an abort this instance can no longer touch storage; the next one resumes from the log.
-          console.error("step loop failed; retrying in 5 s", error);
-          await this.schedule(5, "onTimer", { type: "drive" }, { idempotent: true }).catch(() => undefined);
-        } finally {
-          this.#driving = undefined;
-        }
-      })();
+      this.#driving = this.runLoop().finally(() => {
+        this.#driving = undefined;
+      });
+    }
+
+    private async runLoop(): Promise<void> {
+      try {
+        do {
+          this.#again = false;
+          await this.keepAliveWhile(() => this.drive());
+        } while (this.#again);
+      } catch (error) {
+        // Storage or programming errors only: effects report their own failures as events.
+        // After an abort this instance can no longer touch storage; the next one resumes from the log.
+        console.error("step loop failed; retrying in 5 s", error);
+        await this.schedule(5, "onTimer", { type: "drive" }, { idempotent: true }).catch(() => undefined);
+      }
     }
 
     private async drive(): Promise<void> {
@@ -404,9 +436,12 @@ export function threadObject(deps: RuntimeDeps) {
 
     private async askHuman(state: ThreadState, agent: AgentDefinition, request: Extract<Step, { kind: "ask_human" }>["request"]) {
       const requestId = RequestId.parse(request.call ? `req_${request.call.callId}` : `req_esc_${state.lastSeq}`);
-      const toolTimeout = request.call ? agent.tool(request.call.tool)?.humanTimeoutSeconds : undefined;
-      const seconds = state.humanTimeoutSeconds ?? toolTimeout ?? agent.humanTimeoutSeconds;
+      const tool = request.call ? agent.tool(request.call.tool) : undefined;
+      // Most specific wins: the thread's launch setting, then the tool's, then the agent's.
+      const seconds = state.humanTimeoutSeconds ?? tool?.humanTimeoutSeconds ?? agent.humanTimeoutSeconds;
       const deadline = new Date(now() + seconds * 1000).toISOString();
+      // Armed first: a crash right after leaves at worst a timer that finds nothing open.
+      await this.armDeadline(requestId, deadline);
       this.append({
         type: "human_requested",
         data: {
@@ -416,11 +451,102 @@ export function threadObject(deps: RuntimeDeps) {
           message: request.message,
           ...(request.call ? { call: { callId: request.call.callId, tool: request.call.tool, args: request.call.args } } : {}),
           deadline,
+          // An unanswered escalation after repeated errors always fails the thread (see reduce).
+          onTimeout: tool?.onHumanTimeout ?? agent.onHumanTimeout,
+          notify: activeChannels(this.env, now).map((c) => c.name),
         },
         key: `request:${requestId}`,
       });
-      // If we are evicted before this, onStart re-arms it from the log.
-      await this.armDeadline(requestId, deadline);
+      this.deliverOutbox();
+    }
+
+    /** The deadline passed: escalate once if the policy says so, otherwise record the timeout. */
+    private async expire(request: PendingRequest): Promise<void> {
+      if (request.onTimeout === "escalate" && !request.escalated) {
+        const extension = Date.parse(request.deadline) - Date.parse(request.requestedAt);
+        const deadline = new Date(now() + extension).toISOString();
+        this.append(
+          {
+            type: "human_escalated",
+            data: { requestId: request.requestId, deadline, notify: activeChannels(this.env, now).map((c) => c.name) },
+            key: `escalate:${request.requestId}`,
+          },
+          { kind: "timer" },
+        );
+        await this.armDeadline(request.requestId, deadline);
+        this.deliverOutbox();
+        return;
+      }
+      this.append({ type: "human_timed_out", data: { requestId: request.requestId }, key: `timeout:${request.requestId}` }, { kind: "timer" });
+      this.kick();
+    }
+
+    /**
+     * Sends every due notification in the outbox (derived from the log). Each attempt's
+     * outcome is an event; failures are retried with backoff by a timer, then given up
+     * on with a final notification_failed event. The request itself is never lost: the
+     * API always shows it.
+     */
+    private deliverOutbox(): void {
+      if (this.#delivering) return;
+      // Cleared in a `.finally` attached after assignment: an async body that never awaits
+      // would otherwise run its own `finally` before the assignment and leave it set forever.
+      this.#delivering = this.deliverDue()
+        .catch((error) => console.error("outbox delivery failed", error))
+        .finally(() => {
+          this.#delivering = undefined;
+        });
+    }
+
+    private async deliverDue(): Promise<void> {
+      for (;;) {
+        const before = this.log.state?.lastSeq;
+        const due = (this.log.state?.outbox ?? []).filter((item) => !item.retryAt || Date.parse(item.retryAt) <= now());
+        if (due.length === 0) break;
+        for (const item of due) await this.deliver(item);
+        // Every attempt appends an outcome; if none did, stop rather than spin.
+        if (this.log.state?.lastSeq === before) break;
+      }
+      const next = (this.log.state?.outbox ?? []).flatMap((item) => (item.retryAt ? [Date.parse(item.retryAt)] : []));
+      if (next.length > 0) await this.schedule(new Date(Math.min(...next)), "onTimer", { type: "notify" }, { idempotent: true });
+    }
+
+    private async deliver(item: OutboxItem): Promise<void> {
+      const state = this.log.state;
+      const request = state?.pending.find((r) => r.requestId === item.requestId);
+      const channel = activeChannels(this.env, now).find((c) => c.name === item.channel);
+      const attempt = item.attempts + 1;
+      const base = { requestId: item.requestId, channel: item.channel, purpose: item.purpose, attempt };
+      if (!state || !request) return;
+      if (!channel) {
+        this.append({ type: "notification_failed", data: { ...base, message: `channel ${item.channel} is no longer configured` } });
+        return;
+      }
+      const notification: Notification = {
+        purpose: item.purpose,
+        thread: { id: state.id, agent: state.agent },
+        request: await this.withLink(pendingView(request)),
+        ...(item.purpose === "escalation" && this.env.ESCALATION_CONTACT ? { escalationContact: this.env.ESCALATION_CONTACT } : {}),
+      };
+      const link = notification.request.link;
+      try {
+        await channel.send(link ? { ...notification, link } : notification, outbound);
+        this.append({ type: "notification_sent", data: base, key: `notified:${item.requestId}:${item.channel}:${item.purpose}` });
+      } catch (error) {
+        const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+        const retryAt = attempt < MAX_NOTIFICATION_ATTEMPTS ? new Date(now() + retryDelayMs(attempt)).toISOString() : undefined;
+        this.append({ type: "notification_failed", data: { ...base, message, ...(retryAt ? { retryAt } : {}) } });
+      }
+    }
+
+    /** Adds the signed approval-page link, valid until the request's deadline. */
+    private async withLink(request: PendingView): Promise<PendingView> {
+      const secret = this.env.HUMAN_LINK_SECRET;
+      const state = this.log.state;
+      if (!secret || !state) return request;
+      const exp = Math.ceil(Date.parse(request.deadline) / 1000);
+      const token = await signLink(secret, { threadId: state.id, requestId: request.requestId, exp });
+      return { ...request, link: linkUrl(this.env.PUBLIC_URL || "http://localhost:8787", token) };
     }
 
     private async armDeadline(requestId: string, deadline: string): Promise<void> {

@@ -10,6 +10,8 @@ export const TimerPayload = z.discriminatedUnion("type", [
   z.object({ type: z.literal("human_deadline"), requestId: RequestId }),
   /** Retry pushing this thread's summary to the thread index. */
   z.object({ type: z.literal("sync_index") }),
+  /** Retry due notifications in the outbox. */
+  z.object({ type: z.literal("notify") }),
   /** Continue the step loop (after a wake with work pending). */
   z.object({ type: z.literal("drive") }),
 ]);

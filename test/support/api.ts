@@ -44,3 +44,27 @@ export async function eventsOf(id: string): Promise<Event[]> {
 }
 
 export const types = (events: readonly Event[]) => events.map((e) => e.type);
+
+/** Runs a thread's timer handler as the alarm would (late, twice, after eviction: the test decides). */
+export async function fireTimer(id: string, payload: Record<string, unknown>): Promise<void> {
+  const { runInDurableObject } = await import("cloudflare:test");
+  await runInDurableObject(env.THREADS.getByName(id), async (instance) => {
+    await instance.onTimer(payload);
+  });
+}
+
+/** The human-deadline timers currently scheduled on a thread. */
+export async function deadlineTimers(id: string): Promise<{ requestId: string; time: number }[]> {
+  const { runInDurableObject } = await import("cloudflare:test");
+  return runInDurableObject(env.THREADS.getByName(id), async (instance) =>
+    (await instance.listSchedules()).flatMap((s) => {
+      const payload = s.payload as { type?: string; requestId?: string };
+      return payload.type === "human_deadline" && payload.requestId ? [{ requestId: payload.requestId, time: s.time }] : [];
+    }),
+  );
+}
+
+export async function respond(id: string, body: Record<string, unknown>) {
+  const response = await api(`/v1/threads/${id}/responses`, { method: "POST", json: body });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> & { error?: { code: string } } };
+}

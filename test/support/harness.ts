@@ -37,9 +37,30 @@ export const clock = {
   },
 };
 
-/** Outbound fetch of the Worker under test: the scripted model, else the real network. */
+/** TEST ONLY: the human webhook receiver (HUMAN_WEBHOOK_URL points here in tests). */
+export const webhook = {
+  received: [] as { headers: Record<string, string>; body: Record<string, unknown>; raw: string }[],
+  /** Answer the next N deliveries with a 500. */
+  failNext: 0,
+  async fetch(request: Request): Promise<Response> {
+    const raw = await request.text();
+    if (this.failNext > 0) {
+      this.failNext--;
+      return new Response("receiver down", { status: 500 });
+    }
+    this.received.push({ headers: Object.fromEntries(request.headers), body: JSON.parse(raw) as Record<string, unknown>, raw });
+    return new Response("ok");
+  },
+  for(threadId: string) {
+    return this.received.filter((r) => (r.body["thread"] as { id: string } | undefined)?.id === threadId);
+  },
+};
+
+/** Outbound fetch of the Worker under test: the scripted model, the webhook receiver, else the real network. */
 export const testFetch: typeof fetch = (input, init) => {
-  const url = new URL(input instanceof Request ? input.url : String(input));
-  if (url.hostname === "scripted-model.test") return model.fetch(input, init);
-  return fetch(input, init);
+  const request = new Request(input, init);
+  const url = new URL(request.url);
+  if (url.hostname === "scripted-model.test") return model.fetch(request);
+  if (url.hostname === "human-webhook.test") return webhook.fetch(request);
+  return fetch(request);
 };

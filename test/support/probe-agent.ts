@@ -82,6 +82,28 @@ export const probe = defineAgent({
         return { guarded: label };
       },
     }),
+    defineTool({
+      name: "guarded_escalate",
+      description: "Needs approval; a missed deadline escalates once, then denies.",
+      input: z.object({ label: z.string() }),
+      requiresApproval: true,
+      onHumanTimeout: "escalate",
+      run: async ({ label }) => {
+        count(label);
+        return { guarded: label };
+      },
+    }),
+    defineTool({
+      name: "guarded_fail",
+      description: "Needs approval; a missed deadline fails the thread.",
+      input: z.object({ label: z.string() }),
+      requiresApproval: true,
+      onHumanTimeout: "fail",
+      run: async ({ label }) => {
+        count(label);
+        return { guarded: label };
+      },
+    }),
     requestMoreInformation,
     doneForNow,
   ],

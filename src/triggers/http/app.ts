@@ -4,6 +4,7 @@ import { ThreadId } from "../../core";
 import { ApiError, onError } from "./errors";
 import { requireApiToken } from "./auth";
 import { agentRoutes } from "./agents";
+import { humanLinkRoutes } from "./human-links";
 import { threadRoutes } from "./threads";
 import { limitBody } from "./validate";
 
@@ -19,6 +20,7 @@ export function httpApp(agents: AgentRegistry) {
     c.json({ name: "edge-agents", agents: [...agents.keys()], docs: "See README.md; the API lives under /v1 (bearer token)." }),
   );
 
+  app.route("/h", humanLinkRoutes()); // authorised by its signed token, not the bearer token
   app.use("/v1/*", requireApiToken, limitBody);
   app.route("/v1/agents", agentRoutes(agents));
   app.route("/v1/threads", threadRoutes());

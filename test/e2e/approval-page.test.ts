@@ -1,0 +1,119 @@
+/// <reference types="node" />
+/**
+ * End to end, as a person would: the real Worker under `wrangler dev`, the scripted model
+ * over real HTTP, and headless Chromium opening the approval link and pressing Approve.
+ */
+import { existsSync } from "node:fs";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, describe, expect, it } from "vitest";
+import { linkUrl, signLink } from "../../src/channels/links";
+import type { Event, ThreadView } from "../../src/core";
+import { startModelServer, type ModelServer } from "./support/model-server";
+import { startWranglerDev, type DevServer } from "./support/wrangler";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SECRET = "e2e-link-secret";
+const TOKEN = "e2e-api-token";
+const SCREENSHOT = "/tmp/approval-page.png";
+
+let model: ModelServer | undefined;
+let dev: DevServer | undefined;
+let browser: Browser | undefined;
+
+afterAll(async () => {
+  await browser?.close();
+  await dev?.stop();
+  await model?.close();
+});
+
+async function v1<T>(path: string, init: RequestInit = {}): Promise<T> {
+  if (!dev) throw new Error("wrangler dev is not running");
+  const response = await fetch(`${dev.url}/v1${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...init.headers },
+  });
+  if (!response.ok) throw new Error(`${init.method ?? "GET"} /v1${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Another process owns the thread, so we poll: short intervals, capped in total. */
+async function until(id: string, done: (t: ThreadView) => boolean, withinMs = 30_000): Promise<ThreadView> {
+  const giveUp = Date.now() + withinMs;
+  for (;;) {
+    const thread = await v1<ThreadView>(`/threads/${id}`);
+    if (done(thread)) return thread;
+    if (Date.now() > giveUp) throw new Error(`thread ${id} still ${thread.status} after ${withinMs} ms: ${JSON.stringify(thread)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("approval link in a real browser", () => {
+  it("shows the held deploy, and pressing Approve runs it", async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (.ci/run does this).`);
+    }
+    model = await startModelServer();
+    const modelUrl = model.baseUrl;
+    dev = await startWranglerDev((url) => ({
+      API_TOKEN: TOKEN,
+      HUMAN_LINK_SECRET: SECRET,
+      PUBLIC_URL: url,
+      MODEL: "scripted-model",
+      OPENAI_BASE_URL: modelUrl,
+      OPENAI_API_KEY: "sk-e2e",
+      DEPLOY_TARGET_URL: "",
+      DEPLOY_TARGET_TOKEN: "",
+      HUMAN_WEBHOOK_URL: "",
+      HUMAN_WEBHOOK_SECRET: "",
+    }));
+
+    const marker = model.model.script("e2e-approve", [
+      { tool: "deploy_backend", args: { tag: "v1.2.3", environment: "production" } },
+      { tool: "done_for_now", args: { message: "Deployed v1.2.3 to production." } },
+    ]);
+    const launched = await v1<ThreadView>("/agents/deploybot/threads", {
+      method: "POST",
+      body: JSON.stringify({ message: `deploy v1.2.3 to production ${marker}` }),
+    });
+    const waiting = await until(launched.id, (t) => t.status === "waiting_for_human");
+    const pending = waiting.pending;
+    expect(pending).toMatchObject({ kind: "approval", tool: { name: "deploy_backend", args: { tag: "v1.2.3", environment: "production" } } });
+    if (!pending) throw new Error("no pending request");
+    const exp = Math.floor(Date.parse(pending.deadline) / 1000);
+    const url = linkUrl(dev.url, await signLink(SECRET, { threadId: launched.id, requestId: pending.requestId, exp }));
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"],
+    });
+    const page = await browser.newPage({ viewport: { width: 414, height: 896 } }); // a phone-sized window
+    const cspViolations: string[] = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+    const opened = await page.goto(url);
+    expect(opened?.status()).toBe(200);
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Approval needed: deploy_backend");
+    const table = page.getByRole("table");
+    expect(await table.getByRole("row", { name: /tag/ }).textContent()).toContain("v1.2.3");
+    expect(await table.getByRole("row", { name: /environment/ }).textContent()).toContain("production");
+    await page.getByLabel("Comment for the agent (optional)").fill("Ship it.");
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.waitForURL(url); // the form posts back to the link itself
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Approved");
+    await page.screenshot({ path: SCREENSHOT.replace(".png", "-result.png"), fullPage: true });
+    expect(cspViolations).toEqual([]);
+
+    const done = await until(launched.id, (t) => t.status === "done" || t.status === "failed");
+    expect(done).toMatchObject({ status: "done", result: { message: "Deployed v1.2.3 to production." } });
+    const { events } = await v1<{ events: Event[] }>(`/threads/${launched.id}/events?limit=1000`);
+    expect(events.find((e) => e.type === "human_responded")).toMatchObject({
+      data: { approved: true, comment: "Ship it.", by: "approval-link" },
+    });
+    const succeeded = events.find((e) => e.type === "tool_succeeded" && e.data.tool === "deploy_backend");
+    expect(succeeded).toMatchObject({ data: { result: { demo: true, tag: "v1.2.3", environment: "production" } } });
+  });
+});

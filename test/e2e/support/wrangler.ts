@@ -1,0 +1,89 @@
+/// <reference types="node" />
+/**
+ * TEST ONLY: runs the real Worker under `wrangler dev` in its own process, with its own
+ * port, fresh persistence and an env file of ours: never the developer's .dev.vars.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export type DevServer = { url: string; stop(): Promise<void>; output(): string };
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+/** Starts `wrangler dev` with `vars` (secrets and var overrides) and waits until it answers. */
+export async function startWranglerDev(vars: (url: string) => Record<string, string>, readyWithinMs = 60_000): Promise<DevServer> {
+  const root = resolve(import.meta.dirname, "../../..");
+  const dir = mkdtempSync(join(tmpdir(), "edge-agents-e2e-"));
+  const [port, inspector] = [await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${port}`;
+  const values = vars(url);
+  const envFile = join(dir, "e2e.env");
+  writeFileSync(envFile, Object.entries(values).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n"));
+  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector)];
+  args.push("--persist-to", join(dir, "state"), "--env-file", envFile, "--show-interactive-dev-session=false");
+  const child = spawn(join(root, "node_modules/.bin/wrangler"), args, {
+    cwd: root,
+    // Own process group, so stop() ends wrangler and its workerd child, and nothing else.
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      // wrangler lets process.env win over the env file: set the same values here too.
+      ...values,
+      PATH: `${join(root, "node_modules/.bin")}:${process.env["PATH"] ?? ""}`,
+      WRANGLER_SEND_METRICS: "false",
+      CI: "true",
+    },
+  });
+  let log = "";
+  child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
+  const server: DevServer = { url, output: () => log, stop: () => stop(child, dir) };
+  try {
+    await waitUntilUp(child, url, readyWithinMs, () => log);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
+
+async function waitUntilUp(child: ChildProcess, url: string, withinMs: number, log: () => string): Promise<void> {
+  const giveUp = Date.now() + withinMs;
+  while (Date.now() < giveUp) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${log()}`);
+    const up = await fetch(`${url}/`).then((r) => r.ok, () => false);
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`wrangler dev did not answer on ${url} within ${withinMs} ms:\n${log()}`);
+}
+
+async function stop(child: ChildProcess, dir: string): Promise<void> {
+  if (child.exitCode === null && child.pid !== undefined) {
+    const exited = new Promise<void>((done) => child.once("exit", () => done()));
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+    if (!killed) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
