@@ -1,4 +1,4 @@
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ThreadView } from "../../src/core";
@@ -142,6 +142,23 @@ describe("deadlines on alarms", () => {
     const late = await respond(id, { requestId, approved: true });
     expect(late.body.error?.code).toBe("request_expired");
     expect(await eventsOf(id)).toEqual(events);
+  });
+
+  it("the real alarm path: once the deadline is due, runDurableObjectAlarm delivers the timeout", async () => {
+    const { id, view } = await start([guarded("alarm-1"), { tool: "request_more_information", args: { message: "timed out; now what?" } }]);
+    const { requestId } = pendingOf(view);
+    clock.advance(60_000);
+    // TEST ONLY: the deadline is real-time 60 s away; move the SDK's stored job to now so it is due.
+    await runInDurableObject(env.THREADS.getByName(id), (_instance, state) => {
+      state.storage.sql.exec("UPDATE cf_agents_jobs SET time = ? WHERE payload LIKE ?", Math.floor(Date.now() / 1000) - 1, `%${requestId}%`);
+    });
+    expect(await runDurableObjectAlarm(env.THREADS.getByName(id))).toBe(true);
+    await settle(id);
+    const events = await eventsOf(id);
+    expect(types(events).filter((t) => t === "human_timed_out")).toHaveLength(1);
+    // The fired one-shot timer is gone; the only timer left is the follow-up question's.
+    expect((await deadlineTimers(id)).map((t) => t.requestId)).toEqual([pendingOf(await settle(id)).requestId]);
+    expect(pendingOf(await settle(id)).requestId).not.toBe(requestId);
   });
 
   it("a timer that fires early does nothing but wait again", async () => {
