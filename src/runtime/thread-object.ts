@@ -1,21 +1,14 @@
 import { Agent } from "agents";
-import type { AgentDefinition, AgentRegistry } from "../agents";
-import { promptVersion, renderSystemPrompt } from "../agents/prompt";
+import type { AgentRegistry } from "../agents";
 import {
-  buildModelInput,
-  CallId,
   decideCancel,
   decideMessage,
   decidePause,
   decideResponse,
   decideResume,
   next,
-  mayRun,
-  RequestId,
-  renderThread,
   statusOf,
   threadView,
-  type ActiveCall,
   type ClosedRequest,
   type Decision,
   type Event,
@@ -25,24 +18,16 @@ import {
   type ModelInput,
   type NewEvent,
   type Rejection,
-  type Step,
   type ThreadId,
   type ThreadState,
   type ThreadView,
-  type OutboxItem,
-  type PendingRequest,
-  type PendingView,
-  pendingView,
 } from "../core";
-import { activeChannels, MAX_NOTIFICATION_ATTEMPTS, retryDelayMs, type Notification } from "../channels";
-import { linkUrl, signLink } from "../channels/links";
-import { decide } from "../model/decide";
-import { modelConfigFrom } from "../model/config";
 import type { Appended } from "./event-store";
+import { modelInput, perform, type EffectsHost } from "./effects";
+import { HumanRequests } from "./human-requests";
 import { indexShard } from "./thread-index";
 import { ThreadLog } from "./thread-log";
 import { TimerPayload } from "./timers";
-import { runTool } from "./tool-runner";
 
 /** What the runtime is built from; passed in, never read from ambient globals. */
 export type RuntimeDeps = {
@@ -84,23 +69,57 @@ export function threadObject(deps: RuntimeDeps) {
     #driving: Promise<void> | undefined;
     #again = false;
     #indexSync: Promise<void> = Promise.resolve();
-    #delivering: Promise<void> | undefined;
+    #humans: HumanRequests | undefined;
+    #effects: EffectsHost | undefined;
 
     get log(): ThreadLog {
       this.#log ??= new ThreadLog(this.ctx.storage.sql);
       return this.#log;
     }
 
+    get effects(): EffectsHost {
+      this.#effects ??= {
+        env: this.env,
+        log: this.log,
+        now,
+        fetch: outbound,
+        humans: this.humans,
+        append: (event, source) => this.append(event, source),
+      };
+      return this.#effects;
+    }
+
+    get humans(): HumanRequests {
+      this.#humans ??= new HumanRequests({
+        env: this.env,
+        log: this.log,
+        now,
+        fetch: outbound,
+        append: (event, source) => this.append(event, source),
+        arm: async (when, payload) => {
+          await this.schedule(when, "onTimer", payload, { idempotent: true });
+        },
+        disarm: async (match) => {
+          for (const schedule of await this.listSchedules()) {
+            const payload = TimerPayload.safeParse(schedule.payload);
+            if (payload.success && match(payload.data)) await this.cancelSchedule(schedule.id);
+          }
+        },
+        kick: () => this.kick(),
+      });
+      return this.#humans;
+    }
+
     /**
      * Runs on every wake: continue unfinished work and deliver due notifications.
      * Nothing here awaits a schedule: scheduling waits for startup, and startup waits
      * for this method. Deadline timers are armed before their request is appended
-     * (see askHuman), so no wake ever needs to re-arm one.
+     * (see HumanRequests.ask), so no wake ever needs to re-arm one.
      */
     override async onStart(): Promise<void> {
       if (!this.log.state) return;
       this.kick();
-      this.deliverOutbox();
+      this.humans.deliver();
     }
 
     private async ready(): Promise<void> {
@@ -149,15 +168,13 @@ export function threadObject(deps: RuntimeDeps) {
       await this.ready();
       const state = this.log.state;
       if (!state) return notFound("here");
-      if (key) {
-        const duplicate = this.duplicateOf(`response:${key}`, { type: "human_responded", data: answer });
-        if (duplicate) return duplicate;
-      }
+      const original = key ? this.log.store.byKey(`response:${key}`) : undefined;
+      if (original) return this.replayed(original, { type: "human_responded", data: answer });
       const decision = decideResponse(state, answer, iso(), this.history(answer.requestId));
       if (!decision.ok && "expire" in decision) {
         // The deadline passed but its timer has not fired yet: the log settles the race now.
         const request = state.pending.find((r) => r.requestId === decision.expire);
-        if (request) await this.expire(request);
+        if (request) await this.humans.expire(request);
         const extended = this.log.state?.pending.find((r) => r.requestId === decision.expire);
         // An escalation extended the deadline: this answer is in time after all.
         if (extended) return this.respond(answer, key, source);
@@ -176,7 +193,7 @@ export function threadObject(deps: RuntimeDeps) {
 
     async cancel(reason?: string) {
       const result = await this.command((state) => decideCancel(state, reason));
-      if (result.ok) await this.cancelTimers();
+      if (result.ok) await this.humans.cancelDeadlines();
       return result;
     }
 
@@ -186,7 +203,7 @@ export function threadObject(deps: RuntimeDeps) {
       await this.ready();
       if (!this.log.state) return null;
       const view = this.view();
-      const withLinks = await Promise.all(view.pendingRequests.map((request) => this.withLink(request)));
+      const withLinks = await Promise.all(view.pendingRequests.map((request) => this.humans.withLink(request)));
       return { ...view, pendingRequests: withLinks, ...(withLinks[0] ? { pending: withLinks[0] } : {}) };
     }
 
@@ -198,6 +215,12 @@ export function threadObject(deps: RuntimeDeps) {
       return events.length > limit && last ? { events: page, next: last.seq } : { events: page };
     }
 
+    /** What closed a request that is no longer open, as the log says (null: never closed, or never existed). */
+    async requestHistory(requestId: string): Promise<ClosedRequest | null> {
+      await this.ready();
+      return this.history(requestId) ?? null;
+    }
+
     /** The exact model input the next step would send (Factor 3, inspectable). */
     async context(): Promise<Result<ModelInput>> {
       await this.ready();
@@ -205,15 +228,15 @@ export function threadObject(deps: RuntimeDeps) {
       if (!state) return notFound("here");
       const agent = deps.agents.get(state.agent);
       if (!agent) return { ok: false, rejection: { status: 409, code: "unknown_agent", message: `Agent ${state.agent} is no longer deployed.` } };
-      return { ok: true, value: await this.modelInput(state, agent) };
+      return { ok: true, value: await modelInput(this.log, state, agent) };
     }
 
     /** Resolves once the step loop has nothing left to do: for tests, and for callers that want to wait. */
     async idle(): Promise<ThreadView | null> {
       await this.ready();
-      while (this.#driving || this.#delivering) {
+      while (this.#driving || this.humans.delivering) {
         await this.#driving;
-        await this.#delivering;
+        await this.humans.delivering;
       }
       await this.#indexSync;
       return this.log.state ? this.view() : null;
@@ -233,15 +256,15 @@ export function threadObject(deps: RuntimeDeps) {
           const request = this.log.state?.pending.find((r) => r.requestId === requestId);
           if (!request) return; // answered, cancelled or already timed out: nothing to do
           if (now() < Date.parse(request.deadline)) {
-            await this.armDeadline(request.requestId, request.deadline); // fired early: wait again
+            await this.humans.armDeadline(request.requestId, request.deadline); // fired early: wait again
             return;
           }
-          await this.expire(request);
+          await this.humans.expire(request);
           return;
         }
         case "notify":
-          this.deliverOutbox();
-          await this.#delivering;
+          this.humans.deliver();
+          await this.humans.delivering;
           return;
         case "sync_index":
           this.syncIndex();
@@ -270,12 +293,10 @@ export function threadObject(deps: RuntimeDeps) {
       const state = this.log.state;
       if (!state) return notFound("here");
       const decision = decideFor(state);
-      // A retry finds its original first, even if that original has since closed the thread.
-      if (key && this.log.store.byKey(key)) {
-        const original = decision.ok ? decision.event : this.log.store.byKey(key);
-        const duplicate = original && this.duplicateOf(key, original);
-        if (duplicate) return duplicate;
-      }
+      // A retry finds its original first, even if that original has since closed the thread
+      // (then there is no new event to compare, and the original stands).
+      const original = key ? this.log.store.byKey(key) : undefined;
+      if (original) return this.replayed(original, decision.ok ? decision.event : original);
       return this.apply(decision, key, source);
     }
 
@@ -287,20 +308,18 @@ export function threadObject(deps: RuntimeDeps) {
     }
 
     /** A repeated idempotency key returns the original result, or 409 if the payload differs. */
-    private duplicateOf(key: string, attempt: { type: string; data: unknown }) {
-      const original = this.log.store.byKey(key);
-      if (!original) return undefined;
+    private replayed(original: Event, attempt: { type: string; data: unknown }): Result<{ thread: ThreadView; event: Event; duplicate: boolean }> {
       if (original.type !== attempt.type || JSON.stringify(original.data) !== JSON.stringify(attempt.data)) {
         return {
-          ok: false as const,
+          ok: false,
           rejection: {
-            status: 409 as const,
+            status: 409,
             code: "idempotency_key_reused",
             message: "This Idempotency-Key was already used with a different request.",
           },
         };
       }
-      return { ok: true as const, value: { thread: this.view(), event: original, duplicate: true } };
+      return { ok: true, value: { thread: this.view(), event: original, duplicate: true } };
     }
 
     private history(requestId: string): ClosedRequest | undefined {
@@ -356,207 +375,11 @@ export function threadObject(deps: RuntimeDeps) {
         }
         const step = next(state, agent.catalog);
         if (step.kind === "wait") return;
-        await this.perform(step, state, agent);
+        await perform(this.effects, step, state, agent);
         if (this.log.state?.lastSeq === state.lastSeq) {
           // Every step appends at least one event; if one did not, stop rather than spin.
           throw new Error(`step ${step.kind} appended nothing at seq ${state.lastSeq}`);
         }
-      }
-    }
-
-    private async perform(step: Exclude<Step, { kind: "wait" }>, state: ThreadState, agent: AgentDefinition): Promise<void> {
-      switch (step.kind) {
-        case "call_model":
-          return this.modelStep(state, agent);
-        case "run_tool":
-          return this.toolStep(state, agent, step.call, step.attempt);
-        case "finish":
-          this.append({ type: "thread_finished", data: { callId: step.call.callId, message: step.message }, key: `outcome:${step.call.callId}` });
-          await this.cancelTimers();
-          return;
-        case "ask_human":
-          return this.askHuman(state, agent, step.request);
-        case "fail_call":
-          this.append({
-            type: "tool_failed",
-            data: { callId: step.call.callId, tool: step.call.tool, code: step.code, message: step.message },
-            key: `outcome:${step.call.callId}`,
-          });
-          return;
-        case "fail_thread":
-          this.append({ type: "thread_failed", data: { code: step.code, message: step.message } });
-          await this.cancelTimers();
-          return;
-      }
-    }
-
-    private async modelStep(state: ThreadState, agent: AgentDefinition): Promise<void> {
-      const config = modelConfigFrom(this.env);
-      if (!config.ok) {
-        this.append({ type: "thread_failed", data: { code: "model_not_configured", message: config.message } });
-        return;
-      }
-      const input = await this.modelInput(state, agent);
-      const callId = CallId.parse(`call_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`);
-      const outcome = await decide({ input, agent, config: config.config, callId, fetch: outbound });
-      this.append(outcome);
-    }
-
-    private async modelInput(state: ThreadState, agent: AgentDefinition): Promise<ModelInput> {
-      const version = await promptVersion(agent.prompt.template);
-      const launch = this.log.store.first();
-      if (!launch) throw new Error("a launched thread has no first event");
-      // Render from the log as it is now, after the await above.
-      const current = this.log.state ?? state;
-      return buildModelInput({
-        systemPrompt: renderSystemPrompt(agent, current),
-        promptVersion: version,
-        thread: renderThread(launch, this.log.store.newestFirst()),
-        tools: agent.toolSpecs,
-        seenSeq: current.lastSeq,
-      });
-    }
-
-    private async toolStep(state: ThreadState, agent: AgentDefinition, call: ActiveCall, attempt: number): Promise<void> {
-      const tool = agent.tool(call.tool);
-      const facts = agent.catalog(call.tool);
-      const fail = (code: "unknown_tool" | "approval_missing", message: string) =>
-        this.append({ type: "tool_failed", data: { callId: call.callId, tool: call.tool, code, message }, key: `outcome:${call.callId}` });
-      if (!tool || tool.intent !== "act" || !facts) return void fail("unknown_tool", `No runnable tool named ${call.tool}.`);
-      // Invariant 5, checked again at the last moment, whatever `next` decided.
-      if (!mayRun(call, facts)) return void fail("approval_missing", `${call.tool} needs a human's approval of these exact arguments.`);
-      this.append({
-        type: "tool_started",
-        data: { callId: call.callId, tool: call.tool, args: call.args, attempt },
-        key: `start:${call.callId}:${attempt}`,
-      });
-      const outcome = await runTool(tool, call, { env: this.env, threadId: state.id, callId: call.callId, attempt, fetch: outbound }, now);
-      this.append({ ...outcome, key: `outcome:${call.callId}` });
-    }
-
-    private async askHuman(state: ThreadState, agent: AgentDefinition, request: Extract<Step, { kind: "ask_human" }>["request"]) {
-      const requestId = RequestId.parse(request.call ? `req_${request.call.callId}` : `req_esc_${state.lastSeq}`);
-      const tool = request.call ? agent.tool(request.call.tool) : undefined;
-      // Most specific wins: the thread's launch setting, then the tool's, then the agent's.
-      const seconds = state.humanTimeoutSeconds ?? tool?.humanTimeoutSeconds ?? agent.humanTimeoutSeconds;
-      const deadline = new Date(now() + seconds * 1000).toISOString();
-      // Armed first: a crash right after leaves at worst a timer that finds nothing open.
-      await this.armDeadline(requestId, deadline);
-      this.append({
-        type: "human_requested",
-        data: {
-          requestId,
-          kind: request.kind,
-          reason: request.reason,
-          message: request.message,
-          ...(request.call ? { call: { callId: request.call.callId, tool: request.call.tool, args: request.call.args } } : {}),
-          deadline,
-          // An unanswered escalation after repeated errors always fails the thread (see reduce).
-          onTimeout: tool?.onHumanTimeout ?? agent.onHumanTimeout,
-          notify: activeChannels(this.env, now).map((c) => c.name),
-        },
-        key: `request:${requestId}`,
-      });
-      this.deliverOutbox();
-    }
-
-    /** The deadline passed: escalate once if the policy says so, otherwise record the timeout. */
-    private async expire(request: PendingRequest): Promise<void> {
-      if (request.onTimeout === "escalate" && !request.escalated) {
-        const extension = Date.parse(request.deadline) - Date.parse(request.requestedAt);
-        const deadline = new Date(now() + extension).toISOString();
-        this.append(
-          {
-            type: "human_escalated",
-            data: { requestId: request.requestId, deadline, notify: activeChannels(this.env, now).map((c) => c.name) },
-            key: `escalate:${request.requestId}`,
-          },
-          { kind: "timer" },
-        );
-        await this.armDeadline(request.requestId, deadline);
-        this.deliverOutbox();
-        return;
-      }
-      this.append({ type: "human_timed_out", data: { requestId: request.requestId }, key: `timeout:${request.requestId}` }, { kind: "timer" });
-      this.kick();
-    }
-
-    /**
-     * Sends every due notification in the outbox (derived from the log). Each attempt's
-     * outcome is an event; failures are retried with backoff by a timer, then given up
-     * on with a final notification_failed event. The request itself is never lost: the
-     * API always shows it.
-     */
-    private deliverOutbox(): void {
-      if (this.#delivering) return;
-      // Cleared in a `.finally` attached after assignment: an async body that never awaits
-      // would otherwise run its own `finally` before the assignment and leave it set forever.
-      this.#delivering = this.deliverDue()
-        .catch((error) => console.error("outbox delivery failed", error))
-        .finally(() => {
-          this.#delivering = undefined;
-        });
-    }
-
-    private async deliverDue(): Promise<void> {
-      for (;;) {
-        const before = this.log.state?.lastSeq;
-        const due = (this.log.state?.outbox ?? []).filter((item) => !item.retryAt || Date.parse(item.retryAt) <= now());
-        if (due.length === 0) break;
-        for (const item of due) await this.deliver(item);
-        // Every attempt appends an outcome; if none did, stop rather than spin.
-        if (this.log.state?.lastSeq === before) break;
-      }
-      const next = (this.log.state?.outbox ?? []).flatMap((item) => (item.retryAt ? [Date.parse(item.retryAt)] : []));
-      if (next.length > 0) await this.schedule(new Date(Math.min(...next)), "onTimer", { type: "notify" }, { idempotent: true });
-    }
-
-    private async deliver(item: OutboxItem): Promise<void> {
-      const state = this.log.state;
-      const request = state?.pending.find((r) => r.requestId === item.requestId);
-      const channel = activeChannels(this.env, now).find((c) => c.name === item.channel);
-      const attempt = item.attempts + 1;
-      const base = { requestId: item.requestId, channel: item.channel, purpose: item.purpose, attempt };
-      if (!state || !request) return;
-      if (!channel) {
-        this.append({ type: "notification_failed", data: { ...base, message: `channel ${item.channel} is no longer configured` } });
-        return;
-      }
-      const notification: Notification = {
-        purpose: item.purpose,
-        thread: { id: state.id, agent: state.agent },
-        request: await this.withLink(pendingView(request)),
-        ...(item.purpose === "escalation" && this.env.ESCALATION_CONTACT ? { escalationContact: this.env.ESCALATION_CONTACT } : {}),
-      };
-      const link = notification.request.link;
-      try {
-        await channel.send(link ? { ...notification, link } : notification, outbound);
-        this.append({ type: "notification_sent", data: base, key: `notified:${item.requestId}:${item.channel}:${item.purpose}` });
-      } catch (error) {
-        const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-        const retryAt = attempt < MAX_NOTIFICATION_ATTEMPTS ? new Date(now() + retryDelayMs(attempt)).toISOString() : undefined;
-        this.append({ type: "notification_failed", data: { ...base, message, ...(retryAt ? { retryAt } : {}) } });
-      }
-    }
-
-    /** Adds the signed approval-page link, valid until the request's deadline. */
-    private async withLink(request: PendingView): Promise<PendingView> {
-      const secret = this.env.HUMAN_LINK_SECRET;
-      const state = this.log.state;
-      if (!secret || !state) return request;
-      const exp = Math.ceil(Date.parse(request.deadline) / 1000);
-      const token = await signLink(secret, { threadId: state.id, requestId: request.requestId, exp });
-      return { ...request, link: linkUrl(this.env.PUBLIC_URL || "http://localhost:8787", token) };
-    }
-
-    private async armDeadline(requestId: string, deadline: string): Promise<void> {
-      await this.schedule(new Date(deadline), "onTimer", { type: "human_deadline", requestId }, { idempotent: true });
-    }
-
-    private async cancelTimers(): Promise<void> {
-      for (const schedule of await this.listSchedules()) {
-        const payload = TimerPayload.safeParse(schedule.payload);
-        if (payload.success && payload.data.type === "human_deadline") await this.cancelSchedule(schedule.id);
       }
     }
 

@@ -145,20 +145,8 @@ function notPending(thread: ThreadView, closing: Closing): Response {
   return fail(409, "This request is no longer open", "The agent no longer needs this answer.");
 }
 
-/**
- * What closed a request, read from the log: only on this rare error path, so a page
- * scan is acceptable. (A `requestHistory(requestId)` RPC on the thread object would be cheaper.)
- */
+/** What closed a request, from the thread's own log index (a "withdrawn" request reads as still explainable by the thread status). */
 async function closingOf(stub: ThreadRpc, requestId: RequestId): Promise<Closing> {
-  let after = 0;
-  for (let page = 0; page < 20; page++) {
-    const { events, next } = await stub.events(after, 500);
-    for (const event of events) {
-      if (event.type === "human_responded" && event.data.requestId === requestId) return "answered";
-      if (event.type === "human_timed_out" && event.data.requestId === requestId) return "timed_out";
-    }
-    if (next === undefined) return undefined;
-    after = next;
-  }
-  return undefined;
+  const history = await stub.requestHistory(requestId);
+  return history === "answered" || history === "timed_out" ? history : undefined;
 }

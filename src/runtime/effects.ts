@@ -1,0 +1,92 @@
+import type { AgentDefinition } from "../agents";
+import { promptVersion, renderSystemPrompt } from "../agents/prompt";
+import { buildModelInput, CallId, mayRun, renderThread, type ActiveCall, type EventSource, type ModelInput, type NewEvent, type Step, type ThreadState } from "../core";
+import { decide } from "../model/decide";
+import { modelConfigFrom } from "../model/config";
+import type { Appended } from "./event-store";
+import type { HumanRequests } from "./human-requests";
+import type { ThreadLog } from "./thread-log";
+import { runTool } from "./tool-runner";
+
+/** What performing a step needs from its thread object; passed in, not reached for. */
+export type EffectsHost = {
+  readonly env: Env;
+  readonly log: ThreadLog;
+  readonly now: () => number;
+  readonly fetch: typeof fetch;
+  readonly humans: HumanRequests;
+  append(event: NewEvent, source?: EventSource): Appended;
+};
+
+/**
+ * Performs the one step `next` chose and appends its outcome (invariant 3): a model
+ * call, a tool run (logged as started before it runs), a human request, or a pure
+ * decision recorded as an event. Effects report their own failures as events.
+ */
+export async function perform(host: EffectsHost, step: Exclude<Step, { kind: "wait" }>, state: ThreadState, agent: AgentDefinition): Promise<void> {
+  switch (step.kind) {
+    case "call_model":
+      return modelStep(host, state, agent);
+    case "run_tool":
+      return toolStep(host, state, agent, step.call, step.attempt);
+    case "finish":
+      host.append({ type: "thread_finished", data: { callId: step.call.callId, message: step.message }, key: `outcome:${step.call.callId}` });
+      return host.humans.cancelDeadlines();
+    case "ask_human":
+      return host.humans.ask(state, agent, step.request);
+    case "fail_call":
+      host.append({
+        type: "tool_failed",
+        data: { callId: step.call.callId, tool: step.call.tool, code: step.code, message: step.message },
+        key: `outcome:${step.call.callId}`,
+      });
+      return;
+    case "fail_thread":
+      host.append({ type: "thread_failed", data: { code: step.code, message: step.message } });
+      return host.humans.cancelDeadlines();
+  }
+}
+
+async function modelStep(host: EffectsHost, state: ThreadState, agent: AgentDefinition): Promise<void> {
+  const config = modelConfigFrom(host.env);
+  if (!config.ok) {
+    host.append({ type: "thread_failed", data: { code: "model_not_configured", message: config.message } });
+    return;
+  }
+  const input = await modelInput(host.log, state, agent);
+  const callId = CallId.parse(`call_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`);
+  host.append(await decide({ input, agent, config: config.config, callId, fetch: host.fetch }));
+}
+
+/** Exactly what a model step sends, rendered from the log as it is now. */
+export async function modelInput(log: ThreadLog, state: ThreadState, agent: AgentDefinition): Promise<ModelInput> {
+  const version = await promptVersion(agent.prompt.template);
+  const launch = log.store.first();
+  if (!launch) throw new Error("a launched thread has no first event");
+  // Read after the await above: events may have landed meanwhile.
+  const current = log.state ?? state;
+  return buildModelInput({
+    systemPrompt: renderSystemPrompt(agent, current),
+    promptVersion: version,
+    thread: renderThread(launch, log.store.newestFirst()),
+    tools: agent.toolSpecs,
+    seenSeq: current.lastSeq,
+  });
+}
+
+async function toolStep(host: EffectsHost, state: ThreadState, agent: AgentDefinition, call: ActiveCall, attempt: number): Promise<void> {
+  const tool = agent.tool(call.tool);
+  const facts = agent.catalog(call.tool);
+  const fail = (code: "unknown_tool" | "approval_missing", message: string) =>
+    host.append({ type: "tool_failed", data: { callId: call.callId, tool: call.tool, code, message }, key: `outcome:${call.callId}` });
+  if (!tool || tool.intent !== "act" || !facts) return void fail("unknown_tool", `No runnable tool named ${call.tool}.`);
+  // Invariant 5, checked again at the last moment, whatever `next` decided.
+  if (!mayRun(call, facts)) return void fail("approval_missing", `${call.tool} needs a human's approval of these exact arguments.`);
+  host.append({
+    type: "tool_started",
+    data: { callId: call.callId, tool: call.tool, args: call.args, attempt },
+    key: `start:${call.callId}:${attempt}`,
+  });
+  const outcome = await runTool(tool, call, { env: host.env, threadId: state.id, callId: call.callId, attempt, fetch: host.fetch }, host.now);
+  host.append({ ...outcome, key: `outcome:${call.callId}` });
+}

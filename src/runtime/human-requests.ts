@@ -1,0 +1,183 @@
+import type { AgentDefinition } from "../agents";
+import { activeChannels, MAX_NOTIFICATION_ATTEMPTS, retryDelayMs, type Notification } from "../channels";
+import { linkUrl, signLink } from "../channels/links";
+import {
+  pendingView,
+  RequestId,
+  type EventSource,
+  type NewEvent,
+  type OutboxItem,
+  type PendingRequest,
+  type PendingView,
+  type Step,
+  type ThreadState,
+} from "../core";
+import type { Appended } from "./event-store";
+import type { ThreadLog } from "./thread-log";
+import type { TimerPayload } from "./timers";
+
+/** What the human-request machinery needs from its thread object; passed in, not reached for. */
+export type HumanRequestsHost = {
+  readonly env: Env;
+  readonly log: ThreadLog;
+  readonly now: () => number;
+  readonly fetch: typeof fetch;
+  append(event: NewEvent, source?: EventSource): Appended;
+  /** Arms the one timer handler with a payload (SDK `schedule`, deduplicated by payload). */
+  arm(when: Date, payload: TimerPayload): Promise<void>;
+  /** Cancels every armed timer whose payload matches. */
+  disarm(match: (payload: TimerPayload) => boolean): Promise<void>;
+  /** Continues the step loop. */
+  kick(): void;
+};
+
+export type HumanRequestStep = Extract<Step, { kind: "ask_human" }>["request"];
+
+/**
+ * Factor 7 in the runtime: logging a human request with its deadline timer, applying
+ * the timeout policy when the deadline passes, and delivering notifications through
+ * the outbox (which the reducer derives from the log).
+ */
+export class HumanRequests {
+  #delivering: Promise<void> | undefined;
+
+  constructor(private readonly host: HumanRequestsHost) {}
+
+  /** Resolves when no outbox delivery is in flight. */
+  get delivering(): Promise<void> | undefined {
+    return this.#delivering;
+  }
+
+  async ask(state: ThreadState, agent: AgentDefinition, request: HumanRequestStep): Promise<void> {
+    const { host } = this;
+    const requestId = RequestId.parse(request.call ? `req_${request.call.callId}` : `req_esc_${state.lastSeq}`);
+    const tool = request.call ? agent.tool(request.call.tool) : undefined;
+    // Most specific wins: the thread's launch setting, then the tool's, then the agent's.
+    const seconds = state.humanTimeoutSeconds ?? tool?.humanTimeoutSeconds ?? agent.humanTimeoutSeconds;
+    const deadline = new Date(host.now() + seconds * 1000).toISOString();
+    // Armed first: a crash right after leaves at worst a timer that finds nothing open.
+    await this.armDeadline(requestId, deadline);
+    host.append({
+      type: "human_requested",
+      data: {
+        requestId,
+        kind: request.kind,
+        reason: request.reason,
+        message: request.message,
+        ...(request.call ? { call: { callId: request.call.callId, tool: request.call.tool, args: request.call.args } } : {}),
+        deadline,
+        // An unanswered escalation after repeated errors always fails the thread (see reduce).
+        onTimeout: tool?.onHumanTimeout ?? agent.onHumanTimeout,
+        notify: this.channelNames(),
+      },
+      key: `request:${requestId}`,
+    });
+    this.deliver();
+  }
+
+  /** The deadline passed: escalate once if the policy says so, otherwise record the timeout. */
+  async expire(request: PendingRequest): Promise<void> {
+    const { host } = this;
+    if (request.onTimeout === "escalate" && !request.escalated) {
+      const extension = Date.parse(request.deadline) - Date.parse(request.requestedAt);
+      const deadline = new Date(host.now() + extension).toISOString();
+      host.append(
+        {
+          type: "human_escalated",
+          data: { requestId: request.requestId, deadline, notify: this.channelNames() },
+          key: `escalate:${request.requestId}`,
+        },
+        { kind: "timer" },
+      );
+      await this.armDeadline(request.requestId, deadline);
+      this.deliver();
+      return;
+    }
+    host.append({ type: "human_timed_out", data: { requestId: request.requestId }, key: `timeout:${request.requestId}` }, { kind: "timer" });
+    host.kick();
+  }
+
+  armDeadline(requestId: RequestId | string, deadline: string): Promise<void> {
+    return this.host.arm(new Date(deadline), { type: "human_deadline", requestId: RequestId.parse(requestId) });
+  }
+
+  cancelDeadlines(): Promise<void> {
+    return this.host.disarm((payload) => payload.type === "human_deadline");
+  }
+
+  /**
+   * Sends every due notification in the outbox. Each attempt's outcome is an event;
+   * failures are retried with backoff by a timer, then given up on with a final
+   * notification_failed event. The request itself is never lost: the API shows it.
+   */
+  deliver(): void {
+    if (this.#delivering) return;
+    // Cleared in a `.finally` attached after assignment: an async body that never awaits
+    // would otherwise run its own `finally` before the assignment and leave it set forever.
+    this.#delivering = this.deliverDue()
+      .catch((error) => console.error("outbox delivery failed", error))
+      .finally(() => {
+        this.#delivering = undefined;
+      });
+  }
+
+  /** Adds the signed approval-page link, valid until the request's deadline. */
+  async withLink(request: PendingView): Promise<PendingView> {
+    const { env, log } = this.host;
+    const secret = env.HUMAN_LINK_SECRET;
+    const state = log.state;
+    if (!secret || !state) return request;
+    const exp = Math.ceil(Date.parse(request.deadline) / 1000);
+    const token = await signLink(secret, { threadId: state.id, requestId: request.requestId, exp });
+    return { ...request, link: linkUrl(env.PUBLIC_URL || "http://localhost:8787", token) };
+  }
+
+  private async deliverDue(): Promise<void> {
+    const { log, now } = this.host;
+    for (;;) {
+      const before = log.state?.lastSeq;
+      const due = (log.state?.outbox ?? []).filter((item) => !item.retryAt || Date.parse(item.retryAt) <= now());
+      if (due.length === 0) break;
+      for (const item of due) await this.send(item);
+      // Every attempt appends an outcome; if none did, stop rather than spin.
+      if (log.state?.lastSeq === before) break;
+    }
+    const retries = (log.state?.outbox ?? []).flatMap((item) => (item.retryAt ? [Date.parse(item.retryAt)] : []));
+    if (retries.length > 0) await this.host.arm(new Date(Math.min(...retries)), { type: "notify" });
+  }
+
+  private async send(item: OutboxItem): Promise<void> {
+    const { host } = this;
+    const state = host.log.state;
+    const request = state?.pending.find((r) => r.requestId === item.requestId);
+    const channel = activeChannels(host.env, host.now).find((c) => c.name === item.channel);
+    const attempt = item.attempts + 1;
+    const base = { requestId: item.requestId, channel: item.channel, purpose: item.purpose, attempt };
+    if (!state || !request) return;
+    if (!channel) {
+      host.append({ type: "notification_failed", data: { ...base, message: `channel ${item.channel} is no longer configured` } });
+      return;
+    }
+    const view = await this.withLink(pendingView(request));
+    const notification: Notification = {
+      purpose: item.purpose,
+      thread: { id: state.id, agent: state.agent },
+      request: view,
+      ...(view.link ? { link: view.link } : {}),
+      ...(item.purpose === "escalation" && host.env.ESCALATION_CONTACT ? { escalationContact: host.env.ESCALATION_CONTACT } : {}),
+    };
+    try {
+      await channel.send(notification, host.fetch);
+      host.append({ type: "notification_sent", data: base, key: `notified:${item.requestId}:${item.channel}:${item.purpose}` });
+    } catch (error) {
+      const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+      const retryAt = attempt < MAX_NOTIFICATION_ATTEMPTS ? new Date(host.now() + retryDelayMs(attempt)).toISOString() : undefined;
+      host.append({ type: "notification_failed", data: { ...base, message, ...(retryAt ? { retryAt } : {}) } });
+    }
+  }
+
+  /** The channels a new request or escalation must go out on (its outbox entries). */
+  private channelNames(): string[] {
+    return activeChannels(this.host.env, this.host.now).map((c) => c.name);
+  }
+}
