@@ -4,9 +4,40 @@
  */
 import { z } from "zod";
 import { defineAgent, defineTool, doneForNow, requestMoreInformation } from "../../src/agents";
+import type { TimeoutPolicy } from "../../src/core";
 import { executions, gate } from "./harness";
 
 const count = (label: string) => executions.set(label, (executions.get(label) ?? 0) + 1);
+
+/** Counts, then waits on a test gate: the place to evict or abort an object mid-tool. */
+function gateTool(name: string, idempotent: boolean) {
+  return defineTool({
+    name,
+    description: `Counts, then waits on a test gate (${idempotent ? "idempotent: safe to re-run" : "not idempotent"}).`,
+    input: z.object({ gate: z.string() }),
+    idempotent,
+    run: async (args) => {
+      count(args.gate);
+      await gate(args.gate).pass();
+      return { passed: args.gate };
+    },
+  });
+}
+
+/** A tool that always needs approval and counts real executions by label. */
+function guardedTool(name: string, description: string, onHumanTimeout?: TimeoutPolicy) {
+  return defineTool({
+    name,
+    description,
+    input: z.object({ label: z.string() }),
+    requiresApproval: true,
+    ...(onHumanTimeout ? { onHumanTimeout } : {}),
+    run: async ({ label }) => {
+      count(label);
+      return { guarded: label };
+    },
+  });
+}
 
 export const probe = defineAgent({
   name: "probe",
@@ -30,27 +61,8 @@ export const probe = defineAgent({
         return { done: label };
       },
     }),
-    defineTool({
-      name: "wait_on_gate",
-      description: "Counts, then waits on a test gate (not idempotent).",
-      input: z.object({ gate: z.string() }),
-      run: async (args) => {
-        count(args.gate);
-        await gate(args.gate).pass();
-        return { passed: args.gate };
-      },
-    }),
-    defineTool({
-      name: "wait_on_gate_idempotent",
-      description: "Counts, then waits on a test gate (idempotent: safe to re-run).",
-      input: z.object({ gate: z.string() }),
-      idempotent: true,
-      run: async (args) => {
-        count(args.gate);
-        await gate(args.gate).pass();
-        return { passed: args.gate };
-      },
-    }),
+    gateTool("wait_on_gate", false),
+    gateTool("wait_on_gate_idempotent", true),
     defineTool({
       name: "explode",
       description: "Always throws.",
@@ -72,38 +84,9 @@ export const probe = defineAgent({
       input: z.object({ bytes: z.number().int() }),
       run: async ({ bytes }) => ({ blob: "x".repeat(bytes) }),
     }),
-    defineTool({
-      name: "guarded",
-      description: "Always needs approval; counts executions by label.",
-      input: z.object({ label: z.string() }),
-      requiresApproval: true,
-      run: async ({ label }) => {
-        count(label);
-        return { guarded: label };
-      },
-    }),
-    defineTool({
-      name: "guarded_escalate",
-      description: "Needs approval; a missed deadline escalates once, then denies.",
-      input: z.object({ label: z.string() }),
-      requiresApproval: true,
-      onHumanTimeout: "escalate",
-      run: async ({ label }) => {
-        count(label);
-        return { guarded: label };
-      },
-    }),
-    defineTool({
-      name: "guarded_fail",
-      description: "Needs approval; a missed deadline fails the thread.",
-      input: z.object({ label: z.string() }),
-      requiresApproval: true,
-      onHumanTimeout: "fail",
-      run: async ({ label }) => {
-        count(label);
-        return { guarded: label };
-      },
-    }),
+    guardedTool("guarded", "Always needs approval; counts executions by label."),
+    guardedTool("guarded_escalate", "Needs approval; a missed deadline escalates once, then denies.", "escalate"),
+    guardedTool("guarded_fail", "Needs approval; a missed deadline fails the thread.", "fail"),
     requestMoreInformation,
     doneForNow,
   ],

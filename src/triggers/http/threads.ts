@@ -1,6 +1,7 @@
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { RequestId } from "../../core";
 import { listThreads } from "../../runtime/thread-index";
+import type { Result } from "../../runtime/thread-object";
 import { threadStub } from "../../runtime/thread-stub";
 import { ApiError, sendJson } from "./errors";
 import { parseThreadId, type AppEnv } from "./app";
@@ -8,10 +9,9 @@ import { idempotencyKey } from "./agents";
 import { decodeCursor, encodeCursor, EventsQuery, ListQuery, MessageBody, ReasonBody, ResponseBody } from "./schemas";
 import { jsonBody, queryOf, requireJson } from "./validate";
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; rejection: { status: 400 | 404 | 409; code: string; message: string; details?: unknown } };
-
-function unwrap<T>(result: Outcome<T>): T {
-  if (!result.ok) throw ApiError.from(result.rejection as Parameters<typeof ApiError.from>[0]);
+/** A thread object's answer, or its rejection thrown for the one error handler. */
+function unwrap<T>(result: Result<T>): T {
+  if (!result.ok) throw ApiError.from(result.rejection);
   return result.value;
 }
 
@@ -33,14 +33,12 @@ export function threadRoutes() {
     return sendJson(c, { threads: page.threads, ...(page.next ? { next: encodeCursor(page.next) } : {}) });
   });
 
-  routes.use("/:id/*", async (c, next) => {
+  const withThreadId: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set("threadId", parseThreadId(c.req.param("id") ?? ""));
     await next();
-  });
-  routes.use("/:id", async (c, next) => {
-    c.set("threadId", parseThreadId(c.req.param("id") ?? ""));
-    await next();
-  });
+  };
+  routes.use("/:id", withThreadId);
+  routes.use("/:id/*", withThreadId);
 
   routes.get("/:id", async (c) => {
     const thread = await stub(c).thread();
