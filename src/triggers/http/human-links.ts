@@ -74,7 +74,10 @@ export function humanLinkRoutes() {
     if (media !== "application/x-www-form-urlencoded" && media !== "multipart/form-data") {
       return fail(415, "Request not accepted", "Send the form as application/x-www-form-urlencoded or multipart/form-data.");
     }
-    const fields = FormFields.safeParse(await c.req.parseBody());
+    // A multipart body that does not parse (bad boundary, truncated) makes parseBody throw: a 400, not a 500.
+    const form = await c.req.parseBody().catch(() => undefined);
+    if (!form) return fail(400, "Request not accepted", "The form could not be read.", c.req.path);
+    const fields = FormFields.safeParse(form);
     if (!fields.success) return fail(400, "Request not accepted", "The form fields are not valid.", c.req.path);
     const { decision, comment, answer } = fields.data;
     const stub = threadStub(c.env, threadId);

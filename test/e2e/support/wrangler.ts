@@ -9,7 +9,18 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-export type DevServer = { url: string; stop(): Promise<void>; output(): string };
+export type DevServer = {
+  url: string;
+  stop(): Promise<void>;
+  output(): string;
+  /** The directory holding this server's persisted state (pass it to a restart). */
+  readonly stateDir: string;
+  /** SIGKILLs wrangler and workerd (the whole process group) and keeps the state for a restart. */
+  kill(): Promise<void>;
+};
+
+/** Options for startWranglerDev: reuse the state of a killed server to prove a restart. */
+export type DevOptions = { readyWithinMs?: number; stateDir?: string };
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -20,9 +31,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts `wrangler dev` with `vars` (secrets and var overrides) and waits until it answers. */
-export async function startWranglerDev(vars: (url: string) => Record<string, string>, readyWithinMs = 60_000): Promise<DevServer> {
+export async function startWranglerDev(vars: (url: string) => Record<string, string>, options: number | DevOptions = 60_000): Promise<DevServer> {
+  const { readyWithinMs = 60_000, stateDir } = typeof options === "number" ? { readyWithinMs: options } : options;
   const root = resolve(import.meta.dirname, "../../..");
-  const dir = mkdtempSync(join(tmpdir(), "edge-agents-e2e-"));
+  const dir = stateDir ?? mkdtempSync(join(tmpdir(), "edge-agents-e2e-"));
   const [port, inspector] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
   const values = vars(url);
@@ -47,7 +59,7 @@ export async function startWranglerDev(vars: (url: string) => Record<string, str
   let log = "";
   child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
-  const server: DevServer = { url, output: () => log, stop: () => stop(child, dir) };
+  const server: DevServer = { url, output: () => log, stop: () => stop(child, dir), stateDir: dir, kill: () => kill(child) };
   try {
     await waitUntilUp(child, url, readyWithinMs, () => log);
   } catch (error) {
@@ -68,8 +80,16 @@ async function waitUntilUp(child: ChildProcess, url: string, withinMs: number, l
   throw new Error(`wrangler dev did not answer on ${url} within ${withinMs} ms:\n${log()}`);
 }
 
+/** A crash, not a shutdown: no SIGTERM first, and the persisted state stays on disk. */
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  process.kill(-child.pid, "SIGKILL");
+  await exited;
+}
+
 async function stop(child: ChildProcess, dir: string): Promise<void> {
-  if (child.exitCode === null && child.pid !== undefined) {
+  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
     const exited = new Promise<void>((done) => child.once("exit", () => done()));
     try {
       process.kill(-child.pid, "SIGTERM");
