@@ -1,20 +1,18 @@
 import { z } from "zod";
 import template from "../../../prompts/digest.md";
-import { ThreadId, type JsonObject } from "../../core";
-import { listThreads } from "../../runtime/thread-index";
-import { threadStub } from "../../runtime/thread-stub";
+import type { JsonObject } from "../../core";
 import { defineAgent, defineTool, doneForNow } from "../define";
 import { bindingSender, composeMail, type MailSender } from "./mail";
-
-/** Enough for a daily mail; the tool says when there are more. */
-const MAX_LISTED = 50;
+import { formatWaiting, toJson, waitingThreads } from "./waiting";
 
 const Address = z.email();
 
 /**
- * The digest agent: cron-driven (see src/triggers/cron-jobs.ts). It lists the threads
- * waiting for a human and mails the list to OPERATOR_EMAIL, so nothing waits unnoticed.
- * `send` and `now` are injectable for tests; production sends through the EMAIL binding.
+ * The digest agent, cron-driven (src/triggers/cron-jobs.ts): it lists the threads waiting
+ * for a human and mails them to OPERATOR_EMAIL, so nothing waits unnoticed. The model
+ * writes the summary; the send tool re-reads the index and appends the exact list itself,
+ * so the mail never names a thread wrongly or misses one. `send` and `now` are injectable
+ * for tests; production sends through the EMAIL binding.
  */
 export function digestAgent(options: { send?: MailSender; now?: () => number } = {}) {
   const send = options.send ?? bindingSender;
@@ -30,55 +28,31 @@ export function digestAgent(options: { send?: MailSender; now?: () => number } =
         description: "List the threads waiting for a human, oldest first, with how long they have waited and what they ask.",
         input: z.object({}),
         idempotent: true, // reads only
-        run: async (_args, ctx) => {
-          const page = await listThreads(ctx.env, { status: "waiting_for_human", limit: MAX_LISTED });
-          const threads = await Promise.all(
-            page.threads.map(async (summary): Promise<JsonObject> => {
-              const view = await threadStub(ctx.env, ThreadId.parse(summary.id)).thread();
-              const pending = view?.pending;
-              // The index records the status change, so its updatedAt is when the wait began.
-              const waitingMinutes = Math.max(0, Math.floor((now() - Date.parse(summary.updatedAt)) / 60_000));
-              return {
-                id: summary.id,
-                agent: summary.agent,
-                waitingSince: summary.updatedAt,
-                waitingMinutes,
-                ...(pending
-                  ? {
-                      pending: {
-                        kind: pending.kind,
-                        message: pending.message,
-                        deadline: pending.deadline,
-                        ...(pending.tool ? { tool: { name: pending.tool.name, args: pending.tool.args } } : {}),
-                      },
-                    }
-                  : {}),
-              };
-            }),
-          );
-          threads.sort((a, b) => String(a["waitingSince"]).localeCompare(String(b["waitingSince"])));
-          return { count: threads.length, threads, more: page.next !== undefined };
-        },
+        run: async (_args, ctx) => toJson(await waitingThreads(ctx.env, now())),
       }),
       defineTool({
         name: "send_digest_email",
-        description: "Email the digest to the operator (OPERATOR_EMAIL). Reports sent: false, and why, when no operator is configured.",
+        description:
+          "Email the digest to the operator. Write a short summary (priorities, oldest waits); the exact list of waiting threads is appended for you. Reports sent: false, and why, when nothing was sent.",
         input: z.object({
           subject: z.string().min(1).max(200),
-          body: z.string().min(1).max(50_000),
+          summary: z.string().min(1).max(20_000),
         }),
         // Mail cannot be unsent: after a crash mid-send the runtime reports outcome_unknown instead of mailing twice.
         idempotent: false,
         timeoutMs: 30_000,
-        run: async ({ subject, body }, ctx): Promise<JsonObject> => {
+        run: async ({ subject, summary }, ctx): Promise<JsonObject> => {
           const to = ctx.env.OPERATOR_EMAIL?.trim() ?? "";
           if (!to) return { sent: false, reason: "OPERATOR_EMAIL is not set; nothing was sent." };
           const domain = ctx.env.EMAIL_DOMAIN?.trim() ?? "";
           if (!domain) return { sent: false, reason: "EMAIL_DOMAIN is not set, so there is no sender address; nothing was sent." };
           if (!Address.safeParse(to).success) throw new Error(`OPERATOR_EMAIL "${to.slice(0, 100)}" is not an email address.`);
-          const mail = composeMail({ from: { name: "Agent digest", addr: `digest@${domain}` }, to, subject, text: body });
+          const waiting = await waitingThreads(ctx.env, now());
+          if (waiting.threads.length === 0) return { sent: false, reason: "No thread is waiting for a human any more; nothing was sent." };
+          const text = `${summary.trim()}\n\nThreads waiting for a human (${waiting.threads.length}):\n\n${formatWaiting(waiting)}\n`;
+          const mail = composeMail({ from: { name: "Agent digest", addr: `digest@${domain}` }, to, subject, text });
           await send(mail, ctx.env);
-          return { sent: true, to };
+          return { sent: true, to, threads: waiting.threads.map((t) => t.id) };
         },
       }),
       doneForNow,
