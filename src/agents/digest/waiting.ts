@@ -48,7 +48,7 @@ const age = (minutes: number) => (minutes < 120 ? `${minutes} min` : minutes < 2
 export function formatWaiting(list: { threads: readonly WaitingThread[]; more: boolean }): string {
   const lines = list.threads.map((t) => {
     const p = t.pending;
-    const what = p ? `${p.kind}: ${p.message}${p.tool ? `\n    held call: ${p.tool.name} ${JSON.stringify(p.tool.args)}` : ""}\n    deadline: ${p.deadline}` : "(no open request)";
+    const what = p ? `${p.kind}: ${p.message}${p.tool && p.kind === "approval" ? `\n    held call: ${p.tool.name} ${JSON.stringify(p.tool.args)}` : ""}\n    deadline: ${p.deadline}` : "(no open request)";
     return `- ${t.id} (${t.agent}), waiting ${age(t.waitingMinutes)} since ${t.waitingSince}\n    ${what}`;
   });
   if (list.more) lines.push(`- ... and more than ${MAX_LISTED} in total: see GET /v1/threads?status=waiting_for_human`);
