@@ -1,8 +1,9 @@
 // Worker entry: the HTTP handler and the Durable Object classes wrangler.toml binds.
 import { agents } from "./agents";
+import { cronJobs } from "./triggers/cron-jobs";
 import { createRuntime } from "./worker";
 
-const runtime = createRuntime({ agents });
+const runtime = createRuntime({ agents, cronJobs });
 
 /** One instance per agent thread; its SQLite holds the thread's event log. */
 export class ThreadObject extends runtime.ThreadObjectBase {}

@@ -1,17 +1,19 @@
 import type { AgentRegistry } from "./agents";
 import { threadObject, type RuntimeDeps } from "./runtime/thread-object";
+import { cronHandler, type CronJobs } from "./triggers/cron";
 import { httpApp } from "./triggers/http/app";
 
 /**
  * Wires the runtime from its dependencies: the agents to serve and, for tests, the
  * outbound fetch and clock. src/index.ts calls this with the production defaults.
  */
-export function createRuntime(deps: RuntimeDeps) {
-  const app = httpApp(deps.agents);
+export function createRuntime(deps: RuntimeDeps & { readonly cronJobs?: CronJobs }) {
+  const app = httpApp(deps.agents, deps);
   return {
     ThreadObjectBase: threadObject(deps),
     handler: {
       fetch: app.fetch,
+      scheduled: cronHandler(deps.cronJobs ?? []),
     } satisfies ExportedHandler<Env>,
   };
 }

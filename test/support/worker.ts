@@ -4,14 +4,19 @@
  */
 import { agentRegistry } from "../../src/agents";
 import { deploybot } from "../../src/agents/deploybot";
+import { digestAgent } from "../../src/agents/digest";
 import { createRuntime } from "../../src/worker";
+import { testCronJobs } from "./cron-jobs";
 import { clock, testFetch } from "./harness";
+import { captureMail } from "./mailbox";
 import { probe } from "./probe-agent";
 
+const agents = agentRegistry([deploybot, probe, digestAgent({ send: captureMail, now: () => clock.now() })]);
 const runtime = createRuntime({
-  agents: agentRegistry([deploybot, probe]),
+  agents,
   fetch: testFetch,
   now: () => clock.now(),
+  cronJobs: testCronJobs(agents),
 });
 
 export class ThreadObject extends runtime.ThreadObjectBase {}

@@ -7,11 +7,12 @@ import { agentRoutes } from "./agents";
 import { humanLinkRoutes } from "./human-links";
 import { threadRoutes } from "./threads";
 import { limitBody } from "./validate";
+import { defaultWebhookSources, webhookRoutes } from "../webhooks";
 
 export type AppEnv = { Bindings: Env; Variables: { threadId: ThreadId } };
 
 /** The HTTP trigger: one Hono app, bearer auth on /v1, one error mapping point. */
-export function httpApp(agents: AgentRegistry) {
+export function httpApp(agents: AgentRegistry, options: { readonly now?: () => number } = {}) {
   const app = new Hono<AppEnv>();
   app.onError(onError);
   app.notFound((c) => c.json({ error: { code: "not_found", message: `No route ${c.req.method} ${c.req.path}.` } }, 404));
@@ -21,6 +22,8 @@ export function httpApp(agents: AgentRegistry) {
   );
 
   app.route("/h", humanLinkRoutes()); // authorised by its signed token, not the bearer token
+  // Authorised by each source's signature, not the bearer token: registered before /v1's auth.
+  app.route("/v1/webhooks", webhookRoutes(defaultWebhookSources(agents), options.now ?? (() => Date.now())));
   app.use("/v1/*", requireApiToken, limitBody);
   app.route("/v1/agents", agentRoutes(agents));
   app.route("/v1/threads", threadRoutes());

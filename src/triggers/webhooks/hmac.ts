@@ -1,0 +1,38 @@
+// HMAC-SHA256 signature checks shared by the webhook verifiers. Verification goes
+// through crypto.subtle.verify, which compares in constant time, over the exact bytes
+// the sender signed (never a re-serialised body).
+
+const HEX_SHA256 = /^[0-9a-f]{64}$/i;
+
+function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return bytes;
+}
+
+async function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
+}
+
+/** Whether `hexSignature` is HMAC-SHA256(secret, message). A malformed signature is simply false. */
+export async function verifyHmacSha256(secret: string, message: Uint8Array<ArrayBuffer>, hexSignature: string): Promise<boolean> {
+  if (!HEX_SHA256.test(hexSignature)) return false;
+  return crypto.subtle.verify("HMAC", await hmacKey(secret, "verify"), hexToBytes(hexSignature), message);
+}
+
+/** Hex HMAC-SHA256, for tests and tools that sign (the verifiers never compare strings). */
+export async function signHmacSha256(secret: string, message: Uint8Array<ArrayBuffer>): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, "sign"), message);
+  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Concatenates byte arrays (Slack signs a prefix plus the raw body). */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
