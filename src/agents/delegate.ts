@@ -15,7 +15,7 @@ export type DelegateTool = {
   /** The agent that runs the child thread. */
   readonly agent: AgentName;
   /** The child's launch message, built from the validated arguments. */
-  readonly message: (args: JsonObject) => string;
+  readonly message: (args: Record<string, unknown>) => string;
   /** How long the parent waits before recording `agent_timeout` and cancelling the child. */
   readonly timeoutSeconds: number;
   /** A delegate never holds a human request of its own: its child asks, as a normal thread. */
@@ -54,8 +54,8 @@ export function delegateTo<S extends z.ZodObject = typeof defaultInput>(
     input,
     intent: "delegate",
     agent: name,
-    // The runtime only calls this with arguments parsed by `input`.
-    message: (args) => (build ? build(args as z.infer<S>) : typeof args["task"] === "string" ? args["task"] : yamlish(args)),
+    // The runtime only calls this with arguments parsed by `input` from the logged (JSON) call.
+    message: (args) => (build ? build(args as z.infer<S>) : typeof args["task"] === "string" ? args["task"] : yamlish(args as JsonObject)),
     timeoutSeconds,
   };
 }

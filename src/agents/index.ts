@@ -1,9 +1,10 @@
 import { agentRegistry } from "./define";
 import { deploybot } from "./deploybot";
+import { releasebot } from "./releasebot";
 
 export * from "./define";
 export * from "./delegate";
-export { deploybot };
+export { deploybot, releasebot };
 
 /** The agents this Worker serves. Add yours here. */
-export const agents = agentRegistry([deploybot]);
+export const agents = agentRegistry([deploybot, releasebot]);

@@ -7,7 +7,7 @@ const finish = doneForNow;
 
 describe("agent definitions are checked at setup, not at the first request", () => {
   it("every shipped agent loads, with tools as JSON Schema", () => {
-    expect([...agents.keys()]).toEqual(["deploybot"]);
+    expect([...agents.keys()]).toEqual(["deploybot", "releasebot"]);
     const deploybot = agents.get("deploybot");
     expect(deploybot?.toolSpecs.map((t) => t.name)).toEqual([
       "list_git_tags",

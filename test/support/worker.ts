@@ -4,12 +4,14 @@
  */
 import { agentRegistry } from "../../src/agents";
 import { deploybot } from "../../src/agents/deploybot";
+import { releasebot } from "../../src/agents/releasebot";
+import { boss } from "./composition-agents";
 import { createRuntime } from "../../src/worker";
 import { clock, testFetch } from "./harness";
 import { probe } from "./probe-agent";
 
 const runtime = createRuntime({
-  agents: agentRegistry([deploybot, probe]),
+  agents: agentRegistry([deploybot, probe, releasebot, boss]),
   fetch: testFetch,
   now: () => clock.now(),
 });
