@@ -1,8 +1,9 @@
-import { abortAllDurableObjects, evictDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { agentRegistry, defineAgent, delegateTo, doneForNow } from "../../src/agents";
-import type { Event, EventOf, ThreadView } from "../../src/core";
+import { CallId, ThreadId, type Event, type EventOf, type ThreadView } from "../../src/core";
+import { childThreadId } from "../../src/runtime/delegation";
 import { api, eventsOf, fireTimer, launch, respond, settle, thread, types } from "../support/api";
 import { BOSS_CHILD_TIMEOUT_SECONDS, BOSS_MAX_CHILDREN } from "../support/composition-agents";
 import { clock, gate, model } from "../support/harness";
@@ -207,6 +208,29 @@ describe("cancellation, eviction and duplicates", () => {
     expect(view.status).toBe("done");
     expect(outcomesOf(await eventsOf(id), d.callId)).toMatchObject([{ type: "tool_succeeded", data: { result: { message: "child survived" } } }]);
     expect(of(await eventsOf(d.childThreadId), "tool_started").map((e) => e.data.attempt)).toEqual([1, 2]);
+  });
+
+  it("a crash between logging the delegation and launching the child: the next wake launches the same child, once", async () => {
+    const id = uid("crash-");
+    const callId = CallId.parse("call_crash1");
+    const childId = await childThreadId(id, callId, "probe");
+    const task = `child task ${model.script(uid("kid-"), [done("relaunched child done")])}`;
+    // The log as a crash right after appending agent_delegated leaves it: no child exists yet.
+    await runInDurableObject(env.THREADS.getByName(id), async (instance) => {
+      const at = new Date(clock.now()).toISOString();
+      instance.log.append({ type: "thread_launched", data: { threadId: ThreadId.parse(id), agent: "boss", message: `go ${model.script(id, [done("boss done")])}` }, key: "launch" }, at);
+      instance.log.append({ type: "model_decided", data: { callId, tool: "delegate_to_probe", args: { task }, seenSeq: 1, model: "m", promptVersion: "v", latencyMs: 1 } }, at);
+      const deadline = new Date(clock.now() + 60_000).toISOString();
+      instance.log.append({ type: "agent_delegated", data: { callId, tool: "delegate_to_probe", agent: "probe", childThreadId: childId, depth: 1, deadline }, key: `delegate:${callId}` }, at);
+    });
+    await evictDurableObject(env.THREADS.getByName(id));
+    expect(await thread(childId).thread()).toBeNull();
+
+    expect((await settleAll(id)).status).toBe("done");
+    await fireTimer(id, { type: "launch_children" }); // a retry after the fact launches nothing
+    const child = await eventsOf(childId);
+    expect(of(child, "thread_launched")).toMatchObject([{ data: { parent: { threadId: id, callId }, message: task } }]);
+    expect(outcomesOf(await eventsOf(id), callId)).toMatchObject([{ type: "tool_succeeded", data: { result: { message: "relaunched child done" } } }]);
   });
 
   it("a child report delivered twice (or concurrently) yields one tool result; a report for a call no longer waiting appends nothing", async () => {
