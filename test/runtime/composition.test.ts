@@ -323,6 +323,12 @@ describe("deadlines and limits", () => {
 
 describe("delegates are checked at setup", () => {
   const template = "{{agent}}";
+  it("GET /v1/agents shows a delegate tool with its target agent", async () => {
+    const { agents } = (await (await api("/v1/agents")).json()) as { agents: { name: string; tools: Record<string, unknown>[] }[] };
+    const tool = agents.find((a) => a.name === "releasebot")?.tools.find((t) => t["name"] === "delegate_to_deploybot");
+    expect(tool).toMatchObject({ intent: "delegate", needsApproval: "never", delegatesTo: "deploybot", timeoutSeconds: 86_400 });
+  });
+
   it("a delegate naming an unknown agent is rejected when the registry is built", () => {
     const lonely = defineAgent({ name: "lonely", description: "d", prompt: { file: "x.md", template }, tools: [doneForNow], delegates: [delegateTo("nope")] });
     expect(() => agentRegistry([lonely])).toThrow(/delegate_to_nope delegates to unknown agent "nope"/);
