@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { checkDelegates, type DelegateTool } from "./delegate";
 import {
   AgentName,
+  DEFAULT_MAX_CHILDREN,
   placeholders,
   type CallId,
   type Json,
@@ -53,7 +55,7 @@ export type MessageTool = Common<z.ZodObject<{ message: z.ZodString }>> & {
   readonly onHumanTimeout?: TimeoutPolicy;
 };
 
-export type ToolDefinition = ActionTool<z.ZodObject> | MessageTool;
+export type ToolDefinition = ActionTool<z.ZodObject> | MessageTool | DelegateTool;
 
 export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
 
@@ -118,6 +120,8 @@ export type AgentDefinition = {
   readonly toolSpecs: readonly ToolSpec[];
   readonly catalog: ToolCatalog;
   readonly tool: (name: string) => ToolDefinition | undefined;
+  /** Fan-out limit: children one thread of this agent may launch (Factor 10). */
+  readonly maxChildren: number;
 };
 
 /** Placeholders every prompt may use; anything else is a definition error. */
@@ -136,10 +140,17 @@ export function defineAgent(agent: {
   tools: readonly ToolDefinition[];
   humanTimeoutSeconds?: number;
   onHumanTimeout?: TimeoutPolicy;
+  /** Other agents this one may hand work to, each as a `delegate_to_<agent>` tool (see delegate.ts). */
+  delegates?: readonly DelegateTool[];
+  /** Fan-out limit: children one thread may launch. Default 8. */
+  maxChildren?: number;
 }): AgentDefinition {
   const name = AgentName.parse(agent.name);
   const byName = new Map<string, ToolDefinition>();
-  for (const tool of agent.tools) {
+  const tools: readonly ToolDefinition[] = [...agent.tools, ...(agent.delegates ?? [])];
+  const maxChildren = agent.maxChildren ?? DEFAULT_MAX_CHILDREN;
+  if (!Number.isInteger(maxChildren) || maxChildren < 1) throw new Error(`${name}: maxChildren must be a positive integer`);
+  for (const tool of tools) {
     if (!/^[a-zA-Z0-9_-]{1,64}$/.test(tool.name)) throw new Error(`${name}: invalid tool name "${tool.name}"`);
     if (byName.has(tool.name)) throw new Error(`${name}: tool "${tool.name}" is defined twice`);
     byName.set(tool.name, tool);
@@ -157,6 +168,7 @@ export function defineAgent(agent: {
     facts.set(tool.name, {
       intent: tool.intent,
       idempotent: tool.intent === "act" ? tool.idempotent : true,
+      ...(tool.intent === "delegate" ? { maxChildren } : {}),
       needsApproval: (args: JsonObject) => {
         if (tool.intent !== "act") return false;
         // Policies see parsed arguments; arguments that do not parse never run anyway,
@@ -170,10 +182,11 @@ export function defineAgent(agent: {
     name,
     description: agent.description,
     prompt: agent.prompt,
-    tools: agent.tools,
+    tools,
+    maxChildren,
     humanTimeoutSeconds: agent.humanTimeoutSeconds ?? DEFAULT_HUMAN_TIMEOUT_SECONDS,
     onHumanTimeout: agent.onHumanTimeout ?? "deny",
-    toolSpecs: agent.tools.map((t) => ({
+    toolSpecs: tools.map((t) => ({
       name: t.name,
       description: t.description,
       parameters: z.toJSONSchema(t.input, { target: "draft-7" }) as Record<string, unknown>,
@@ -191,5 +204,6 @@ export function agentRegistry(agents: readonly AgentDefinition[]): AgentRegistry
     if (map.has(agent.name)) throw new Error(`agent "${agent.name}" is defined twice`);
     map.set(agent.name, agent);
   }
+  checkDelegates(map);
   return map;
 }

@@ -1,10 +1,11 @@
 import { agentRegistry } from "./define";
 import { deploybot } from "./deploybot";
 import { digest } from "./digest";
+import { releasebot } from "./releasebot";
 
 export * from "./define";
-export { deploybot };
-export { digest };
+export * from "./delegate";
+export { deploybot, digest, releasebot };
 
 /** The agents this Worker serves. Add yours here. */
-export const agents = agentRegistry([deploybot, digest]);
+export const agents = agentRegistry([deploybot, digest, releasebot]);

@@ -98,6 +98,12 @@ export function block(event: Event, budget: ContextBudget = DEFAULT_BUDGET): str
       return tag("human_timeout", "Nobody answered before the deadline. Treat the request as denied.", {
         request: event.data.requestId,
       });
+    case "agent_delegated":
+      return tag("agent_delegated", `Handed to ${event.data.agent} (thread ${event.data.childThreadId}); its result arrives as this call's result. Deadline ${event.data.deadline}.`, {
+        call: event.data.callId,
+      });
+    case "agent_reported":
+    case "parent_notified":
     case "tool_started":
     case "human_escalated":
     case "notification_sent":

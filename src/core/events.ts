@@ -46,6 +46,12 @@ export const ToolErrorCode = z.enum([
   "approval_missing",
   /** New input arrived while the model was deciding; the decision was set aside, not run. */
   "superseded",
+  // Composition (Factor 10): what a delegated agent's thread ended with, or why none was launched.
+  "agent_failed",
+  "agent_cancelled",
+  "agent_timeout",
+  "delegation_depth_exceeded",
+  "delegation_fanout_exceeded",
 ]);
 export type ToolErrorCode = z.infer<typeof ToolErrorCode>;
 
@@ -66,6 +72,10 @@ export type NotificationPurpose = z.infer<typeof NotificationPurpose>;
 /** Why a human was contacted: the model asked, a tool policy demanded it, or errors piled up (Factor 9). */
 export const HumanRequestReason = z.enum(["model_asked", "approval_policy", "repeated_errors"]);
 
+/** How a child thread ended, as its parent hears it. */
+export const ChildEndStatus = z.enum(["done", "failed", "cancelled"]);
+export type ChildEndStatus = z.infer<typeof ChildEndStatus>;
+
 /** Where an event came from (Factor 11). Recorded for audit; the reducer never reads it. */
 export const EventSource = z.object({
   kind: z.enum(["http", "email", "cron", "webhook", "runtime", "timer"]),
@@ -85,6 +95,10 @@ export const EventBody = z.discriminatedUnion("type", [
       message: z.string(),
       metadata: JsonObject.optional(),
       humanTimeoutSeconds: z.number().int().positive().optional(),
+      /** Set when another thread delegated this one (Factor 10): the call waiting for its result. */
+      parent: z.object({ threadId: ThreadId, callId: CallId }).optional(),
+      /** Delegation depth: 0 for a thread launched from outside, parent's depth + 1 for a child. */
+      depth: z.number().int().nonnegative().optional(),
     }),
   ),
   body("user_messaged", z.object({ text: z.string() })),
@@ -169,6 +183,22 @@ export const EventBody = z.discriminatedUnion("type", [
   body("thread_cancelled", z.object({ reason: z.string().optional() })),
   body("thread_finished", z.object({ callId: CallId.optional(), message: z.string() })),
   body("thread_failed", z.object({ code: ThreadErrorCode, message: z.string() })),
+  // ---- Composition (Factor 10), see delegation.ts ----
+  /** A delegate call was handed to a child thread (logged before the child is launched; its id is derived, so a relaunch finds it). */
+  body(
+    "agent_delegated",
+    z.object({ callId: CallId, tool: z.string(), agent: AgentName, childThreadId: ThreadId, depth: z.number().int().positive(), deadline: Timestamp }),
+  ),
+  /** A child reported its end after its call stopped waiting (timed out, or this thread ended): recorded, not acted on. */
+  body(
+    "agent_reported",
+    z.object({ callId: CallId, childThreadId: ThreadId, status: ChildEndStatus, message: z.string() }),
+  ),
+  /** This child thread's end reached its parent (`accepted`: the parent's call was still waiting for it). */
+  body(
+    "parent_notified",
+    z.object({ threadId: ThreadId, callId: CallId, status: ChildEndStatus, accepted: z.boolean() }),
+  ),
 ]);
 export type EventBody = z.infer<typeof EventBody>;
 export type EventType = EventBody["type"];

@@ -10,3 +10,4 @@ export * from "./context";
 export * from "./model-input";
 export * from "./commands";
 export * from "./view";
+export * from "./delegation";

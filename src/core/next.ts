@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_CHILDREN, delegationRefusal } from "./delegation";
 import type { HumanRequestKind, ThreadErrorCode, ToolErrorCode } from "./events";
 import { canonicalJson, type JsonObject } from "./json";
 import type { ActiveCall, ThreadState } from "./state";
@@ -5,11 +6,13 @@ import type { ActiveCall, ThreadState } from "./state";
 /** What a tool declares about itself. Core reads these facts, never a tool's name. */
 export type ToolFacts = {
   /** act: run our code; ask_human: a question to a human; finish: end the thread with `args.message`. */
-  readonly intent: "act" | "ask_human" | "finish";
+  readonly intent: "act" | "ask_human" | "finish" | "delegate";
   /** Safe to run again after a crash left its outcome unknown. */
   readonly idempotent: boolean;
   /** Approval policy, evaluated against the exact arguments of the call. */
   readonly needsApproval: (args: JsonObject) => boolean;
+  /** For delegates: how many children a thread may launch (fan-out limit). */
+  readonly maxChildren?: number;
 };
 
 export type ToolCatalog = (toolName: string) => ToolFacts | undefined;
@@ -22,7 +25,7 @@ export const MAX_CONSECUTIVE_ERRORS = 3;
  * performs the step and appends its outcome, then asks again.
  */
 export type Step =
-  | { readonly kind: "wait"; readonly reason: "terminal" | "paused" | "human" | "idle" }
+  | { readonly kind: "wait"; readonly reason: "terminal" | "paused" | "human" | "idle" | "agent" }
   | { readonly kind: "call_model" }
   | { readonly kind: "run_tool"; readonly call: ActiveCall; readonly attempt: number }
   | { readonly kind: "finish"; readonly call: ActiveCall; readonly message: string }
@@ -36,7 +39,9 @@ export type Step =
       };
     }
   | { readonly kind: "fail_call"; readonly call: ActiveCall; readonly code: ToolErrorCode; readonly message: string }
-  | { readonly kind: "fail_thread"; readonly code: ThreadErrorCode; readonly message: string };
+  | { readonly kind: "fail_thread"; readonly code: ThreadErrorCode; readonly message: string }
+  /** Hand the call to a child thread of another agent (Factor 10). */
+  | { readonly kind: "delegate"; readonly call: ActiveCall };
 
 export function next(state: ThreadState, catalog: ToolCatalog): Step {
   if (state.escalationExpired && !state.end) {
@@ -67,7 +72,7 @@ export function next(state: ThreadState, catalog: ToolCatalog): Step {
         message: `New input arrived while ${call.tool} was being decided; it was not run. Decide again with the new input.`,
       };
     }
-    const step = stepForCall(call, catalog);
+    const step = stepForCall(state, call, catalog);
     if (step) return step;
   }
 
@@ -86,13 +91,15 @@ export function next(state: ThreadState, catalog: ToolCatalog): Step {
     };
   }
   if (state.needsModel) return { kind: "call_model" };
-  return { kind: "wait", reason: state.pending.length > 0 ? "human" : "idle" };
+  if (state.pending.length > 0) return { kind: "wait", reason: "human" };
+  return { kind: "wait", reason: state.calls.some((c) => c.phase.kind === "delegated") ? "agent" : "idle" };
 }
 
-function stepForCall(call: ActiveCall, catalog: ToolCatalog): Step | undefined {
+function stepForCall(state: ThreadState, call: ActiveCall, catalog: ToolCatalog): Step | undefined {
   const facts = catalog(call.tool);
   switch (call.phase.kind) {
     case "awaiting_approval":
+    case "delegated":
       return undefined;
     case "started":
       // A crash left this call without an outcome (invariant 3): never run twice silently.
@@ -135,6 +142,10 @@ function stepForCall(call: ActiveCall, catalog: ToolCatalog): Step | undefined {
             };
           }
           return { kind: "run_tool", call, attempt: 1 };
+        case "delegate": {
+          const refusal = delegationRefusal(state, call, facts.maxChildren ?? DEFAULT_MAX_CHILDREN);
+          return refusal ? { kind: "fail_call", call, ...refusal } : { kind: "delegate", call };
+        }
       }
   }
 }

@@ -1,3 +1,4 @@
+import { applyDelegated, applyReported, launchFacts, settleChild } from "./delegation";
 import type { Event, EventOf } from "./events";
 import type { NotificationPurpose } from "./events";
 import type { RequestId } from "./ids";
@@ -29,10 +30,11 @@ export function reduce(state: MaybeThread, event: Event): MaybeThread {
       escalationExpired: false,
       outbox: [],
       modelTurns: 0,
+      ...launchFacts(event.data),
     };
   }
   if (!state) return state; // nothing happens to a thread before it is launched
-  return apply(touch(state, event), event);
+  return settleChild(apply(touch(state, event), event), event);
 }
 
 export function replay(events: Iterable<Event>, from: MaybeThread = undefined): MaybeThread {
@@ -184,6 +186,12 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
       return s.end ? s : { ...closeAll(s), end: { status: "done", message: event.data.message } };
     case "thread_failed":
       return s.end ? s : { ...closeAll(s), end: { status: "failed", code: event.data.code, message: event.data.message } };
+    case "agent_delegated":
+      return applyDelegated(s, event);
+    case "agent_reported":
+      return applyReported(s, event);
+    case "parent_notified":
+      return { ...s, parentNotified: true };
     default:
       return assertNever(event);
   }

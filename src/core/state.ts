@@ -2,7 +2,7 @@ import type { AgentName, CallId, RequestId, ThreadId, Timestamp } from "./ids";
 import type { JsonObject } from "./json";
 import type { EventOf, ModelErrorCode, NotificationPurpose, ToolErrorCode } from "./events";
 
-export type ThreadStatus = "running" | "waiting_for_human" | "paused" | "done" | "failed" | "cancelled";
+export type ThreadStatus = "running" | "waiting_for_human" | "paused" | "done" | "failed" | "cancelled" | "waiting_for_agent";
 
 /**
  * A tool call the model decided on that has no final outcome yet. Finished calls
@@ -18,7 +18,9 @@ export type ActiveCall = {
     | { readonly kind: "awaiting_approval"; readonly requestId: RequestId }
     // The approval carries the exact request it answered; the executor re-checks it.
     | { readonly kind: "approved"; readonly requestId: RequestId; readonly approvedArgs: JsonObject }
-    | { readonly kind: "started"; readonly attempt: number; readonly approvedArgs?: JsonObject };
+    | { readonly kind: "started"; readonly attempt: number; readonly approvedArgs?: JsonObject }
+    // Handed to a child thread (Factor 10); its end comes back as this call's outcome.
+    | { readonly kind: "delegated"; readonly childThreadId: ThreadId; readonly agent: AgentName; readonly deadline: Timestamp };
 };
 
 export type PendingRequest = EventOf<"human_requested">["data"] & {
@@ -71,6 +73,27 @@ export type ThreadState = {
   readonly timeoutFailure?: RequestId;
   readonly outbox: readonly OutboxItem[];
   readonly modelTurns: number;
+  // ---- Composition (Factor 10); absent on threads that never delegated or were never delegated ----
+  /** The call in another thread that waits for this thread's end. */
+  readonly parent?: { readonly threadId: ThreadId; readonly callId: CallId };
+  /** Delegation depth (absent = 0). */
+  readonly depth?: number;
+  /** Every child this thread launched, in order (bounded by the fan-out limit). */
+  readonly children?: readonly ChildRecord[];
+  /** This child's end has reached its parent. */
+  readonly parentNotified?: boolean;
+};
+
+/** A child thread as its parent's log knows it. */
+export type ChildRecord = {
+  readonly callId: CallId;
+  readonly threadId: ThreadId;
+  readonly agent: AgentName;
+  readonly deadline: Timestamp;
+  /** How the call ended for the parent; absent while it waits. */
+  readonly outcome?: "done" | "failed" | "cancelled" | "timed_out";
+  /** The child's own end has reached the parent (its report arrived). */
+  readonly reported: boolean;
 };
 
 /** A log that has not been launched yet has no state; everything starts at thread_launched. */
@@ -82,8 +105,11 @@ export function statusOf(state: ThreadState): ThreadStatus {
   if (state.paused) return "paused";
   // While an escalation is open the model is not called, however much input waits.
   const escalated = state.pending.some((r) => r.reason === "repeated_errors");
-  const hasWork = (state.needsModel && !escalated) || state.calls.some((c) => c.phase.kind !== "awaiting_approval");
-  return state.pending.length > 0 && !hasWork ? "waiting_for_human" : "running";
+  const hasWork =
+    (state.needsModel && !escalated) || state.calls.some((c) => c.phase.kind !== "awaiting_approval" && c.phase.kind !== "delegated");
+  if (state.pending.length > 0 && !hasWork) return "waiting_for_human";
+  // Only delegated calls are open: the thread waits for its child agents (Factor 10).
+  return !hasWork && state.calls.some((c) => c.phase.kind === "delegated") ? "waiting_for_agent" : "running";
 }
 
 export function isTerminal(state: ThreadState): boolean {

@@ -1,4 +1,4 @@
-import type { PendingRequest, ThreadState, ThreadStatus } from "./state";
+import type { ChildRecord, PendingRequest, ThreadState, ThreadStatus } from "./state";
 import { statusOf } from "./state";
 import type { JsonObject } from "./json";
 
@@ -29,6 +29,20 @@ export type ThreadView = {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly lastSeq: number;
+  /** Composition (Factor 10): the thread whose call waits for this one. */
+  readonly parent?: { readonly threadId: string; readonly callId: string };
+  readonly depth?: number;
+  /** Composition (Factor 10): child threads this one launched, oldest first. */
+  readonly children?: readonly ChildView[];
+};
+
+/** A child thread as its parent shows it; the runtime refreshes `status` of running children from the child itself. */
+export type ChildView = {
+  readonly threadId: string;
+  readonly agent: string;
+  readonly callId: string;
+  readonly status: ThreadStatus | "timed_out";
+  readonly deadline: string;
 };
 
 export function pendingView(request: PendingRequest): PendingView {
@@ -60,5 +74,11 @@ export function threadView(state: ThreadState): ThreadView {
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
     lastSeq: state.lastSeq,
+    ...(state.parent ? { parent: state.parent, depth: state.depth ?? 1 } : {}),
+    ...(state.children ? { children: state.children.map(childView) } : {}),
   };
+}
+
+function childView(child: ChildRecord): ChildView {
+  return { threadId: child.threadId, agent: child.agent, callId: child.callId, status: child.outcome ?? "running", deadline: child.deadline };
 }

@@ -4,6 +4,7 @@ import { buildModelInput, CallId, mayRun, renderThread, type ActiveCall, type Ev
 import { decide } from "../model/decide";
 import { modelConfigFrom } from "../model/config";
 import type { Appended } from "./event-store";
+import type { Delegation } from "./delegation";
 import type { HumanRequests } from "./human-requests";
 import type { ThreadLog } from "./thread-log";
 import { runTool } from "./tool-runner";
@@ -15,6 +16,7 @@ export type EffectsHost = {
   readonly now: () => number;
   readonly fetch: typeof fetch;
   readonly humans: HumanRequests;
+  readonly delegation: Delegation;
   append(event: NewEvent, source?: EventSource): Appended;
 };
 
@@ -44,6 +46,8 @@ export async function perform(host: EffectsHost, step: Exclude<Step, { kind: "wa
     case "fail_thread":
       host.append({ type: "thread_failed", data: { code: step.code, message: step.message } });
       return host.humans.cancelDeadlines();
+    case "delegate":
+      return host.delegation.delegate(state, agent, step.call);
   }
 }
 

@@ -9,6 +9,7 @@ import {
   next,
   statusOf,
   threadView,
+  type CallId,
   type ClosedRequest,
   type Decision,
   type Event,
@@ -24,6 +25,7 @@ import {
 } from "../core";
 import type { Appended } from "./event-store";
 import { modelInput, perform, type EffectsHost } from "./effects";
+import { ChildReportSchema, Delegation } from "./delegation";
 import { HumanRequests } from "./human-requests";
 import { indexShard } from "./thread-index";
 import { ThreadLog } from "./thread-log";
@@ -44,6 +46,9 @@ export type LaunchInput = {
   readonly message: string;
   readonly metadata?: JsonObject;
   readonly humanTimeoutSeconds?: number;
+  /** Set when another thread delegated this one (Factor 10). */
+  readonly parent?: { readonly threadId: ThreadId; readonly callId: CallId };
+  readonly depth?: number;
 };
 
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly rejection: Rejection };
@@ -71,6 +76,7 @@ export function threadObject(deps: RuntimeDeps) {
     #indexSync: Promise<void> = Promise.resolve();
     #humans: HumanRequests | undefined;
     #effects: EffectsHost | undefined;
+    #delegation: Delegation | undefined;
 
     get log(): ThreadLog {
       this.#log ??= new ThreadLog(this.ctx.storage.sql);
@@ -84,9 +90,31 @@ export function threadObject(deps: RuntimeDeps) {
         now,
         fetch: outbound,
         humans: this.humans,
+        delegation: this.delegation,
         append: (event, source) => this.append(event, source),
       };
       return this.#effects;
+    }
+
+    get delegation(): Delegation {
+      this.#delegation ??= new Delegation({
+        env: this.env,
+        log: this.log,
+        now,
+        agents: deps.agents,
+        append: (event, source) => this.append(event, source),
+        arm: async (when, payload) => {
+          await this.schedule(when, "onTimer", payload, { idempotent: true });
+        },
+        disarm: async (match) => {
+          for (const schedule of await this.listSchedules()) {
+            const payload = TimerPayload.safeParse(schedule.payload);
+            if (payload.success && match(payload.data)) await this.cancelSchedule(schedule.id);
+          }
+        },
+        kick: () => this.kick(),
+      });
+      return this.#delegation;
     }
 
     get humans(): HumanRequests {
@@ -120,6 +148,7 @@ export function threadObject(deps: RuntimeDeps) {
       if (!this.log.state) return;
       this.kick();
       this.humans.deliver();
+      this.delegation.resume();
     }
 
     private async ready(): Promise<void> {
@@ -152,6 +181,7 @@ export function threadObject(deps: RuntimeDeps) {
           message: input.message,
           ...(input.metadata ? { metadata: input.metadata } : {}),
           ...(input.humanTimeoutSeconds ? { humanTimeoutSeconds: input.humanTimeoutSeconds } : {}),
+          ...(input.parent ? { parent: input.parent, depth: input.depth ?? 1 } : {}),
         },
         key: "launch",
         ...(source ? { source } : {}),
@@ -204,7 +234,8 @@ export function threadObject(deps: RuntimeDeps) {
       if (!this.log.state) return null;
       const view = this.view();
       const withLinks = await Promise.all(view.pendingRequests.map((request) => this.humans.withLink(request)));
-      return { ...view, pendingRequests: withLinks, ...(withLinks[0] ? { pending: withLinks[0] } : {}) };
+      const linked = { ...view, pendingRequests: withLinks, ...(withLinks[0] ? { pending: withLinks[0] } : {}) };
+      return this.delegation.withChildStatus(linked);
     }
 
     async events(after: number, limit: number): Promise<{ events: Event[]; next?: number }> {
@@ -234,9 +265,10 @@ export function threadObject(deps: RuntimeDeps) {
     /** Resolves once the step loop has nothing left to do: for tests, and for callers that want to wait. */
     async idle(): Promise<ThreadView | null> {
       await this.ready();
-      while (this.#driving || this.humans.delivering) {
+      while (this.#driving || this.humans.delivering || this.delegation.busy) {
         await this.#driving;
         await this.humans.delivering;
+        await this.delegation.busy;
       }
       await this.#indexSync;
       return this.log.state ? this.view() : null;
@@ -273,7 +305,21 @@ export function threadObject(deps: RuntimeDeps) {
         case "drive":
           this.kick();
           return;
+        case "agent_deadline":
+        case "cancel_children":
+        case "report_to_parent":
+        case "launch_children":
+          return this.delegation.onTimer(timer.data);
       }
+    }
+
+    /** A child thread reports its end (Factor 10). Exactly once per call: duplicates and late reports append no outcome. */
+    async childReported(report: unknown): Promise<Result<{ accepted: boolean; duplicate: boolean }>> {
+      await this.ready();
+      if (!this.log.state) return notFound("here");
+      const parsed = ChildReportSchema.safeParse(report);
+      if (!parsed.success) return { ok: false, rejection: { status: 400, code: "invalid_report", message: parsed.error.issues.map((i) => i.message).join("; ") } };
+      return { ok: true, value: this.delegation.accept(parsed.data) };
     }
 
     // ---- internals ----
@@ -334,6 +380,8 @@ export function threadObject(deps: RuntimeDeps) {
       const appended = this.log.append(source && !event.source ? { ...event, source } : event, iso());
       const after = this.log.state;
       if (!appended.duplicate && after && (!before || statusOf(before) !== statusOf(after))) this.syncIndex();
+      // Factor 10: an end is reported to the parent and cancels the children (each retried by a timer).
+      if (!appended.duplicate && after?.end && !before?.end) this.delegation.ended();
       return appended;
     }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { RequestId } from "../core";
+import { CallId, RequestId } from "../core";
 
 /**
  * The one timer payload. Every schedule goes to a single handler that parses this
@@ -14,5 +14,14 @@ export const TimerPayload = z.discriminatedUnion("type", [
   z.object({ type: z.literal("notify") }),
   /** Continue the step loop (after a wake with work pending). */
   z.object({ type: z.literal("drive") }),
+  // ---- Composition (Factor 10), handled by delegation.ts ----
+  /** A delegated call's deadline: take the child's end, or record a timeout and cancel the child. */
+  z.object({ type: z.literal("agent_deadline"), callId: CallId }),
+  /** Retry cancelling children this thread ended or gave up on. */
+  z.object({ type: z.literal("cancel_children") }),
+  /** Retry telling the parent how this (child) thread ended, until it acknowledges. */
+  z.object({ type: z.literal("report_to_parent") }),
+  /** Retry launching the children of waiting delegate calls. */
+  z.object({ type: z.literal("launch_children") }),
 ]);
 export type TimerPayload = z.infer<typeof TimerPayload>;

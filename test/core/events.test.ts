@@ -59,6 +59,12 @@ const SAMPLES: Record<EventType, unknown> = {
   thread_cancelled: { type: "thread_cancelled", data: { reason: "not needed" } },
   thread_finished: { type: "thread_finished", data: { callId: "c9", message: "Deployed." } },
   thread_failed: { type: "thread_failed", data: { code: "escalation_timed_out", message: "nobody answered" } },
+  agent_delegated: {
+    type: "agent_delegated",
+    data: { callId: "c2", tool: "delegate_to_deploybot", agent: "deploybot", childThreadId: "d-abc", depth: 1, deadline: time(86_400) },
+  },
+  agent_reported: { type: "agent_reported", data: { callId: "c2", childThreadId: "d-abc", status: "cancelled", message: "parent cancelled" } },
+  parent_notified: { type: "parent_notified", data: { threadId: "t-1", callId: "c2", status: "done", accepted: true } },
 };
 
 const samples: { type: string }[] = Object.values(SAMPLES).map((body, i) => ({

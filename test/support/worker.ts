@@ -5,13 +5,15 @@
 import { agentRegistry } from "../../src/agents";
 import { deploybot } from "../../src/agents/deploybot";
 import { digestAgent } from "../../src/agents/digest";
+import { releasebot } from "../../src/agents/releasebot";
+import { boss } from "./composition-agents";
 import { createRuntime } from "../../src/worker";
 import { testCronJobs } from "./cron-jobs";
 import { clock, testFetch } from "./harness";
 import { captureMail } from "./mailbox";
 import { probe } from "./probe-agent";
 
-const agents = agentRegistry([deploybot, probe, digestAgent({ send: captureMail, now: () => clock.now() })]);
+const agents = agentRegistry([deploybot, probe, releasebot, boss, digestAgent({ send: captureMail, now: () => clock.now() })]);
 const runtime = createRuntime({
   agents,
   fetch: testFetch,

@@ -26,6 +26,8 @@ export function agentRoutes(agents: AgentRegistry) {
             needsApproval: tool.intent === "act" ? tool.approval : "never",
             idempotent: tool.intent === "act" ? tool.idempotent : true,
             parameters: agent.toolSpecs.find((s) => s.name === tool.name)?.parameters,
+            // Composition (Factor 10): which agent a delegate hands work to, and how long it waits.
+            ...(tool.intent === "delegate" ? { delegatesTo: tool.agent, timeoutSeconds: tool.timeoutSeconds } : {}),
           })),
         })),
       ),

@@ -24,7 +24,7 @@ export const ResponseBody = z.strictObject({
 
 export const ReasonBody = z.strictObject({ reason: z.string().max(1000).optional() });
 
-export const ThreadStatusFilter = z.enum(["running", "waiting_for_human", "paused", "done", "failed", "cancelled"]);
+export const ThreadStatusFilter = z.enum(["running", "waiting_for_human", "paused", "done", "failed", "cancelled", "waiting_for_agent"]);
 
 export const ListQuery = z.strictObject({
   agent: z.string().max(40).optional(),
