@@ -85,6 +85,8 @@ export const EventBody = z.discriminatedUnion("type", [
       message: z.string(),
       metadata: JsonObject.optional(),
       humanTimeoutSeconds: z.number().int().positive().optional(),
+      /** The prompt variant this thread uses (Factor 2); absent for agents with a single prompt. */
+      variant: z.string().optional(),
     }),
   ),
   body("user_messaged", z.object({ text: z.string() })),
@@ -169,6 +171,26 @@ export const EventBody = z.discriminatedUnion("type", [
   body("thread_cancelled", z.object({ reason: z.string().optional() })),
   body("thread_finished", z.object({ callId: CallId.optional(), message: z.string() })),
   body("thread_failed", z.object({ code: ThreadErrorCode, message: z.string() })),
+  /**
+   * A tool call the runtime planned itself, not the model (Factor 13: pre-fetched context).
+   * It runs like a model's decision (tool_started, then its outcome) and the model sees it
+   * exactly as if it had asked.
+   */
+  body("call_planned", z.object({ callId: CallId, tool: z.string(), args: JsonObject, by: z.literal("prefetch") })),
+  /**
+   * This log is a fork: events 1..atSeq were copied from thread `from`, and it continues
+   * here as thread `threadId`, optionally with another prompt variant or model.
+   */
+  body(
+    "thread_forked",
+    z.object({
+      threadId: ThreadId,
+      from: ThreadId,
+      atSeq: z.number().int().positive(),
+      variant: z.string().optional(),
+      model: z.string().optional(),
+    }),
+  ),
 ]);
 export type EventBody = z.infer<typeof EventBody>;
 export type EventType = EventBody["type"];

@@ -29,6 +29,12 @@ export type ThreadView = {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly lastSeq: number;
+  /** The prompt variant in use (Factor 2), when the agent has several. */
+  readonly variant?: string;
+  /** The model override of a fork. */
+  readonly model?: string;
+  /** Set on a fork: the thread and event it was copied from. */
+  readonly forkedFrom?: { readonly threadId: string; readonly atSeq: number };
 };
 
 export function pendingView(request: PendingRequest): PendingView {
@@ -60,5 +66,8 @@ export function threadView(state: ThreadState): ThreadView {
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
     lastSeq: state.lastSeq,
+    ...(state.variant ? { variant: state.variant } : {}),
+    ...(state.model ? { model: state.model } : {}),
+    ...(state.forkedFrom ? { forkedFrom: state.forkedFrom } : {}),
   };
 }

@@ -7,6 +7,7 @@ type ThreadObjectInstance = InstanceType<ThreadObjectClass>;
 export type ThreadRpc = Pick<
   ThreadObjectInstance,
   "launch" | "message" | "respond" | "pause" | "resume" | "cancel" | "thread" | "events" | "context" | "idle" | "requestHistory"
+  | "adoptFork"
 >;
 
 /**

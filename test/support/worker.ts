@@ -7,9 +7,10 @@ import { deploybot } from "../../src/agents/deploybot";
 import { createRuntime } from "../../src/worker";
 import { clock, testFetch } from "./harness";
 import { probe } from "./probe-agent";
+import { scout } from "./scout-agent";
 
 const runtime = createRuntime({
-  agents: agentRegistry([deploybot, probe]),
+  agents: agentRegistry([deploybot, probe, scout]),
   fetch: testFetch,
   now: () => clock.now(),
 });
