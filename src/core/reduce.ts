@@ -34,7 +34,7 @@ export function reduce(state: MaybeThread, event: Event): MaybeThread {
     };
   }
   if (!state) return state; // nothing happens to a thread before it is launched
-  return count(apply(touch(state, event), event), event);
+  return count(state, apply(touch(state, event), event), event);
 }
 
 export function replay(events: Iterable<Event>, from: MaybeThread = undefined): MaybeThread {

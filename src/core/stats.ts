@@ -11,12 +11,12 @@ export function countsOf(state: ThreadState): ThreadCounts {
 }
 
 /**
- * Adds what one event contributes: a model call (decided or failed) is a step; every
+ * Adds what one event contributes, given the state before it: a model call (decided or failed) is a step; every
  * model_failed and tool_failed is an error; an escalation is a human request after
  * repeated errors or a human_escalated (a missed deadline sent to the escalation contact).
  */
-export function count(state: ThreadState, event: Event): ThreadState {
-  const add = delta(event);
+export function count(before: ThreadState, state: ThreadState, event: Event): ThreadState {
+  const add = delta(before, event);
   if (!add) return state;
   const c = countsOf(state);
   return {
@@ -25,7 +25,7 @@ export function count(state: ThreadState, event: Event): ThreadState {
   };
 }
 
-function delta(event: Event): Partial<ThreadCounts> | undefined {
+function delta(before: ThreadState, event: Event): Partial<ThreadCounts> | undefined {
   switch (event.type) {
     case "model_decided":
       return { steps: 1 };
@@ -34,9 +34,10 @@ function delta(event: Event): Partial<ThreadCounts> | undefined {
     case "tool_failed":
       return { errors: 1 };
     case "human_requested":
-      return event.data.reason === "repeated_errors" ? { escalations: 1 } : undefined;
+      // Escalations count only when the reducer accepted them (an open thread, an open request).
+      return event.data.reason === "repeated_errors" && !before.end ? { escalations: 1 } : undefined;
     case "human_escalated":
-      return { escalations: 1 };
+      return !before.end && before.pending.some((r) => r.requestId === event.data.requestId) ? { escalations: 1 } : undefined;
     default:
       return undefined;
   }
