@@ -12,7 +12,10 @@ import {
   type ToolFacts,
   type ToolSpec,
   type TimeoutPolicy,
+  type AgentPlan,
 } from "../core";
+import { resolvePrefetch, type PrefetchInput } from "./prefetch";
+import { resolveVariants, type PromptVariant, type VariantInput } from "./variants";
 
 /** What a tool handler gets: its inputs come as arguments, never from ambient state. */
 export type ToolContext = {
@@ -122,6 +125,10 @@ export type AgentDefinition = {
   readonly tool: (name: string) => ToolDefinition | undefined;
   /** Fan-out limit: children one thread of this agent may launch (Factor 10). */
   readonly maxChildren: number;
+  /** Prompt variants (Factor 2): "default" (from `prompt`) first, then the declared ones. */
+  readonly variants: readonly PromptVariant[];
+  /** What runs around the model: pre-fetch calls (Factor 13). */
+  readonly plan: AgentPlan;
 };
 
 /** Placeholders every prompt may use; anything else is a definition error. */
@@ -136,7 +143,8 @@ export const DEFAULT_HUMAN_TIMEOUT_SECONDS = 24 * 60 * 60;
 export function defineAgent(agent: {
   name: string;
   description: string;
-  prompt: { file: string; template: string };
+  /** The default prompt; `weight` is its share against `variants` (default 1). */
+  prompt: { file: string; template: string; weight?: number };
   tools: readonly ToolDefinition[];
   humanTimeoutSeconds?: number;
   onHumanTimeout?: TimeoutPolicy;
@@ -144,6 +152,10 @@ export function defineAgent(agent: {
   delegates?: readonly DelegateTool[];
   /** Fan-out limit: children one thread may launch. Default 8. */
   maxChildren?: number;
+  /** Other versions of the prompt, chosen per thread by weight (Factor 2). */
+  variants?: readonly VariantInput[];
+  /** Tools to run, in order, before the first model call (Factor 13). */
+  prefetch?: readonly PrefetchInput[];
 }): AgentDefinition {
   const name = AgentName.parse(agent.name);
   const byName = new Map<string, ToolDefinition>();
@@ -181,7 +193,7 @@ export function defineAgent(agent: {
   return {
     name,
     description: agent.description,
-    prompt: agent.prompt,
+    prompt: { file: agent.prompt.file, template: agent.prompt.template },
     tools,
     maxChildren,
     humanTimeoutSeconds: agent.humanTimeoutSeconds ?? DEFAULT_HUMAN_TIMEOUT_SECONDS,
@@ -193,6 +205,8 @@ export function defineAgent(agent: {
     })),
     catalog: (toolName) => facts.get(toolName),
     tool: (toolName) => byName.get(toolName),
+    variants: resolveVariants(name, agent.prompt, agent.variants ?? [], PROMPT_VARIABLES),
+    plan: resolvePrefetch(name, agent.prefetch ?? [], byName),
   };
 }
 

@@ -1,5 +1,6 @@
 import { canonicalJson, fillTemplate, type ThreadState } from "../core";
 import type { AgentDefinition } from "./define";
+import { promptOfThread } from "./variants";
 
 const versions = new Map<string, Promise<string>>();
 
@@ -16,7 +17,8 @@ export function promptVersion(template: string): Promise<string> {
 }
 
 export function renderSystemPrompt(agent: AgentDefinition, state: ThreadState): string {
-  return fillTemplate(agent.prompt.template, {
+  // The thread's own variant (Factor 2): the one its log recorded, else the default.
+  return fillTemplate(promptOfThread(agent, state).template, {
     agent: agent.name,
     description: agent.description,
     thread_id: state.id,

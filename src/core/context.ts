@@ -75,6 +75,7 @@ export function block(event: Event, budget: ContextBudget = DEFAULT_BUDGET): str
     case "user_messaged":
       return tag("user_message", cap(event.data.text));
     case "model_decided":
+    case "call_planned": // a pre-fetched call reads exactly as if the model had asked for it (Factor 13)
       return tag(event.data.tool, cap(yamlish(event.data.args)), { call: event.data.callId });
     case "model_failed":
       return tag("error", cap(event.data.message), { code: event.data.code });
@@ -113,6 +114,7 @@ export function block(event: Event, budget: ContextBudget = DEFAULT_BUDGET): str
     case "thread_cancelled":
     case "thread_finished":
     case "thread_failed":
+    case "thread_forked":
       return undefined;
   }
 }

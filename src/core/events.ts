@@ -99,6 +99,8 @@ export const EventBody = z.discriminatedUnion("type", [
       parent: z.object({ threadId: ThreadId, callId: CallId }).optional(),
       /** Delegation depth: 0 for a thread launched from outside, parent's depth + 1 for a child. */
       depth: z.number().int().nonnegative().optional(),
+      /** The prompt variant this thread uses (Factor 2); absent for agents with a single prompt. */
+      variant: z.string().optional(),
     }),
   ),
   body("user_messaged", z.object({ text: z.string() })),
@@ -198,6 +200,26 @@ export const EventBody = z.discriminatedUnion("type", [
   body(
     "parent_notified",
     z.object({ threadId: ThreadId, callId: CallId, status: ChildEndStatus, accepted: z.boolean() }),
+  ),
+  /**
+   * A tool call the runtime planned itself, not the model (Factor 13: pre-fetched context).
+   * It runs like a model's decision (tool_started, then its outcome) and the model sees it
+   * exactly as if it had asked.
+   */
+  body("call_planned", z.object({ callId: CallId, tool: z.string(), args: JsonObject, by: z.literal("prefetch") })),
+  /**
+   * This log is a fork: events 1..atSeq were copied from thread `from`, and it continues
+   * here as thread `threadId`, optionally with another prompt variant or model.
+   */
+  body(
+    "thread_forked",
+    z.object({
+      threadId: ThreadId,
+      from: ThreadId,
+      atSeq: z.number().int().positive(),
+      variant: z.string().optional(),
+      model: z.string().optional(),
+    }),
   ),
 ]);
 export type EventBody = z.infer<typeof EventBody>;

@@ -11,3 +11,5 @@ export * from "./model-input";
 export * from "./commands";
 export * from "./view";
 export * from "./delegation";
+export * from "./stats";
+export * from "./variants";

@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_CHILDREN, delegationRefusal } from "./delegation";
 import type { HumanRequestKind, ThreadErrorCode, ToolErrorCode } from "./events";
+import type { CallId } from "./ids";
 import { canonicalJson, type JsonObject } from "./json";
 import type { ActiveCall, ThreadState } from "./state";
 
@@ -41,9 +42,25 @@ export type Step =
   | { readonly kind: "fail_call"; readonly call: ActiveCall; readonly code: ToolErrorCode; readonly message: string }
   | { readonly kind: "fail_thread"; readonly code: ThreadErrorCode; readonly message: string }
   /** Hand the call to a child thread of another agent (Factor 10). */
-  | { readonly kind: "delegate"; readonly call: ActiveCall };
+  | { readonly kind: "delegate"; readonly call: ActiveCall }
+  /** Log a call the runtime makes itself (a pre-fetch); it then runs like any decided call. */
+  | { readonly kind: "plan_call"; readonly call: PlannedCall; readonly by: "prefetch" };
 
-export function next(state: ThreadState, catalog: ToolCatalog): Step {
+/** A tool call an agent declares to run before the first model call (Factor 13). */
+export type PlannedCall = { readonly callId: CallId; readonly tool: string; readonly args: JsonObject };
+
+/** What an agent plans around the model; optional, so callers without a plan are unchanged. */
+export type AgentPlan = {
+  /** Run in order before the first model call; their results are in the first context. */
+  readonly prefetch?: readonly { readonly tool: string; readonly args: JsonObject }[];
+};
+
+/** Deterministic ids, so a replay or a fork names each pre-fetched call the same way. */
+export function prefetchCallId(index: number): CallId {
+  return `prefetch-${index + 1}` as CallId;
+}
+
+export function next(state: ThreadState, catalog: ToolCatalog, plan: AgentPlan = {}): Step {
   if (state.escalationExpired && !state.end) {
     return {
       kind: "fail_thread",
@@ -62,7 +79,7 @@ export function next(state: ThreadState, catalog: ToolCatalog): Step {
   if (state.paused) return { kind: "wait", reason: "paused" };
 
   for (const call of state.calls) {
-    if (call.phase.kind === "decided" && state.needsModel) {
+    if (call.phase.kind === "decided" && state.needsModel && call.by !== "prefetch") {
       // Input arrived while the model was deciding ("stop, not production!"): the
       // decision was made without it, so set it aside and decide again.
       return {
@@ -75,6 +92,9 @@ export function next(state: ThreadState, catalog: ToolCatalog): Step {
     const step = stepForCall(state, call, catalog);
     if (step) return step;
   }
+
+  const prefetch = nextPrefetch(state, plan);
+  if (prefetch) return prefetch;
 
   if (state.consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) {
     if (state.pending.some((r) => r.reason === "repeated_errors")) return { kind: "wait", reason: "human" };
@@ -93,6 +113,19 @@ export function next(state: ThreadState, catalog: ToolCatalog): Step {
   if (state.needsModel) return { kind: "call_model" };
   if (state.pending.length > 0) return { kind: "wait", reason: "human" };
   return { kind: "wait", reason: state.calls.some((c) => c.phase.kind === "delegated") ? "agent" : "idle" };
+}
+
+/**
+ * Factor 13: before the model's first turn, plan the agent's pre-fetch calls one at a
+ * time (each runs, and its outcome is logged, before the next is planned). A failing
+ * pre-fetch is an ordinary tool error the model sees. Once the model has been called,
+ * nothing more is pre-fetched, even if the agent's plan changed since.
+ */
+function nextPrefetch(state: ThreadState, plan: AgentPlan): Step | undefined {
+  const done = state.prefetched ?? 0;
+  const wanted = plan.prefetch?.[done];
+  if (!wanted || state.modelTurns > 0) return undefined;
+  return { kind: "plan_call", call: { callId: prefetchCallId(done), tool: wanted.tool, args: wanted.args }, by: "prefetch" };
 }
 
 function stepForCall(state: ThreadState, call: ActiveCall, catalog: ToolCatalog): Step | undefined {

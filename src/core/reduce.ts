@@ -3,6 +3,7 @@ import type { Event, EventOf } from "./events";
 import type { NotificationPurpose } from "./events";
 import type { RequestId } from "./ids";
 import type { ActiveCall, MaybeThread, OutboxItem, PendingRequest, ThreadState } from "./state";
+import { count } from "./stats";
 
 /**
  * The one pure reducer (Factor 12): the state of a thread is
@@ -31,10 +32,11 @@ export function reduce(state: MaybeThread, event: Event): MaybeThread {
       outbox: [],
       modelTurns: 0,
       ...launchFacts(event.data),
+      ...(event.data.variant ? { variant: event.data.variant } : {}),
     };
   }
   if (!state) return state; // nothing happens to a thread before it is launched
-  return settleChild(apply(touch(state, event), event), event);
+  return count(state, settleChild(apply(touch(state, event), event), event), event);
 }
 
 export function replay(events: Iterable<Event>, from: MaybeThread = undefined): MaybeThread {
@@ -192,6 +194,24 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
       return applyReported(s, event);
     case "parent_notified":
       return { ...s, parentNotified: true };
+    case "call_planned": {
+      if (s.end) return s;
+      const call: ActiveCall = { callId: event.data.callId, tool: event.data.tool, args: event.data.args, phase: { kind: "decided" }, by: event.data.by };
+      return { ...s, calls: [...s.calls, call], prefetched: (s.prefetched ?? 0) + 1 };
+    }
+    case "thread_forked": {
+      // From here on this log is its own thread: its id, its creation time, and counters
+      // that measure only what happens after the fork (the copied history was the original's).
+      const { counts: _copied, ...rest } = s;
+      return {
+        ...rest,
+        id: event.data.threadId,
+        createdAt: event.at,
+        forkedFrom: { threadId: event.data.from, atSeq: event.data.atSeq },
+        ...(event.data.variant ? { variant: event.data.variant } : {}),
+        ...(event.data.model ? { model: event.data.model } : {}),
+      };
+    }
     default:
       return assertNever(event);
   }

@@ -21,6 +21,8 @@ export type ActiveCall = {
     | { readonly kind: "started"; readonly attempt: number; readonly approvedArgs?: JsonObject }
     // Handed to a child thread (Factor 10); its end comes back as this call's outcome.
     | { readonly kind: "delegated"; readonly childThreadId: ThreadId; readonly agent: AgentName; readonly deadline: Timestamp };
+  /** Planned by the runtime before the first model call (Factor 13), not decided by the model. */
+  readonly by?: "prefetch";
 };
 
 export type PendingRequest = EventOf<"human_requested">["data"] & {
@@ -73,6 +75,17 @@ export type ThreadState = {
   readonly timeoutFailure?: RequestId;
   readonly outbox: readonly OutboxItem[];
   readonly modelTurns: number;
+  // The fields below are absent until set, so a thread that uses none of them looks as before.
+  /** The prompt variant in use (thread_launched, or a fork's override). */
+  readonly variant?: string;
+  /** A model name that overrides the configured MODEL for this thread (set by a fork). */
+  readonly model?: string;
+  /** This thread is a fork of another one, from that thread's event `atSeq`. */
+  readonly forkedFrom?: { readonly threadId: ThreadId; readonly atSeq: number };
+  /** Pre-fetch calls planned so far (Factor 13). */
+  readonly prefetched?: number;
+  /** Counters for variant stats (see stats.ts); absent while all are zero. */
+  readonly counts?: ThreadCounts;
   // ---- Composition (Factor 10); absent on threads that never delegated or were never delegated ----
   /** The call in another thread that waits for this thread's end. */
   readonly parent?: { readonly threadId: ThreadId; readonly callId: CallId };
@@ -95,6 +108,9 @@ export type ChildRecord = {
   /** The child's own end has reached the parent (its report arrived). */
   readonly reported: boolean;
 };
+
+/** What a thread did, for per-variant stats: model calls, errors, escalations. */
+export type ThreadCounts = { readonly steps: number; readonly errors: number; readonly escalations: number };
 
 /** A log that has not been launched yet has no state; everything starts at thread_launched. */
 export type MaybeThread = ThreadState | undefined;

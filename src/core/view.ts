@@ -29,6 +29,12 @@ export type ThreadView = {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly lastSeq: number;
+  /** The prompt variant in use (Factor 2), when the agent has several. */
+  readonly variant?: string;
+  /** The model override of a fork. */
+  readonly model?: string;
+  /** Set on a fork: the thread and event it was copied from. */
+  readonly forkedFrom?: { readonly threadId: string; readonly atSeq: number };
   /** Composition (Factor 10): the thread whose call waits for this one. */
   readonly parent?: { readonly threadId: string; readonly callId: string };
   readonly depth?: number;
@@ -76,6 +82,9 @@ export function threadView(state: ThreadState): ThreadView {
     lastSeq: state.lastSeq,
     ...(state.parent ? { parent: state.parent, depth: state.depth ?? 1 } : {}),
     ...(state.children ? { children: state.children.map(childView) } : {}),
+    ...(state.variant ? { variant: state.variant } : {}),
+    ...(state.model ? { model: state.model } : {}),
+    ...(state.forkedFrom ? { forkedFrom: state.forkedFrom } : {}),
   };
 }
 

@@ -33,3 +33,8 @@ export function modelConfigFrom(env: Pick<Env, "MODEL" | "OPENAI_API_KEY" | "OPE
     },
   };
 }
+
+/** A thread's own model (set by a fork) replaces the configured one; endpoint and key stay. */
+export function withModelOverride(config: ModelConfig, model: string | undefined): ModelConfig {
+  return model ? { ...config, model } : config;
+}

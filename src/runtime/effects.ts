@@ -1,8 +1,9 @@
 import type { AgentDefinition } from "../agents";
 import { promptVersion, renderSystemPrompt } from "../agents/prompt";
+import { promptOfThread } from "../agents/variants";
 import { buildModelInput, CallId, mayRun, renderThread, type ActiveCall, type EventSource, type ModelInput, type NewEvent, type Step, type ThreadState } from "../core";
 import { decide } from "../model/decide";
-import { modelConfigFrom } from "../model/config";
+import { modelConfigFrom, withModelOverride } from "../model/config";
 import type { Appended } from "./event-store";
 import type { Delegation } from "./delegation";
 import type { HumanRequests } from "./human-requests";
@@ -48,6 +49,10 @@ export async function perform(host: EffectsHost, step: Exclude<Step, { kind: "wa
       return host.humans.cancelDeadlines();
     case "delegate":
       return host.delegation.delegate(state, agent, step.call);
+    case "plan_call":
+      // Only the plan is logged here; the next step runs it like any decided call.
+      host.append({ type: "call_planned", data: { ...step.call, by: step.by }, key: `plan:${step.call.callId}` });
+      return;
   }
 }
 
@@ -59,12 +64,13 @@ async function modelStep(host: EffectsHost, state: ThreadState, agent: AgentDefi
   }
   const input = await modelInput(host.log, state, agent);
   const callId = CallId.parse(`call_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`);
-  host.append(await decide({ input, agent, config: config.config, callId, fetch: host.fetch }));
+  // A fork may run this thread on another model; the model events then name it.
+  host.append(await decide({ input, agent, config: withModelOverride(config.config, state.model), callId, fetch: host.fetch }));
 }
 
 /** Exactly what a model step sends, rendered from the log as it is now. */
 export async function modelInput(log: ThreadLog, state: ThreadState, agent: AgentDefinition): Promise<ModelInput> {
-  const version = await promptVersion(agent.prompt.template);
+  const version = await promptVersion(promptOfThread(agent, state).template);
   const launch = log.store.first();
   if (!launch) throw new Error("a launched thread has no first event");
   // Read after the await above: events may have landed meanwhile.

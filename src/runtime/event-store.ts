@@ -96,6 +96,23 @@ export class EventStore {
     );
   }
 
+  /**
+   * Inserts a copy of another log's event with its own seq, time, key and source (a fork).
+   * Only for an empty log filled in seq order: later appends then continue after it.
+   */
+  insertCopy(event: Event): void {
+    const body = EventBody.parse({ type: event.type, data: event.data });
+    this.sql.exec(
+      "INSERT INTO events (seq, type, data, at, key, source) VALUES (?, ?, ?, ?, ?, ?)",
+      event.seq,
+      body.type,
+      JSON.stringify(body.data),
+      event.at,
+      event.key ?? null,
+      event.source ? JSON.stringify(event.source) : null,
+    );
+  }
+
   lastSeq(): number {
     return this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events").one().seq ?? 0;
   }

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
+import { mergeVariantStats, migrateStatsColumns, shardVariantStats, type VariantTotals } from "./thread-index-stats";
 
 export const ThreadSummary = z.object({
   id: z.string(),
@@ -8,6 +9,11 @@ export const ThreadSummary = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   lastSeq: z.number().int(),
+  // Variant stats columns (thread-index-stats.ts); optional so an older caller still parses.
+  variant: z.string().nullable().optional(),
+  steps: z.number().int().nonnegative().optional(),
+  errors: z.number().int().nonnegative().optional(),
+  escalations: z.number().int().nonnegative().optional(),
 });
 export type ThreadSummary = z.infer<typeof ThreadSummary>;
 
@@ -31,21 +37,33 @@ export class ThreadIndex extends DurableObject<Env> {
       id TEXT PRIMARY KEY, agent TEXT NOT NULL, status TEXT NOT NULL,
       created_at TEXT NOT NULL, updated_at TEXT NOT NULL, last_seq INTEGER NOT NULL)`);
     ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS threads_newest ON threads (created_at DESC, id DESC)");
+    migrateStatsColumns(ctx.storage.sql);
   }
 
   upsert(summary: ThreadSummary): void {
     const s = ThreadSummary.parse(summary);
     this.ctx.storage.sql.exec(
-      `INSERT INTO threads (id, agent, status, created_at, updated_at, last_seq) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, last_seq = excluded.last_seq
-       WHERE excluded.last_seq > threads.last_seq`,
+      `INSERT INTO threads (id, agent, status, created_at, updated_at, last_seq, variant, steps, errors, escalations)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, last_seq = excluded.last_seq,
+         variant = excluded.variant, steps = excluded.steps, errors = excluded.errors, escalations = excluded.escalations
+       WHERE excluded.last_seq >= threads.last_seq`,
       s.id,
       s.agent,
       s.status,
       s.createdAt,
       s.updatedAt,
       s.lastSeq,
+      s.variant ?? null,
+      s.steps ?? 0,
+      s.errors ?? 0,
+      s.escalations ?? 0,
     );
+  }
+
+  /** This shard's per-variant totals for one agent. */
+  variantStats(agent: string): Record<string, VariantTotals> {
+    return shardVariantStats(this.ctx.storage.sql, agent);
   }
 
   list(query: ListQuery): ThreadSummary[] {
@@ -103,4 +121,10 @@ export async function listThreads(env: Env, query: ListQuery): Promise<{ threads
   const threads = merged.slice(0, query.limit);
   const last = threads[threads.length - 1];
   return merged.length > query.limit && last ? { threads, next: { createdAt: last.createdAt, id: last.id } } : { threads };
+}
+
+/** Per-variant totals for an agent across all shards (eventually consistent, see thread-index-stats.ts). */
+export async function variantStats(env: Env, agent: string): Promise<Record<string, VariantTotals>> {
+  const shards = shardCount(env);
+  return mergeVariantStats(await Promise.all(Array.from({ length: shards }, (_, i) => env.THREAD_INDEX.getByName(`shard-${i}`).variantStats(agent))));
 }

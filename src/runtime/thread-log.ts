@@ -31,6 +31,15 @@ export class ThreadLog {
     return replay(this.store.all());
   }
 
+  /** Fills an empty log with a copy of another log's prefix (a fork). No await inside: atomic. */
+  copyIn(events: readonly Event[]): void {
+    if (this.store.lastSeq() !== 0) throw new Error("copyIn() needs an empty log");
+    for (const event of events) {
+      this.store.insertCopy(event);
+      this.#state = reduce(this.#state, event);
+    }
+  }
+
   events(after: number, limit: number): Event[] {
     return this.store.page(after, limit);
   }

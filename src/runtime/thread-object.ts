@@ -30,6 +30,9 @@ import { HumanRequests } from "./human-requests";
 import { indexShard } from "./thread-index";
 import { ThreadLog } from "./thread-log";
 import { TimerPayload } from "./timers";
+import { variantForLaunch } from "../agents/variants";
+import { checkFork, forkKey, type ForkInput } from "./fork";
+import { countsChanged, statsColumns } from "./thread-index-stats";
 
 /** What the runtime is built from; passed in, never read from ambient globals. */
 export type RuntimeDeps = {
@@ -49,6 +52,8 @@ export type LaunchInput = {
   /** Set when another thread delegated this one (Factor 10). */
   readonly parent?: { readonly threadId: ThreadId; readonly callId: CallId };
   readonly depth?: number;
+  /** Pin a prompt variant; otherwise a weighted choice from the thread id (Factor 2). */
+  readonly variant?: string;
 };
 
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly rejection: Rejection };
@@ -173,6 +178,9 @@ export function threadObject(deps: RuntimeDeps) {
         }
         return { ok: true, value: { created: false, thread: threadView(existing) } };
       }
+      const definition = deps.agents.get(input.agent);
+      const choice = definition ? variantForLaunch(definition, input.threadId, input.variant) : { ok: true as const };
+      if (!choice.ok) return { ok: false, rejection: { status: 400, code: choice.code, message: choice.message } };
       this.append({
         type: "thread_launched",
         data: {
@@ -182,6 +190,7 @@ export function threadObject(deps: RuntimeDeps) {
           ...(input.metadata ? { metadata: input.metadata } : {}),
           ...(input.humanTimeoutSeconds ? { humanTimeoutSeconds: input.humanTimeoutSeconds } : {}),
           ...(input.parent ? { parent: input.parent, depth: input.depth ?? 1 } : {}),
+          ...(choice.variant ? { variant: choice.variant } : {}),
         },
         key: "launch",
         ...(source ? { source } : {}),
@@ -260,6 +269,28 @@ export function threadObject(deps: RuntimeDeps) {
       const agent = deps.agents.get(state.agent);
       if (!agent) return { ok: false, rejection: { status: 409, code: "unknown_agent", message: `Agent ${state.agent} is no longer deployed.` } };
       return { ok: true, value: await modelInput(this.log, state, agent) };
+    }
+
+    /**
+     * Makes this (new) object a fork: copies events 1..atSeq of another thread, appends the
+     * `thread_forked` marker and continues from there (see fork.ts for the checks).
+     */
+    async adoptFork(input: ForkInput, source?: EventSource): Promise<Result<{ created: boolean; thread: ThreadView }>> {
+      await this.ready();
+      const checked = checkFork(deps.agents, input, this.log.state, this.log.store.byKey(forkKey(input.threadId)));
+      if (checked.kind !== "create") return checked.result;
+      // Deadline timers of the copied open requests are armed before the copy lands (as
+      // HumanRequests.ask does), so no wake ever has to re-arm one.
+      for (const request of checked.pending) await this.humans.armDeadline(request.requestId, request.deadline);
+      // Re-check after the awaits: a concurrent fork may have landed meanwhile.
+      const again = checkFork(deps.agents, input, this.log.state, this.log.store.byKey(forkKey(input.threadId)));
+      if (again.kind !== "create") return again.result;
+      this.log.copyIn(checked.events);
+      this.append({ ...checked.marker, ...(source ? { source } : {}) });
+      this.syncIndex();
+      this.kick();
+      this.humans.deliver();
+      return { ok: true, value: { created: true, thread: this.view() } };
     }
 
     /** Resolves once the step loop has nothing left to do: for tests, and for callers that want to wait. */
@@ -380,6 +411,9 @@ export function threadObject(deps: RuntimeDeps) {
       const appended = this.log.append(source && !event.source ? { ...event, source } : event, iso());
       const after = this.log.state;
       if (!appended.duplicate && after && (!before || statusOf(before) !== statusOf(after))) this.syncIndex();
+      // Counts that change outside a step loop run (a timer's escalation) are pushed now;
+      // inside one, the push at the end of the run carries them (see runLoop).
+      else if (!appended.duplicate && after && !this.#driving && countsChanged(before, after)) this.syncIndex();
       // Factor 10: an end is reported to the parent and cancels the children (each retried by a timer).
       if (!appended.duplicate && after?.end && !before?.end) this.delegation.ended();
       return appended;
@@ -402,6 +436,7 @@ export function threadObject(deps: RuntimeDeps) {
           this.#again = false;
           await this.keepAliveWhile(() => this.drive());
         } while (this.#again);
+        this.syncIndex(); // the run's step, error and escalation counts (variant stats)
       } catch (error) {
         // Storage or programming errors only: effects report their own failures as events.
         // After an abort this instance can no longer touch storage; the next one resumes from the log.
@@ -421,7 +456,7 @@ export function threadObject(deps: RuntimeDeps) {
           }
           return;
         }
-        const step = next(state, agent.catalog);
+        const step = next(state, agent.catalog, agent.plan);
         if (step.kind === "wait") return;
         await perform(this.effects, step, state, agent);
         if (this.log.state?.lastSeq === state.lastSeq) {
@@ -442,6 +477,7 @@ export function threadObject(deps: RuntimeDeps) {
         createdAt: state.createdAt,
         updatedAt: state.updatedAt,
         lastSeq: state.lastSeq,
+        ...statsColumns(state),
       };
       this.#indexSync = this.#indexSync.then(async () => {
         try {

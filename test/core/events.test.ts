@@ -7,7 +7,7 @@ import { at, time } from "./fixtures";
 const SAMPLES: Record<EventType, unknown> = {
   thread_launched: {
     type: "thread_launched",
-    data: { threadId: "t-1", agent: "deploybot", message: "deploy", metadata: { ticket: "OPS-1", n: [1, { x: null }] }, humanTimeoutSeconds: 600 },
+    data: { threadId: "t-1", agent: "deploybot", message: "deploy", metadata: { ticket: "OPS-1", n: [1, { x: null }] }, humanTimeoutSeconds: 600, variant: "terse" },
   },
   user_messaged: { type: "user_messaged", data: { text: "also staging" } },
   model_decided: {
@@ -58,6 +58,8 @@ const SAMPLES: Record<EventType, unknown> = {
   thread_resumed: { type: "thread_resumed", data: {} },
   thread_cancelled: { type: "thread_cancelled", data: { reason: "not needed" } },
   thread_finished: { type: "thread_finished", data: { callId: "c9", message: "Deployed." } },
+  call_planned: { type: "call_planned", data: { callId: "prefetch-1", tool: "list_git_tags", args: {}, by: "prefetch" } },
+  thread_forked: { type: "thread_forked", data: { threadId: "t-2", from: "t-1", atSeq: 4, variant: "terse", model: "gpt-y" } },
   thread_failed: { type: "thread_failed", data: { code: "escalation_timed_out", message: "nobody answered" } },
   agent_delegated: {
     type: "agent_delegated",

@@ -12,8 +12,9 @@ import { testCronJobs } from "./cron-jobs";
 import { clock, testFetch } from "./harness";
 import { captureMail } from "./mailbox";
 import { probe } from "./probe-agent";
+import { scout } from "./scout-agent";
 
-const agents = agentRegistry([deploybot, probe, releasebot, boss, digestAgent({ send: captureMail, now: () => clock.now() })]);
+const agents = agentRegistry([deploybot, probe, releasebot, boss, scout, digestAgent({ send: captureMail, now: () => clock.now() })]);
 const runtime = createRuntime({
   agents,
   fetch: testFetch,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import template from "../../../prompts/deploybot.md";
+import terse from "../../../prompts/deploybot.terse.md";
 import { defineAgent, defineTool, doneForNow, requestMoreInformation } from "../define";
 import { Environment, targetFrom, type Service } from "./target";
 
@@ -23,7 +24,9 @@ const deployTool = (service: Service) =>
 export const deploybot = defineAgent({
   name: "deploybot",
   description: "Deploys the backend and frontend; production deploys need a human's approval.",
-  prompt: { file: "prompts/deploybot.md", template },
+  // Factor 2: two prompt versions side by side; 3 of 4 new threads get the full prompt.
+  prompt: { file: "prompts/deploybot.md", template, weight: 3 },
+  variants: [{ name: "terse", file: "prompts/deploybot.terse.md", template: terse, weight: 1 }],
   tools: [
     defineTool({
       name: "list_git_tags",

@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import type { AgentRegistry } from "../../agents";
 import { promptVersion } from "../../agents/prompt";
+import { unknownVariant } from "../../agents/variants";
+import { variantStatsView } from "./variant-stats";
 import { ThreadId } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
 import { ApiError, sendJson } from "./errors";
@@ -19,6 +21,10 @@ export function agentRoutes(agents: AgentRegistry) {
           description: agent.description,
           prompt: { file: agent.prompt.file, version: await promptVersion(agent.prompt.template) },
           humanTimeoutSeconds: agent.humanTimeoutSeconds,
+          variants: await Promise.all(
+            agent.variants.map(async (v) => ({ name: v.name, file: v.file, version: await promptVersion(v.template), weight: v.weight })),
+          ),
+          ...(agent.plan.prefetch ? { prefetch: agent.plan.prefetch } : {}),
           tools: agent.tools.map((tool) => ({
             name: tool.name,
             description: tool.description,
@@ -38,6 +44,10 @@ export function agentRoutes(agents: AgentRegistry) {
     const agent = agents.get(c.req.param("agent"));
     if (!agent) throw new ApiError(404, "unknown_agent", `No agent named "${c.req.param("agent").slice(0, 40)}".`);
     const body = c.req.valid("json");
+    if (body.variant !== undefined && !agent.variants.some((v) => v.name === body.variant)) {
+      const unknown = unknownVariant(agent, body.variant);
+      throw new ApiError(400, unknown.code, unknown.message);
+    }
     const key = idempotencyKey(c.req.header("idempotency-key"));
     const threadId = body.threadId ?? (key ? await threadIdFromKey(agent.name, key) : newThreadId());
     const result = await threadStub(c.env, threadId).launch(
@@ -47,11 +57,18 @@ export function agentRoutes(agents: AgentRegistry) {
         message: body.message,
         ...(body.metadata ? { metadata: body.metadata } : {}),
         ...(body.humanTimeoutSeconds ? { humanTimeoutSeconds: body.humanTimeoutSeconds } : {}),
+        ...(body.variant !== undefined ? { variant: body.variant } : {}),
       },
       { kind: "http", ...(key ? { detail: { idempotencyKey: key } } : {}) },
     );
     if (!result.ok) throw ApiError.from(result.rejection);
     return sendJson(c, result.value.thread, result.value.created ? 201 : 200);
+  });
+
+  routes.get("/:agent/variants", async (c) => {
+    const agent = agents.get(c.req.param("agent"));
+    if (!agent) throw new ApiError(404, "unknown_agent", `No agent named "${c.req.param("agent").slice(0, 40)}".`);
+    return sendJson(c, await variantStatsView(c.env, agent));
   });
 
   return routes;
@@ -64,7 +81,7 @@ export function idempotencyKey(header: string | undefined): string | undefined {
   return parsed.data;
 }
 
-function newThreadId(): ThreadId {
+export function newThreadId(): ThreadId {
   return ThreadId.parse(`t_${crypto.randomUUID().replaceAll("-", "")}`);
 }
 

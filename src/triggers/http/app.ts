@@ -6,6 +6,7 @@ import { requireApiToken } from "./auth";
 import { agentRoutes } from "./agents";
 import { humanLinkRoutes } from "./human-links";
 import { threadRoutes } from "./threads";
+import { forkRoutes } from "./fork";
 import { limitBody } from "./validate";
 import { defaultWebhookSources, webhookRoutes } from "../webhooks";
 
@@ -27,6 +28,7 @@ export function httpApp(agents: AgentRegistry, options: { readonly now?: () => n
   app.use("/v1/*", requireApiToken, limitBody);
   app.route("/v1/agents", agentRoutes(agents));
   app.route("/v1/threads", threadRoutes());
+  app.route("/v1/threads", forkRoutes(agents)); // POST /v1/threads/{id}/fork
   return app;
 }
 

@@ -11,6 +11,8 @@ export const LaunchBody = z.strictObject({
   threadId: ThreadId.optional(),
   metadata: JsonObject.optional(),
   humanTimeoutSeconds: z.number().int().min(1).max(MAX_HUMAN_TIMEOUT_SECONDS).optional(),
+  /** Pin a prompt variant (Factor 2); unknown -> 400 unknown_variant. */
+  variant: z.string().min(1).max(40).optional(),
 });
 
 export const MessageBody = z.strictObject({ text: z.string().min(1).max(MAX_MESSAGE_CHARS) });
