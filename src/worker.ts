@@ -1,5 +1,6 @@
 import type { AgentRegistry } from "./agents";
 import { threadObject, type RuntimeDeps } from "./runtime/thread-object";
+import { emailHandler } from "./triggers/email";
 import { httpApp } from "./triggers/http/app";
 
 /**
@@ -12,6 +13,7 @@ export function createRuntime(deps: RuntimeDeps) {
     ThreadObjectBase: threadObject(deps),
     handler: {
       fetch: app.fetch,
+      email: emailHandler(deps.agents),
     } satisfies ExportedHandler<Env>,
   };
 }

@@ -59,12 +59,15 @@ export type HumanRequestKind = z.infer<typeof HumanRequestKind>;
 export const TimeoutPolicy = z.enum(["deny", "escalate", "fail"]);
 export type TimeoutPolicy = z.infer<typeof TimeoutPolicy>;
 
-/** Why a notification goes out. */
-export const NotificationPurpose = z.enum(["request", "escalation"]);
+/** Why a notification goes out: a human request, its escalation, or the thread's outcome to a reply channel. */
+export const NotificationPurpose = z.enum(["request", "escalation", "result"]);
 export type NotificationPurpose = z.infer<typeof NotificationPurpose>;
 
 /** Why a human was contacted: the model asked, a tool policy demanded it, or errors piled up (Factor 9). */
 export const HumanRequestReason = z.enum(["model_asked", "approval_policy", "repeated_errors"]);
+
+/** The outbox entry of a thread's outcome (purpose "result") uses this in place of a request id. */
+export const RESULT_NOTIFICATION = RequestId.parse("result");
 
 /** Where an event came from (Factor 11). Recorded for audit; the reducer never reads it. */
 export const EventSource = z.object({
@@ -85,6 +88,8 @@ export const EventBody = z.discriminatedUnion("type", [
       message: z.string(),
       metadata: JsonObject.optional(),
       humanTimeoutSeconds: z.number().int().positive().optional(),
+      /** Channels that carry this thread's requests and its outcome back to whoever started it (e.g. "email"). */
+      replyChannels: z.array(z.string()).optional(),
     }),
   ),
   body("user_messaged", z.object({ text: z.string() })),
@@ -139,7 +144,14 @@ export const EventBody = z.discriminatedUnion("type", [
   body("human_escalated", z.object({ requestId: RequestId, deadline: Timestamp, notify: z.array(z.string()) })),
   body(
     "notification_sent",
-    z.object({ requestId: RequestId, channel: z.string(), purpose: NotificationPurpose, attempt: z.number().int().positive() }),
+    z.object({
+      requestId: RequestId,
+      channel: z.string(),
+      purpose: NotificationPurpose,
+      attempt: z.number().int().positive(),
+      /** The Message-ID of a sent email: a reply is routed back only to the thread that sent it. */
+      messageId: z.string().max(998).optional(),
+    }),
   ),
   body(
     "notification_failed",

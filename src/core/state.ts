@@ -71,6 +71,8 @@ export type ThreadState = {
   readonly timeoutFailure?: RequestId;
   readonly outbox: readonly OutboxItem[];
   readonly modelTurns: number;
+  /** Channels that get this thread's requests and outcome (set at launch, e.g. by the email trigger). */
+  readonly replyChannels?: readonly string[];
 };
 
 /** A log that has not been launched yet has no state; everything starts at thread_launched. */

@@ -22,6 +22,9 @@ import {
   type ThreadState,
   type ThreadView,
 } from "../core";
+import { sendWithBinding, type SendEmail } from "../channels/email/send";
+import { applyEmailReply, type EmailReply } from "./email-replies";
+import { emailHistory } from "./email-thread";
 import type { Appended } from "./event-store";
 import { modelInput, perform, type EffectsHost } from "./effects";
 import { HumanRequests } from "./human-requests";
@@ -36,6 +39,8 @@ export type RuntimeDeps = {
   readonly fetch?: typeof fetch;
   /** The clock, in epoch ms. */
   readonly now?: () => number;
+  /** Outbound email; defaults to the `EMAIL` send_email binding. Tests capture mail instead. */
+  readonly sendEmail?: SendEmail;
 };
 
 export type LaunchInput = {
@@ -44,6 +49,8 @@ export type LaunchInput = {
   readonly message: string;
   readonly metadata?: JsonObject;
   readonly humanTimeoutSeconds?: number;
+  /** Channels that carry requests and the outcome back to whoever started the thread (e.g. "email"). */
+  readonly replyChannels?: readonly string[];
 };
 
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly rejection: Rejection };
@@ -95,6 +102,7 @@ export function threadObject(deps: RuntimeDeps) {
         log: this.log,
         now,
         fetch: outbound,
+        sendEmail: deps.sendEmail ?? sendWithBinding,
         append: (event, source) => this.append(event, source),
         arm: async (when, payload) => {
           await this.schedule(when, "onTimer", payload, { idempotent: true });
@@ -152,6 +160,7 @@ export function threadObject(deps: RuntimeDeps) {
           message: input.message,
           ...(input.metadata ? { metadata: input.metadata } : {}),
           ...(input.humanTimeoutSeconds ? { humanTimeoutSeconds: input.humanTimeoutSeconds } : {}),
+          ...(input.replyChannels?.length ? { replyChannels: [...input.replyChannels] } : {}),
         },
         key: "launch",
         ...(source ? { source } : {}),
@@ -274,6 +283,28 @@ export function threadObject(deps: RuntimeDeps) {
           this.kick();
           return;
       }
+    }
+
+    // ---- RPC: email (src/triggers/email) ----
+
+    /** A human's email reply: answers the open request it replied to, else becomes a user message. */
+    async emailReply(reply: EmailReply, source: EventSource) {
+      await this.ready();
+      return applyEmailReply(
+        {
+          log: this.log,
+          respond: (answer, key, src) => this.respond(answer, key, src),
+          message: (text, key, src) => this.message(text, key, src),
+        },
+        reply,
+        source,
+      );
+    }
+
+    /** Whether this thread sent a mail with this Message-ID: a reply is routed here only if it did. */
+    async sentEmail(messageId: string): Promise<boolean> {
+      await this.ready();
+      return emailHistory(this.log).sent.some((s) => s.messageId === messageId);
     }
 
     // ---- internals ----

@@ -6,7 +6,7 @@ type ThreadObjectInstance = InstanceType<ThreadObjectClass>;
 /** The RPC surface of a thread object, typed as the class declares it. */
 export type ThreadRpc = Pick<
   ThreadObjectInstance,
-  "launch" | "message" | "respond" | "pause" | "resume" | "cancel" | "thread" | "events" | "context" | "idle" | "requestHistory"
+  "launch" | "message" | "respond" | "pause" | "resume" | "cancel" | "thread" | "events" | "context" | "idle" | "requestHistory" | "emailReply" | "sentEmail"
 >;
 
 /**
