@@ -4,6 +4,7 @@
  * integration), so these module singletons are the same objects on both sides.
  */
 import { env } from "cloudflare:workers";
+import type { OutboundEmail } from "../../src/channels/email/send";
 import type { GateEnv } from "./gate-object";
 import { ScriptedModel } from "./scripted-model";
 
@@ -63,4 +64,22 @@ export const testFetch: typeof fetch = (input, init) => {
   if (url.hostname === "scripted-model.test") return model.fetch(request);
   if (url.hostname === "human-webhook.test") return webhook.fetch(request);
   return fetch(request);
+};
+
+/** TEST ONLY: outbound email (RuntimeDeps.sendEmail), captured instead of sent. */
+export const mailbox = {
+  sent: [] as OutboundEmail[],
+  /** Fail the next N sends, as a mail service that is down would. */
+  failNext: 0,
+  async send(_env: Env, mail: OutboundEmail): Promise<void> {
+    if (mailbox.failNext > 0) {
+      mailbox.failNext--;
+      throw new Error("mail service unavailable");
+    }
+    mailbox.sent.push(mail);
+  },
+  /** Mail a thread sent (its Message-IDs encode the thread id). */
+  of(threadId: string): OutboundEmail[] {
+    return mailbox.sent.filter((m) => m.messageId.startsWith(`<${threadId}.`));
+  },
 };

@@ -5,13 +5,14 @@
 import { agentRegistry } from "../../src/agents";
 import { deploybot } from "../../src/agents/deploybot";
 import { createRuntime } from "../../src/worker";
-import { clock, testFetch } from "./harness";
+import { clock, mailbox, testFetch } from "./harness";
 import { probe } from "./probe-agent";
 
 const runtime = createRuntime({
   agents: agentRegistry([deploybot, probe]),
   fetch: testFetch,
   now: () => clock.now(),
+  sendEmail: mailbox.send,
 });
 
 export class ThreadObject extends runtime.ThreadObjectBase {}
