@@ -31,7 +31,6 @@ export async function perform(host: EffectsHost, step: Exclude<Step, { kind: "wa
       return toolStep(host, state, agent, step.call, step.attempt);
     case "finish":
       host.append({ type: "thread_finished", data: { callId: step.call.callId, message: step.message }, key: `outcome:${step.call.callId}` });
-      host.humans.deliver(); // the outcome may have reply channels (e.g. the final answer by email)
       return host.humans.cancelDeadlines();
     case "ask_human":
       return host.humans.ask(state, agent, step.request);
@@ -44,7 +43,6 @@ export async function perform(host: EffectsHost, step: Exclude<Step, { kind: "wa
       return;
     case "fail_thread":
       host.append({ type: "thread_failed", data: { code: step.code, message: step.message } });
-      host.humans.deliver();
       return host.humans.cancelDeadlines();
   }
 }

@@ -36,8 +36,10 @@ export async function sendThreadEmail(host: EmailOutboxHost, item: OutboxItem, s
   if (!conversation) throw new Error(`thread ${state.id} was not started by email; nobody to write to`);
   const random = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   const messageId = outboundMessageId(state.id, history.sent.length + 1, random, domain);
-  await host.sendEmail(host.env, composeEmail(conversation, content, messageId, new Date(host.now())));
-  return { messageId };
+  const sent = await host.sendEmail(host.env, composeEmail(conversation, content, messageId, new Date(host.now())));
+  // The id the mail really carries is the one replies will quote: log that one.
+  const actual = sent?.messageId?.trim();
+  return { messageId: actual ? (actual.startsWith("<") ? actual : `<${actual}>`) : messageId };
 }
 
 async function contentOf(host: EmailOutboxHost, item: OutboxItem, state: ThreadState): Promise<EmailContent | undefined> {

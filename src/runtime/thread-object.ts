@@ -301,10 +301,10 @@ export function threadObject(deps: RuntimeDeps) {
       );
     }
 
-    /** Whether this thread sent a mail with this Message-ID: a reply is routed here only if it did. */
-    async sentEmail(messageId: string): Promise<boolean> {
+    /** Whether this thread sent a mail with one of these Message-IDs: a reply is routed here only if it did. */
+    async sentEmail(messageIds: readonly string[]): Promise<boolean> {
       await this.ready();
-      return emailHistory(this.log).sent.some((s) => s.messageId === messageId);
+      return emailHistory(this.log).sent.some((s) => messageIds.includes(s.messageId));
     }
 
     // ---- internals ----
@@ -385,6 +385,8 @@ export function threadObject(deps: RuntimeDeps) {
           this.#again = false;
           await this.keepAliveWhile(() => this.drive());
         } while (this.#again);
+        // Whatever the loop appended may have queued notifications (e.g. the outcome to a reply channel).
+        this.humans.deliver();
       } catch (error) {
         // Storage or programming errors only: effects report their own failures as events.
         // After an abort this instance can no longer touch storage; the next one resumes from the log.

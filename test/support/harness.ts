@@ -68,18 +68,27 @@ export const testFetch: typeof fetch = (input, init) => {
 
 /** TEST ONLY: outbound email (RuntimeDeps.sendEmail), captured instead of sent. */
 export const mailbox = {
-  sent: [] as OutboundEmail[],
+  sent: [] as (OutboundEmail & { thread: string })[],
   /** Fail the next N sends, as a mail service that is down would. */
   failNext: 0,
-  async send(_env: Env, mail: OutboundEmail): Promise<void> {
+  /** Replace our Message-ID with the service's own and return it, as `wrangler dev`'s binding does. */
+  assignIds: false,
+  async send(_env: Env, mail: OutboundEmail): Promise<{ messageId: string } | void> {
     if (mailbox.failNext > 0) {
       mailbox.failNext--;
       throw new Error("mail service unavailable");
     }
-    mailbox.sent.push(mail);
+    const thread = /^X-Agent-Thread: (.+)$/m.exec(mail.raw)?.[1]?.trim() ?? "";
+    if (!mailbox.assignIds) {
+      mailbox.sent.push({ ...mail, thread });
+      return;
+    }
+    const messageId = `<${crypto.randomUUID()}@assigned.test>`;
+    mailbox.sent.push({ ...mail, thread, messageId, raw: mail.raw.replace(/^Message-ID: .*$/m, `Message-ID: ${messageId}`) });
+    return { messageId };
   },
-  /** Mail a thread sent (its Message-IDs encode the thread id). */
+  /** Mail a thread sent. */
   of(threadId: string): OutboundEmail[] {
-    return mailbox.sent.filter((m) => m.messageId.startsWith(`<${threadId}.`));
+    return mailbox.sent.filter((m) => m.thread === threadId);
   },
 };

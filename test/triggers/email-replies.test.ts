@@ -12,6 +12,7 @@ import replyQuoted from "../fixtures/email/reply-quoted.eml?raw";
 afterEach(() => {
   clock.offsetMs = 0;
   mailbox.failNext = 0;
+  mailbox.assignIds = false;
 });
 
 const ALICE = "alice@example.com";
@@ -146,6 +147,19 @@ describe("replies by email", () => {
     expect(answer?.type === "human_responded" && answer.data).toEqual({ requestId: expect.any(String), approved: true, by: `email:${ALICE}` });
     // It did not launch a thread of its own.
     expect(await thread(await threadIdForMessage("deploybot", reply.messageId)).thread()).toBeNull();
+  });
+
+  it("when the mail service assigns its own Message-IDs, that id is logged and a reply quoting it is routed by the conversation's root", async () => {
+    mailbox.assignIds = true;
+    const { id, messageId, subject } = await startByEmail([PRODUCTION, done("deployed")]);
+    const first = await lastMail(id);
+    expect(first.email.messageId).toMatch(/@assigned\.test>$/);
+    const sent = (await eventsOf(id)).find((e) => e.type === "notification_sent" && e.data.channel === "email");
+    expect(sent?.type === "notification_sent" && sent.data.messageId).toBe(first.email.messageId);
+    const reply = replyRaw(replyQuoted, { to: TO, subject, inReplyTo: first.mail.messageId, references: `${messageId} ${first.mail.messageId}`, body: "lgtm" });
+    expect((await deliver(reply.raw, { from: ALICE, to: TO })).rejected).toBeUndefined();
+    expect((await settle(id)).status).toBe("done");
+    expect((await lastMail(id)).email.references).toBe(`${messageId} ${first.mail.messageId} ${reply.messageId}`);
   });
 
   it("'reject' goes to the model with the comment; nothing is deployed", async () => {

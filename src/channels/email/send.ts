@@ -11,10 +11,15 @@ export type OutboundEmail = {
   readonly messageId: string;
 };
 
-/** Sends one mail; throws on failure (the outbox retries). Injectable: tests capture mail instead. */
-export type SendEmail = (env: Env, mail: OutboundEmail) => Promise<void>;
+/**
+ * Sends one mail; throws on failure (the outbox retries). Resolves with the Message-ID the
+ * mail really went out with when the service assigns its own (Cloudflare's binding returns
+ * it; local `wrangler dev` replaces ours). Injectable: tests capture mail instead.
+ */
+export type SendEmail = (env: Env, mail: OutboundEmail) => Promise<{ readonly messageId?: string } | void>;
 
 /** Production: the `send_email` binding named EMAIL (wrangler.toml `[[send_email]]`). */
 export const sendWithBinding: SendEmail = async (env, mail) => {
-  await env.EMAIL.send(new EmailMessage(mail.from, mail.to, mail.raw));
+  const result = await env.EMAIL.send(new EmailMessage(mail.from, mail.to, mail.raw));
+  return { messageId: result.messageId };
 };

@@ -83,16 +83,20 @@ async function receive(message: ForwardableEmailMessage, env: Env, agents: Agent
   return { action: launched.value.created ? "launched" : "duplicate_launch", threadId };
 }
 
-/** A reply without the plus address: routed only to a thread that really sent the mail it replies to. */
+/**
+ * A reply without the plus address. Candidate threads come from the ids it quotes: our
+ * outbound ids encode their thread, and the mail that started a thread names it (its id
+ * is derived from that Message-ID, usually first in References). Either is only a claim:
+ * the reply is routed only to a thread that logged sending one of the quoted ids.
+ */
 async function routeByReferences(env: Env, mail: InboundMail, domain: string, agent: AgentDefinition): Promise<ThreadId | undefined> {
   // The direct parent first, then References newest first.
   const ids = [...new Set([...mail.inReplyTo, ...[...mail.references].reverse()])];
-  const candidates = ids.flatMap((id) => {
-    const threadId = threadOfMessageId(id, domain);
-    return threadId ? [{ id, threadId }] : [];
-  });
-  for (const { id, threadId } of candidates.slice(0, MAX_ROUTING_CANDIDATES)) {
-    if ((await threadStub(env, threadId).sentEmail(id)) && (await belongsTo(env, threadId, agent))) return threadId;
+  const candidates = new Set<ThreadId>(ids.flatMap((id) => threadOfMessageId(id, domain) ?? []));
+  // The root of the conversation (first in References) and the direct parent may be the mail that started a thread.
+  for (const root of [mail.references[0], mail.inReplyTo[0]]) if (root) candidates.add(await threadIdForMessage(agent.name, root));
+  for (const threadId of [...candidates].slice(0, MAX_ROUTING_CANDIDATES)) {
+    if ((await threadStub(env, threadId).sentEmail(ids)) && (await belongsTo(env, threadId, agent))) return threadId;
   }
   return undefined;
 }
