@@ -40,6 +40,8 @@ export default defineConfig({
                 OPERATOR_EMAIL: "ops@agents.test",
                 WEBHOOK_SECRET_GITHUB: "github-test-secret",
                 WEBHOOK_SECRET_SLACK: "slack-test-secret",
+                MAX_EMAIL_BYTES: "100000",
+                EMAIL_ALLOWED_SENDERS: "alice@example.com, @trusted.example",
               },
             },
           }),

@@ -1,6 +1,7 @@
 import type { AgentRegistry } from "./agents";
 import { threadObject, type RuntimeDeps } from "./runtime/thread-object";
 import { cronHandler, type CronJobs } from "./triggers/cron";
+import { emailHandler } from "./triggers/email";
 import { httpApp } from "./triggers/http/app";
 
 /**
@@ -14,6 +15,7 @@ export function createRuntime(deps: RuntimeDeps & { readonly cronJobs?: CronJobs
     handler: {
       fetch: app.fetch,
       scheduled: cronHandler(deps.cronJobs ?? []),
+      email: emailHandler(deps.agents),
     } satisfies ExportedHandler<Env>,
   };
 }

@@ -109,6 +109,11 @@ export const doneForNow: MessageTool = {
   intent: "finish",
 };
 
+export type AgentEmailOptions = {
+  /** Addresses (`alice@example.com`) or whole domains (`@example.com`) that may email this agent. */
+  readonly allowedSenders?: readonly string[];
+};
+
 export type AgentDefinition = {
   readonly name: AgentName;
   readonly description: string;
@@ -119,6 +124,8 @@ export type AgentDefinition = {
   readonly humanTimeoutSeconds: number;
   /** Default timeout policy for this agent's human requests. */
   readonly onHumanTimeout: TimeoutPolicy;
+  /** Email trigger settings: who may email this agent, besides EMAIL_ALLOWED_SENDERS. */
+  readonly email?: AgentEmailOptions;
   /** Derived once at definition time. */
   readonly toolSpecs: readonly ToolSpec[];
   readonly catalog: ToolCatalog;
@@ -156,6 +163,7 @@ export function defineAgent(agent: {
   variants?: readonly VariantInput[];
   /** Tools to run, in order, before the first model call (Factor 13). */
   prefetch?: readonly PrefetchInput[];
+  email?: AgentEmailOptions;
 }): AgentDefinition {
   const name = AgentName.parse(agent.name);
   const byName = new Map<string, ToolDefinition>();
@@ -174,6 +182,8 @@ export function defineAgent(agent: {
     (p) => !(PROMPT_VARIABLES as readonly string[]).includes(p.split(".")[0] as string),
   );
   if (unknown.length > 0) throw new Error(`${name}: prompt ${agent.prompt.file} uses unknown placeholders ${unknown.join(", ")}`);
+  const badSender = agent.email?.allowedSenders?.find((entry) => !/^([^@\s]+)?@[^@\s]+$/.test(entry));
+  if (badSender !== undefined) throw new Error(`${name}: email.allowedSenders entry "${badSender}" is neither an address nor @domain`);
 
   const facts = new Map<string, ToolFacts>();
   for (const tool of byName.values()) {
@@ -198,6 +208,7 @@ export function defineAgent(agent: {
     maxChildren,
     humanTimeoutSeconds: agent.humanTimeoutSeconds ?? DEFAULT_HUMAN_TIMEOUT_SECONDS,
     onHumanTimeout: agent.onHumanTimeout ?? "deny",
+    ...(agent.email ? { email: agent.email } : {}),
     toolSpecs: tools.map((t) => ({
       name: t.name,
       description: t.description,

@@ -65,8 +65,8 @@ export type HumanRequestKind = z.infer<typeof HumanRequestKind>;
 export const TimeoutPolicy = z.enum(["deny", "escalate", "fail"]);
 export type TimeoutPolicy = z.infer<typeof TimeoutPolicy>;
 
-/** Why a notification goes out. */
-export const NotificationPurpose = z.enum(["request", "escalation"]);
+/** Why a notification goes out: a human request, its escalation, or the thread's outcome to a reply channel. */
+export const NotificationPurpose = z.enum(["request", "escalation", "result"]);
 export type NotificationPurpose = z.infer<typeof NotificationPurpose>;
 
 /** Why a human was contacted: the model asked, a tool policy demanded it, or errors piled up (Factor 9). */
@@ -75,6 +75,9 @@ export const HumanRequestReason = z.enum(["model_asked", "approval_policy", "rep
 /** How a child thread ended, as its parent hears it. */
 export const ChildEndStatus = z.enum(["done", "failed", "cancelled"]);
 export type ChildEndStatus = z.infer<typeof ChildEndStatus>;
+
+/** The outbox entry of a thread's outcome (purpose "result") uses this in place of a request id. */
+export const RESULT_NOTIFICATION = RequestId.parse("result");
 
 /** Where an event came from (Factor 11). Recorded for audit; the reducer never reads it. */
 export const EventSource = z.object({
@@ -101,6 +104,8 @@ export const EventBody = z.discriminatedUnion("type", [
       depth: z.number().int().nonnegative().optional(),
       /** The prompt variant this thread uses (Factor 2); absent for agents with a single prompt. */
       variant: z.string().optional(),
+      /** Channels that carry this thread's requests and its outcome back to whoever started it (e.g. "email"). */
+      replyChannels: z.array(z.string()).optional(),
     }),
   ),
   body("user_messaged", z.object({ text: z.string() })),
@@ -155,7 +160,14 @@ export const EventBody = z.discriminatedUnion("type", [
   body("human_escalated", z.object({ requestId: RequestId, deadline: Timestamp, notify: z.array(z.string()) })),
   body(
     "notification_sent",
-    z.object({ requestId: RequestId, channel: z.string(), purpose: NotificationPurpose, attempt: z.number().int().positive() }),
+    z.object({
+      requestId: RequestId,
+      channel: z.string(),
+      purpose: NotificationPurpose,
+      attempt: z.number().int().positive(),
+      /** The Message-ID of a sent email: a reply is routed back only to the thread that sent it. */
+      messageId: z.string().max(998).optional(),
+    }),
   ),
   body(
     "notification_failed",

@@ -1,6 +1,6 @@
 import { applyDelegated, applyReported, launchFacts, settleChild } from "./delegation";
 import type { Event, EventOf } from "./events";
-import type { NotificationPurpose } from "./events";
+import { RESULT_NOTIFICATION, type NotificationPurpose } from "./events";
 import type { RequestId } from "./ids";
 import type { ActiveCall, MaybeThread, OutboxItem, PendingRequest, ThreadState } from "./state";
 import { count } from "./stats";
@@ -33,6 +33,7 @@ export function reduce(state: MaybeThread, event: Event): MaybeThread {
       modelTurns: 0,
       ...launchFacts(event.data),
       ...(event.data.variant ? { variant: event.data.variant } : {}),
+      ...(event.data.replyChannels?.length ? { replyChannels: event.data.replyChannels } : {}),
     };
   }
   if (!state) return state; // nothing happens to a thread before it is launched
@@ -185,9 +186,9 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
     case "thread_cancelled":
       return s.end ? s : { ...closeAll(s), end: { status: "cancelled", ...(event.data.reason ? { reason: event.data.reason } : {}) } };
     case "thread_finished":
-      return s.end ? s : { ...closeAll(s), end: { status: "done", message: event.data.message } };
+      return s.end ? s : withResult({ ...closeAll(s), end: { status: "done", message: event.data.message } });
     case "thread_failed":
-      return s.end ? s : { ...closeAll(s), end: { status: "failed", code: event.data.code, message: event.data.message } };
+      return s.end ? s : withResult({ ...closeAll(s), end: { status: "failed", code: event.data.code, message: event.data.message } });
     case "agent_delegated":
       return applyDelegated(s, event);
     case "agent_reported":
@@ -242,6 +243,11 @@ function closeRequest(
 
 function closeAll(s: ThreadState): ThreadState {
   return { ...s, pending: [], calls: [], outbox: [], needsModel: false };
+}
+
+/** The outcome goes out on the thread's reply channels (e.g. the final answer by email). */
+function withResult(s: ThreadState): ThreadState {
+  return { ...s, outbox: [...s.outbox, ...enqueue(RESULT_NOTIFICATION, s.replyChannels ?? [], "result")] };
 }
 
 function enqueue(requestId: RequestId, channels: readonly string[], purpose: NotificationPurpose): OutboxItem[] {

@@ -95,6 +95,8 @@ export type ThreadState = {
   readonly children?: readonly ChildRecord[];
   /** This child's end has reached its parent. */
   readonly parentNotified?: boolean;
+  /** Channels that get this thread's requests and outcome (set at launch, e.g. by the email trigger). */
+  readonly replyChannels?: readonly string[];
 };
 
 /** A child thread as its parent's log knows it. */

@@ -12,6 +12,8 @@ import {
   type Step,
   type ThreadState,
 } from "../core";
+import type { SendEmail } from "../channels/email/send";
+import { EMAIL_CHANNEL, emailConfigured, sendThreadEmail } from "./email-outbox";
 import type { Appended } from "./event-store";
 import type { ThreadLog } from "./thread-log";
 import type { TimerPayload } from "./timers";
@@ -22,6 +24,8 @@ export type HumanRequestsHost = {
   readonly log: ThreadLog;
   readonly now: () => number;
   readonly fetch: typeof fetch;
+  /** Outbound email (the `EMAIL` binding in production, a capture in tests). */
+  readonly sendEmail: SendEmail;
   append(event: NewEvent, source?: EventSource): Appended;
   /** Arms the one timer handler with a payload (SDK `schedule`, deduplicated by payload). */
   arm(when: Date, payload: TimerPayload): Promise<void>;
@@ -150,10 +154,16 @@ export class HumanRequests {
     const { host } = this;
     const state = host.log.state;
     const request = state?.pending.find((r) => r.requestId === item.requestId);
-    const channel = activeChannels(host.env, host.now).find((c) => c.name === item.channel);
     const attempt = item.attempts + 1;
     const base = { requestId: item.requestId, channel: item.channel, purpose: item.purpose, attempt };
-    if (!state || !request) return;
+    if (!state) return;
+    // Email is a reply channel: it writes to whoever started the thread, including its outcome.
+    if (item.channel === EMAIL_CHANNEL) {
+      const emailHost = { env: host.env, log: host.log, now: host.now, sendEmail: host.sendEmail, withLink: (r: PendingView) => this.withLink(r) };
+      return this.attempt(base, () => sendThreadEmail(emailHost, item, state));
+    }
+    const channel = activeChannels(host.env, host.now).find((c) => c.name === item.channel);
+    if (!request) return;
     if (!channel) {
       host.append({ type: "notification_failed", data: { ...base, message: `channel ${item.channel} is no longer configured` } });
       return;
@@ -166,18 +176,36 @@ export class HumanRequests {
       ...(view.link ? { link: view.link } : {}),
       ...(item.purpose === "escalation" && host.env.ESCALATION_CONTACT ? { escalationContact: host.env.ESCALATION_CONTACT } : {}),
     };
-    try {
+    return this.attempt(base, async () => {
       await channel.send(notification, host.fetch);
-      host.append({ type: "notification_sent", data: base, key: `notified:${item.requestId}:${item.channel}:${item.purpose}` });
+      return {};
+    });
+  }
+
+  /** One delivery attempt; its outcome is an event. `undefined` from `transmit` means nothing was left to send. */
+  private async attempt(
+    base: { requestId: OutboxItem["requestId"]; channel: string; purpose: OutboxItem["purpose"]; attempt: number },
+    transmit: () => Promise<{ messageId?: string } | undefined>,
+  ): Promise<void> {
+    const { host } = this;
+    try {
+      const sent = await transmit();
+      if (!sent) return;
+      host.append({
+        type: "notification_sent",
+        data: { ...base, ...(sent.messageId ? { messageId: sent.messageId } : {}) },
+        key: `notified:${base.requestId}:${base.channel}:${base.purpose}`,
+      });
     } catch (error) {
       const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-      const retryAt = attempt < MAX_NOTIFICATION_ATTEMPTS ? new Date(host.now() + retryDelayMs(attempt)).toISOString() : undefined;
+      const retryAt = base.attempt < MAX_NOTIFICATION_ATTEMPTS ? new Date(host.now() + retryDelayMs(base.attempt)).toISOString() : undefined;
       host.append({ type: "notification_failed", data: { ...base, message, ...(retryAt ? { retryAt } : {}) } });
     }
   }
 
   /** The channels a new request or escalation must go out on (its outbox entries). */
   private channelNames(): string[] {
-    return activeChannels(this.host.env, this.host.now).map((c) => c.name);
+    const replyChannels = (this.host.log.state?.replyChannels ?? []).filter((c) => c === EMAIL_CHANNEL && emailConfigured(this.host.env));
+    return [...activeChannels(this.host.env, this.host.now).map((c) => c.name), ...replyChannels];
   }
 }

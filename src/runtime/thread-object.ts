@@ -23,6 +23,9 @@ import {
   type ThreadState,
   type ThreadView,
 } from "../core";
+import { sendWithBinding, type SendEmail } from "../channels/email/send";
+import { applyEmailReply, type EmailReply } from "./email-replies";
+import { emailHistory } from "./email-thread";
 import type { Appended } from "./event-store";
 import { modelInput, perform, type EffectsHost } from "./effects";
 import { ChildReportSchema, Delegation } from "./delegation";
@@ -41,6 +44,8 @@ export type RuntimeDeps = {
   readonly fetch?: typeof fetch;
   /** The clock, in epoch ms. */
   readonly now?: () => number;
+  /** Outbound email; defaults to the `EMAIL` send_email binding. Tests capture mail instead. */
+  readonly sendEmail?: SendEmail;
 };
 
 export type LaunchInput = {
@@ -54,6 +59,8 @@ export type LaunchInput = {
   readonly depth?: number;
   /** Pin a prompt variant; otherwise a weighted choice from the thread id (Factor 2). */
   readonly variant?: string;
+  /** Channels that carry requests and the outcome back to whoever started the thread (e.g. "email"). */
+  readonly replyChannels?: readonly string[];
 };
 
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly rejection: Rejection };
@@ -128,6 +135,7 @@ export function threadObject(deps: RuntimeDeps) {
         log: this.log,
         now,
         fetch: outbound,
+        sendEmail: deps.sendEmail ?? sendWithBinding,
         append: (event, source) => this.append(event, source),
         arm: async (when, payload) => {
           await this.schedule(when, "onTimer", payload, { idempotent: true });
@@ -191,6 +199,7 @@ export function threadObject(deps: RuntimeDeps) {
           ...(input.humanTimeoutSeconds ? { humanTimeoutSeconds: input.humanTimeoutSeconds } : {}),
           ...(input.parent ? { parent: input.parent, depth: input.depth ?? 1 } : {}),
           ...(choice.variant ? { variant: choice.variant } : {}),
+          ...(input.replyChannels?.length ? { replyChannels: [...input.replyChannels] } : {}),
         },
         key: "launch",
         ...(source ? { source } : {}),
@@ -353,6 +362,28 @@ export function threadObject(deps: RuntimeDeps) {
       return { ok: true, value: this.delegation.accept(parsed.data) };
     }
 
+    // ---- RPC: email (src/triggers/email) ----
+
+    /** A human's email reply: answers the open request it replied to, else becomes a user message. */
+    async emailReply(reply: EmailReply, source: EventSource) {
+      await this.ready();
+      return applyEmailReply(
+        {
+          log: this.log,
+          respond: (answer, key, src) => this.respond(answer, key, src),
+          message: (text, key, src) => this.message(text, key, src),
+        },
+        reply,
+        source,
+      );
+    }
+
+    /** Whether this thread sent a mail with one of these Message-IDs: a reply is routed here only if it did. */
+    async sentEmail(messageIds: readonly string[]): Promise<boolean> {
+      await this.ready();
+      return emailHistory(this.log).sent.some((s) => messageIds.includes(s.messageId));
+    }
+
     // ---- internals ----
 
     private view(): ThreadView {
@@ -437,6 +468,8 @@ export function threadObject(deps: RuntimeDeps) {
           await this.keepAliveWhile(() => this.drive());
         } while (this.#again);
         this.syncIndex(); // the run's step, error and escalation counts (variant stats)
+        // Whatever the loop appended may have queued notifications (e.g. the outcome to a reply channel).
+        this.humans.deliver();
       } catch (error) {
         // Storage or programming errors only: effects report their own failures as events.
         // After an abort this instance can no longer touch storage; the next one resumes from the log.

@@ -19,6 +19,8 @@ export type ThreadRpc = Pick<
   | "requestHistory"
   | "childReported"
   | "adoptFork"
+  | "emailReply"
+  | "sentEmail"
 >;
 
 /**

@@ -4,6 +4,7 @@
  * integration), so these module singletons are the same objects on both sides.
  */
 import { env } from "cloudflare:workers";
+import type { OutboundEmail } from "../../src/channels/email/send";
 import type { GateEnv } from "./gate-object";
 import { ScriptedModel } from "./scripted-model";
 
@@ -63,4 +64,31 @@ export const testFetch: typeof fetch = (input, init) => {
   if (url.hostname === "scripted-model.test") return model.fetch(request);
   if (url.hostname === "human-webhook.test") return webhook.fetch(request);
   return fetch(request);
+};
+
+/** TEST ONLY: outbound email (RuntimeDeps.sendEmail), captured instead of sent. */
+export const mailbox = {
+  sent: [] as (OutboundEmail & { thread: string })[],
+  /** Fail the next N sends, as a mail service that is down would. */
+  failNext: 0,
+  /** Replace our Message-ID with the service's own and return it, as `wrangler dev`'s binding does. */
+  assignIds: false,
+  async send(_env: Env, mail: OutboundEmail): Promise<{ messageId: string } | void> {
+    if (mailbox.failNext > 0) {
+      mailbox.failNext--;
+      throw new Error("mail service unavailable");
+    }
+    const thread = /^X-Agent-Thread: (.+)$/m.exec(mail.raw)?.[1]?.trim() ?? "";
+    if (!mailbox.assignIds) {
+      mailbox.sent.push({ ...mail, thread });
+      return;
+    }
+    const messageId = `<${crypto.randomUUID()}@assigned.test>`;
+    mailbox.sent.push({ ...mail, thread, messageId, raw: mail.raw.replace(/^Message-ID: .*$/m, `Message-ID: ${messageId}`) });
+    return { messageId };
+  },
+  /** Mail a thread sent. */
+  of(threadId: string): OutboundEmail[] {
+    return mailbox.sent.filter((m) => m.thread === threadId);
+  },
 };

@@ -44,6 +44,8 @@ export const probe = defineAgent({
   description: "Test-only agent with tools that fail on cue.",
   prompt: { file: "test/support/probe-agent.ts", template: "You are {{agent}}, a test probe. Thread {{thread_id}}." },
   humanTimeoutSeconds: 60,
+  // Only this sender, besides EMAIL_ALLOWED_SENDERS: the per-agent allowlist under test.
+  email: { allowedSenders: ["carol@probe.example"] },
   tools: [
     defineTool({
       name: "echo",

@@ -9,7 +9,7 @@ import { releasebot } from "../../src/agents/releasebot";
 import { boss } from "./composition-agents";
 import { createRuntime } from "../../src/worker";
 import { testCronJobs } from "./cron-jobs";
-import { clock, testFetch } from "./harness";
+import { clock, mailbox, testFetch } from "./harness";
 import { captureMail } from "./mailbox";
 import { probe } from "./probe-agent";
 import { scout } from "./scout-agent";
@@ -20,6 +20,7 @@ const runtime = createRuntime({
   fetch: testFetch,
   now: () => clock.now(),
   cronJobs: testCronJobs(agents),
+  sendEmail: mailbox.send,
 });
 
 export class ThreadObject extends runtime.ThreadObjectBase {}

@@ -1,0 +1,88 @@
+import { createMimeMessage, Mailbox } from "mimetext";
+import type { PendingView } from "../../core";
+import type { OutboundEmail } from "./send";
+
+/** Who the thread writes to and how its mail threads in the human's client. */
+export type Conversation = {
+  readonly agent: string;
+  readonly threadId: string;
+  readonly domain: string;
+  /** The human who started the thread by email. */
+  readonly to: string;
+  /** The subject of the mail that started the thread. */
+  readonly subject: string;
+  /** The newest mail from the human in this thread (In-Reply-To). */
+  readonly inReplyTo: string;
+  /** Every Message-ID of the conversation so far, oldest first (References). */
+  readonly references: readonly string[];
+};
+
+export type EmailContent =
+  | { readonly purpose: "request" | "escalation"; readonly request: PendingView; readonly escalationContact?: string }
+  | { readonly purpose: "result"; readonly status: "done" | "failed"; readonly message: string };
+
+/** Mail clients nest at most this many References; older ones add nothing. */
+const MAX_REFERENCES = 20;
+
+export function replySubject(subject: string): string {
+  const trimmed = subject.trim() || "(no subject)";
+  return /^re:/i.test(trimmed) ? trimmed : `Re: ${trimmed}`;
+}
+
+/** The agent's plus address: a reply to it reaches exactly this thread. */
+export function replyAddress(c: Pick<Conversation, "agent" | "threadId" | "domain">): string {
+  return `${c.agent}+${c.threadId}@${c.domain}`;
+}
+
+/** Composes one mail of a thread with mimetext: threading headers, plain text, UTF-8 (base64). */
+export function composeEmail(c: Conversation, content: EmailContent, messageId: string, date: Date): OutboundEmail {
+  const from = `${c.agent}@${c.domain}`;
+  const msg = createMimeMessage();
+  msg.setSender({ name: c.agent, addr: from });
+  msg.setRecipient(c.to);
+  msg.setSubject(replySubject(c.subject));
+  msg.setHeader("Reply-To", new Mailbox(replyAddress(c)));
+  msg.setHeader("Message-ID", messageId);
+  msg.setHeader("Date", date.toUTCString().replace("GMT", "+0000"));
+  msg.setHeader("In-Reply-To", c.inReplyTo);
+  msg.setHeader("References", c.references.slice(-MAX_REFERENCES).join(" "));
+  // RFC 3834: we are an automatic responder; other responders must not answer us (no mail loops).
+  msg.setHeader("Auto-Submitted", "auto-replied");
+  msg.setHeader("X-Auto-Response-Suppress", "All");
+  msg.setHeader("X-Agent-Thread", c.threadId);
+  msg.addMessage({ contentType: "text/plain", encoding: "base64", data: base64Lines(body(c, content)) });
+  // mimetext ends lines with the host's EOL; the wire wants CRLF (the body is base64, so this is safe).
+  const raw = msg.asRaw().replace(/\r?\n/g, "\r\n");
+  return { from, to: c.to, raw, messageId };
+}
+
+function body(c: Conversation, content: EmailContent): string {
+  const footer = `\n\n--\n${c.agent} (thread ${c.threadId})`;
+  if (content.purpose === "result") {
+    const text = content.status === "done" ? content.message : `I could not finish this: ${content.message}`;
+    return `${text}${footer}`;
+  }
+  const { request } = content;
+  const lines: string[] = [];
+  if (content.purpose === "escalation") {
+    lines.push(`ESCALATION${content.escalationContact ? ` for ${content.escalationContact}` : ""}: this request is still waiting for an answer.`, "");
+  }
+  if (request.kind === "approval") {
+    lines.push(`${c.agent} needs your approval before it runs ${request.tool?.name ?? "a tool"}.`, "");
+    if (request.tool) lines.push("Arguments:", JSON.stringify(request.tool.args, null, 2), "");
+    lines.push(request.message, "", 'Reply with "approve" or "reject" as the first word; anything after it is passed on as a comment.');
+  } else {
+    lines.push(request.message, "", "Reply to this email with your answer.");
+  }
+  if (request.link) lines.push(`Or answer on the web: ${request.link}`);
+  lines.push(`Answer by ${request.deadline}.`);
+  return `${lines.join("\n")}${footer}`;
+}
+
+/** UTF-8 text as base64 in 76-character lines (RFC 2045). */
+function base64Lines(text: string): string {
+  const bytes = new TextEncoder().encode(text.replace(/\r?\n/g, "\r\n"));
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return (btoa(binary).match(/.{1,76}/g) ?? []).join("\r\n");
+}

@@ -1,0 +1,57 @@
+import { composeEmail, type EmailContent } from "../channels/email/compose";
+import { outboundMessageId } from "../channels/email/message-id";
+import type { SendEmail } from "../channels/email/send";
+import { pendingView, type OutboxItem, type PendingView, type ThreadState } from "../core";
+import { conversationOf, emailHistory } from "./email-thread";
+import type { ThreadLog } from "./thread-log";
+
+/** The reply channel of threads started by email (src/triggers/email). */
+export const EMAIL_CHANNEL = "email";
+
+/** Email goes out only with a domain to send from. */
+export function emailConfigured(env: Env): boolean {
+  return Boolean(env.EMAIL_DOMAIN);
+}
+
+export type EmailOutboxHost = {
+  readonly env: Env;
+  readonly log: ThreadLog;
+  readonly now: () => number;
+  readonly sendEmail: SendEmail;
+  withLink(request: PendingView): Promise<PendingView>;
+};
+
+/**
+ * Sends one outbox item of the email channel to whoever started the thread: a question,
+ * an approval request (with its signed link), an escalation, or the outcome. Throws on
+ * failure (the outbox retries); undefined when there is nothing left to send.
+ */
+export async function sendThreadEmail(host: EmailOutboxHost, item: OutboxItem, state: ThreadState): Promise<{ messageId: string } | undefined> {
+  const content = await contentOf(host, item, state);
+  if (!content) return undefined;
+  const domain = host.env.EMAIL_DOMAIN;
+  if (!domain) throw new Error("EMAIL_DOMAIN is not set: email cannot be sent");
+  const history = emailHistory(host.log);
+  const conversation = conversationOf(history, state, domain);
+  if (!conversation) throw new Error(`thread ${state.id} was not started by email; nobody to write to`);
+  const random = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+  const messageId = outboundMessageId(state.id, history.sent.length + 1, random, domain);
+  const sent = await host.sendEmail(host.env, composeEmail(conversation, content, messageId, new Date(host.now())));
+  // The id the mail really carries is the one replies will quote: log that one.
+  const actual = sent?.messageId?.trim();
+  return { messageId: actual ? (actual.startsWith("<") ? actual : `<${actual}>`) : messageId };
+}
+
+async function contentOf(host: EmailOutboxHost, item: OutboxItem, state: ThreadState): Promise<EmailContent | undefined> {
+  if (item.purpose === "result") {
+    const end = state.end;
+    if (end?.status === "done") return { purpose: "result", status: "done", message: end.message };
+    if (end?.status === "failed") return { purpose: "result", status: "failed", message: `${end.code}: ${end.message}` };
+    return undefined;
+  }
+  const request = state.pending.find((r) => r.requestId === item.requestId);
+  if (!request) return undefined; // answered or closed meanwhile
+  const view = await host.withLink(pendingView(request));
+  const contact = host.env.ESCALATION_CONTACT;
+  return { purpose: item.purpose, request: view, ...(item.purpose === "escalation" && contact ? { escalationContact: contact } : {}) };
+}

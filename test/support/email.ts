@@ -1,0 +1,69 @@
+/**
+ * TEST ONLY: a ForwardableEmailMessage built from a raw message, as Cloudflare Email
+ * Routing hands one to the Worker's email() handler, with everything the handler does
+ * to it (setReject, forward, reply) recorded. The handler under test is the real one.
+ */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import PostalMime, { type Email } from "postal-mime";
+import worker from "./worker";
+
+export type Delivery = {
+  rejected?: string;
+  forwarded: string[];
+  replied: number;
+};
+
+/** Header block of a raw message as a Headers object (folded lines unfolded). */
+function headersOf(raw: string): Headers {
+  const end = raw.search(/\r?\n\r?\n/);
+  const block = (end < 0 ? raw : raw.slice(0, end)).replace(/\r?\n[ \t]+/g, " ");
+  const headers = new Headers();
+  for (const line of block.split(/\r?\n/)) {
+    const colon = line.indexOf(":");
+    if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  return headers;
+}
+
+/** Raw fixtures are written with LF; the wire uses CRLF. */
+export const crlf = (raw: string) => raw.replace(/\r?\n/g, "\r\n");
+
+export function emailMessage(raw: string, envelope: { from: string; to: string; rawSize?: number }) {
+  const bytes = new TextEncoder().encode(crlf(raw));
+  const delivery: Delivery = { forwarded: [], replied: 0 };
+  const message: ForwardableEmailMessage = {
+    from: envelope.from,
+    to: envelope.to,
+    headers: headersOf(raw),
+    raw: new Response(bytes).body as ReadableStream<Uint8Array>,
+    rawSize: envelope.rawSize ?? bytes.byteLength,
+    canBeForwarded: true,
+    setReject(reason: string) {
+      delivery.rejected = reason;
+    },
+    async forward(rcptTo: string) {
+      delivery.forwarded.push(rcptTo);
+      return { messageId: "<forwarded@test>" };
+    },
+    async reply() {
+      delivery.replied++;
+      return { messageId: "<reply@test>" };
+    },
+  };
+  return { message, delivery };
+}
+
+/** Delivers a raw message to the Worker's real email() handler; resolves with what the handler did. */
+export async function deliver(raw: string, envelope: { from: string; to: string; rawSize?: number }): Promise<Delivery> {
+  const { message, delivery } = emailMessage(raw, envelope);
+  const ctx = createExecutionContext();
+  await worker.email(message, env, ctx);
+  await waitOnExecutionContext(ctx);
+  return delivery;
+}
+
+/** Parses captured outbound MIME the way a mail client would. */
+export function parsed(raw: string): Promise<Email> {
+  return PostalMime.parse(raw);
+}
