@@ -67,6 +67,16 @@ export function checkFork(agents: AgentRegistry, input: ForkInput, state: Thread
   if (!copied) return reject(400, "invalid_fork", "The copied events do not make a thread.");
   const agent = agents.get(copied.agent);
   if (!agent) return reject(409, "unknown_agent", `Agent ${copied.agent} is no longer deployed; its threads cannot be forked.`);
+  // A child thread reports to the parent that launched it, and cancels with it: a copy of
+  // the waiting would share the original's child. Fork before the delegation or after its result.
+  const waiting = copied.calls.find((c) => c.phase.kind === "delegated");
+  if (waiting) {
+    return reject(
+      409,
+      "delegation_open",
+      `At seq ${input.atSeq} call ${waiting.callId} is waiting for a child thread; fork before its agent_delegated event or after its result.`,
+    );
+  }
   if (input.variant !== undefined && !agent.variants.some((v) => v.name === input.variant)) {
     const unknown = unknownVariant(agent, input.variant);
     return reject(400, unknown.code, unknown.message);

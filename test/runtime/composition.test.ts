@@ -342,3 +342,49 @@ describe("delegates are checked at setup", () => {
     expect(() => defineAgent({ name: "x", description: "d", prompt: { file: "x.md", template }, tools: [doneForNow], maxChildren: 0 })).toThrow(/maxChildren/);
   });
 });
+
+describe("forking threads that take part in a delegation", () => {
+  const forkOf = (id: string, body: Record<string, unknown>) => api(`/v1/threads/${id}/fork`, { method: "POST", json: body });
+
+  it("a parent waiting for its child cannot be forked there (409 delegation_open); before the delegation it can, and gets its own child", async () => {
+    const child = uid("kid-");
+    const { id } = await startBoss([toProbe(child, [ask("which environment?")]), done("boss done")]);
+    const d = await delegated(id);
+    const parentEvents = await eventsOf(id);
+    const delegatedAt = parentEvents.find((e) => e.type === "agent_delegated")?.seq ?? 0;
+
+    const refused = await forkOf(id, { atSeq: parentEvents.length, threadId: uid("fork-") });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("delegation_open");
+
+    // Before agent_delegated the call is only decided: the fork delegates again, to a child of its own.
+    const forkId = uid("fork-");
+    const accepted = await forkOf(id, { atSeq: delegatedAt - 1, threadId: forkId });
+    expect(accepted.status).toBe(201);
+    await settle(forkId);
+    const forkDelegation = of(await eventsOf(forkId), "agent_delegated")[0];
+    expect(forkDelegation?.data.childThreadId).toBeDefined();
+    expect(forkDelegation?.data.childThreadId).not.toBe(d.childThreadId);
+    // The original's child still belongs to the original, and the original log is untouched.
+    expect(await get(d.childThreadId)).toMatchObject({ parent: { threadId: id, callId: d.callId } });
+    expect(await eventsOf(id)).toEqual(parentEvents);
+  });
+
+  it("a fork of a child is a thread of its own: it reports to no parent", async () => {
+    const child = uid("kid-");
+    const { id } = await startBoss([toProbe(child, [ask("which environment?")]), done("boss done")]);
+    const d = await delegated(id);
+    const childEvents = await eventsOf(d.childThreadId);
+    const forkId = uid("fork-");
+    expect((await forkOf(d.childThreadId, { atSeq: childEvents.length, threadId: forkId })).status).toBe(201);
+    const view = await get(forkId);
+    expect(view.parent).toBeUndefined();
+    expect(view.depth).toBeUndefined();
+    expect(view.forkedFrom).toEqual({ threadId: d.childThreadId, atSeq: childEvents.length });
+    // Ending the fork reaches nobody: the parent still waits for its real child.
+    expect((await api(`/v1/threads/${forkId}/cancel`, { method: "POST", json: {} })).status).toBe(200);
+    await settle(forkId);
+    expect(of(await eventsOf(forkId), "parent_notified")).toEqual([]);
+    expect((await settle(id)).status).toBe("waiting_for_agent");
+  });
+});
