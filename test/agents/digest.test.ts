@@ -1,12 +1,12 @@
 import { createExecutionContext, createScheduledController, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { composeMail, bindingSender } from "../../src/agents/digest/mail";
+import { composeMail } from "../../src/agents/digest/mail";
+import { sendWithBinding } from "../../src/channels/email/send";
 import { cronThreadId } from "../../src/triggers/cron";
 import { eventsOf, launch, settle } from "../support/api";
 import { DAILY_8 } from "../support/cron-jobs";
-import { model } from "../support/harness";
-import { mailbox } from "../support/mailbox";
+import { mailbox, model } from "../support/harness";
 import worker from "../support/worker";
 
 // The digest agent end to end: a cron tick launches it, the scripted model calls the
@@ -95,7 +95,7 @@ describe("digest agent", () => {
   });
 
   it("the composed MIME is accepted by the real send_email binding", async () => {
-    const mail = composeMail({ from: { name: "Agent digest", addr: "digest@agents.test" }, to: "ops@agents.test", subject: "Digest ✓", text: "Nothing waits." });
-    await expect(bindingSender(mail, env)).resolves.toBeUndefined();
+    const mail = composeMail({ from: { name: "Agent digest", addr: "digest@agents.test" }, to: "ops@agents.test", subject: "Digest ✓", text: "Nothing waits.", threadId: "digest-mime", domain: "agents.test" });
+    await expect(sendWithBinding(env, mail)).resolves.toBeDefined();
   });
 });

@@ -10,11 +10,10 @@ import { boss } from "./composition-agents";
 import { createRuntime } from "../../src/worker";
 import { testCronJobs } from "./cron-jobs";
 import { clock, mailbox, testFetch } from "./harness";
-import { captureMail } from "./mailbox";
 import { probe } from "./probe-agent";
 import { scout } from "./scout-agent";
 
-const agents = agentRegistry([deploybot, probe, releasebot, boss, scout, digestAgent({ send: captureMail, now: () => clock.now() })]);
+const agents = agentRegistry([deploybot, probe, releasebot, boss, scout, digestAgent({ send: (env, mail) => mailbox.send(env, mail), now: () => clock.now() })]);
 const runtime = createRuntime({
   agents,
   fetch: testFetch,

@@ -2,7 +2,8 @@ import { z } from "zod";
 import template from "../../../prompts/digest.md";
 import type { JsonObject } from "../../core";
 import { defineAgent, defineTool, doneForNow } from "../define";
-import { bindingSender, composeMail, type MailSender } from "./mail";
+import { sendWithBinding, type SendEmail } from "../../channels/email/send";
+import { composeMail } from "./mail";
 import { formatWaiting, toJson, waitingThreads } from "./waiting";
 
 const Address = z.email();
@@ -14,8 +15,8 @@ const Address = z.email();
  * so the mail never names a thread wrongly or misses one. `send` and `now` are injectable
  * for tests; production sends through the EMAIL binding.
  */
-export function digestAgent(options: { send?: MailSender; now?: () => number } = {}) {
-  const send = options.send ?? bindingSender;
+export function digestAgent(options: { send?: SendEmail; now?: () => number } = {}) {
+  const send = options.send ?? sendWithBinding;
   const now = options.now ?? (() => Date.now());
 
   return defineAgent({
@@ -50,8 +51,8 @@ export function digestAgent(options: { send?: MailSender; now?: () => number } =
           const waiting = await waitingThreads(ctx.env, now());
           if (waiting.threads.length === 0) return { sent: false, reason: "No thread is waiting for a human any more; nothing was sent." };
           const text = `${summary.trim()}\n\nThreads waiting for a human (${waiting.threads.length}):\n\n${formatWaiting(waiting)}\n`;
-          const mail = composeMail({ from: { name: "Agent digest", addr: `digest@${domain}` }, to, subject, text });
-          await send(mail, ctx.env);
+          const mail = composeMail({ from: { name: "Agent digest", addr: `digest@${domain}` }, to, subject, text, threadId: ctx.threadId, domain });
+          await send(ctx.env, mail);
           return { sent: true, to, threads: waiting.threads.map((t) => t.id) };
         },
       }),

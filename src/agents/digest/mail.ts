@@ -1,23 +1,23 @@
-import { EmailMessage } from "cloudflare:email";
 import { createMimeMessage } from "mimetext";
+import { outboundMessageId } from "../../channels/email/message-id";
+import type { OutboundEmail } from "../../channels/email/send";
 
-/** One outgoing mail: envelope addresses and the raw RFC 5322 message. */
-export type Mail = { readonly from: string; readonly to: string; readonly raw: string };
-
-/** How mail leaves the Worker. Tests pass a capturing sender; production uses the EMAIL binding. */
-export type MailSender = (mail: Mail, env: Env) => Promise<void>;
-
-/** Sends through the `[[send_email]] name = "EMAIL"` binding. */
-export const bindingSender: MailSender = async (mail, env) => {
-  await env.EMAIL.send(new EmailMessage(mail.from, mail.to, mail.raw));
-};
-
-/** A plain-text message, composed with mimetext (headers encoded, a Message-ID added). */
-export function composeMail(input: { from: { name: string; addr: string }; to: string; subject: string; text: string }): Mail {
+/** The digest as a plain-text mail, composed with mimetext; it goes out through the same sender as every thread mail. */
+export function composeMail(input: {
+  from: { name: string; addr: string };
+  to: string;
+  subject: string;
+  text: string;
+  threadId: string;
+  domain: string;
+}): OutboundEmail {
+  const messageId = outboundMessageId(input.threadId, 0, crypto.randomUUID().replaceAll("-", ""), input.domain);
   const message = createMimeMessage();
   message.setSender(input.from);
   message.setRecipient(input.to);
   message.setSubject(input.subject);
+  message.setHeader("Message-ID", messageId);
+  message.setHeader("X-Agent-Thread", input.threadId);
   message.addMessage({ contentType: "text/plain", data: input.text });
-  return { from: input.from.addr, to: input.to, raw: message.asRaw() };
+  return { from: input.from.addr, to: input.to, raw: message.asRaw(), messageId };
 }
