@@ -1,7 +1,7 @@
 import type { EventBody } from "./events";
 import type { RequestId } from "./ids";
 import type { JsonObject } from "./json";
-import { statusOf, type ThreadState } from "./state";
+import type { ThreadState } from "./state";
 
 // Inbound commands are checked against the state before anything is appended
 // (invariant 7): the answer is either the event to append or a rejection with a code.

@@ -11,27 +11,15 @@ import {
   ThreadId,
   type ActiveCall,
   type ChildReport,
-  type EventSource,
-  type NewEvent,
   type ThreadState,
   type ThreadView,
 } from "../core";
-import type { Appended } from "./event-store";
-import type { ThreadLog } from "./thread-log";
 import { threadStub } from "./thread-stub";
+import type { ThreadHost } from "./host";
 import type { TimerPayload } from "./timers";
 
 /** What delegation needs from its thread object; passed in, not reached for. */
-export type DelegationHost = {
-  readonly env: Env;
-  readonly log: ThreadLog;
-  readonly now: () => number;
-  readonly agents: AgentRegistry;
-  append(event: NewEvent, source?: EventSource): Appended;
-  arm(when: Date, payload: TimerPayload): Promise<void>;
-  disarm(match: (payload: TimerPayload) => boolean): Promise<void>;
-  kick(): void;
-};
+export type DelegationHost = ThreadHost & { readonly agents: AgentRegistry };
 
 /** A child's report crosses an object boundary: parsed again on arrival. */
 export const ChildReportSchema = z.object({

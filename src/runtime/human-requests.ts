@@ -4,8 +4,6 @@ import { linkUrl, signLink } from "../channels/links";
 import {
   pendingView,
   RequestId,
-  type EventSource,
-  type NewEvent,
   type OutboxItem,
   type PendingRequest,
   type PendingView,
@@ -14,25 +12,13 @@ import {
 } from "../core";
 import type { SendEmail } from "../channels/email/send";
 import { EMAIL_CHANNEL, emailConfigured, sendThreadEmail } from "./email-outbox";
-import type { Appended } from "./event-store";
-import type { ThreadLog } from "./thread-log";
-import type { TimerPayload } from "./timers";
+import type { ThreadHost } from "./host";
 
 /** What the human-request machinery needs from its thread object; passed in, not reached for. */
-export type HumanRequestsHost = {
-  readonly env: Env;
-  readonly log: ThreadLog;
-  readonly now: () => number;
+export type HumanRequestsHost = ThreadHost & {
   readonly fetch: typeof fetch;
   /** Outbound email (the `EMAIL` binding in production, a capture in tests). */
   readonly sendEmail: SendEmail;
-  append(event: NewEvent, source?: EventSource): Appended;
-  /** Arms the one timer handler with a payload (SDK `schedule`, deduplicated by payload). */
-  arm(when: Date, payload: TimerPayload): Promise<void>;
-  /** Cancels every armed timer whose payload matches. */
-  disarm(match: (payload: TimerPayload) => boolean): Promise<void>;
-  /** Continues the step loop. */
-  kick(): void;
 };
 
 export type HumanRequestStep = Extract<Step, { kind: "ask_human" }>["request"];

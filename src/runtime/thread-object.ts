@@ -30,12 +30,14 @@ import type { Appended } from "./event-store";
 import { modelInput, perform, type EffectsHost } from "./effects";
 import { ChildReportSchema, Delegation } from "./delegation";
 import { HumanRequests } from "./human-requests";
-import { indexShard } from "./thread-index";
 import { ThreadLog } from "./thread-log";
-import { TimerPayload } from "./timers";
+import { TimerPayload, timerControl } from "./timers";
+import type { ThreadHost } from "./host";
+import { IndexSync } from "./index-sync";
+import { closedHow, replayed } from "./command-results";
 import { variantForLaunch } from "../agents/variants";
 import { checkFork, forkKey, type ForkInput } from "./fork";
-import { countsChanged, statsColumns } from "./thread-index-stats";
+import { countsChanged } from "./thread-index-stats";
 
 /** What the runtime is built from; passed in, never read from ambient globals. */
 export type RuntimeDeps = {
@@ -63,6 +65,9 @@ export type LaunchInput = {
   readonly replyChannels?: readonly string[];
 };
 
+/** What a command (message, response, pause, resume, cancel) answers with. */
+export type CommandResult = { readonly thread: ThreadView; readonly event: Event; readonly duplicate: boolean };
+
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly rejection: Rejection };
 
 const notFound = (what: string): { ok: false; rejection: Rejection } => ({
@@ -85,7 +90,8 @@ export function threadObject(deps: RuntimeDeps) {
     #log: ThreadLog | undefined;
     #driving: Promise<void> | undefined;
     #again = false;
-    #indexSync: Promise<void> = Promise.resolve();
+    #host: ThreadHost | undefined;
+    #index: IndexSync | undefined;
     #humans: HumanRequests | undefined;
     #effects: EffectsHost | undefined;
     #delegation: Delegation | undefined;
@@ -95,60 +101,37 @@ export function threadObject(deps: RuntimeDeps) {
       return this.#log;
     }
 
-    get effects(): EffectsHost {
-      this.#effects ??= {
+    /** What the parts that do the work borrow from this object (see host.ts). */
+    get host(): ThreadHost {
+      this.#host ??= {
         env: this.env,
         log: this.log,
         now,
-        fetch: outbound,
-        humans: this.humans,
-        delegation: this.delegation,
         append: (event, source) => this.append(event, source),
+        kick: () => this.kick(),
+        ...timerControl(this),
       };
+      return this.#host;
+    }
+
+    get effects(): EffectsHost {
+      this.#effects ??= { ...this.host, fetch: outbound, humans: this.humans, delegation: this.delegation };
       return this.#effects;
     }
 
     get delegation(): Delegation {
-      this.#delegation ??= new Delegation({
-        env: this.env,
-        log: this.log,
-        now,
-        agents: deps.agents,
-        append: (event, source) => this.append(event, source),
-        arm: async (when, payload) => {
-          await this.schedule(when, "onTimer", payload, { idempotent: true });
-        },
-        disarm: async (match) => {
-          for (const schedule of await this.listSchedules()) {
-            const payload = TimerPayload.safeParse(schedule.payload);
-            if (payload.success && match(payload.data)) await this.cancelSchedule(schedule.id);
-          }
-        },
-        kick: () => this.kick(),
-      });
+      this.#delegation ??= new Delegation({ ...this.host, agents: deps.agents });
       return this.#delegation;
     }
 
     get humans(): HumanRequests {
-      this.#humans ??= new HumanRequests({
-        env: this.env,
-        log: this.log,
-        now,
-        fetch: outbound,
-        sendEmail: deps.sendEmail ?? sendWithBinding,
-        append: (event, source) => this.append(event, source),
-        arm: async (when, payload) => {
-          await this.schedule(when, "onTimer", payload, { idempotent: true });
-        },
-        disarm: async (match) => {
-          for (const schedule of await this.listSchedules()) {
-            const payload = TimerPayload.safeParse(schedule.payload);
-            if (payload.success && match(payload.data)) await this.cancelSchedule(schedule.id);
-          }
-        },
-        kick: () => this.kick(),
-      });
+      this.#humans ??= new HumanRequests({ ...this.host, fetch: outbound, sendEmail: deps.sendEmail ?? sendWithBinding });
       return this.#humans;
+    }
+
+    get index(): IndexSync {
+      this.#index ??= new IndexSync(this.env, () => this.schedule(10, "onTimer", { type: "sync_index" }, { idempotent: true }));
+      return this.#index;
     }
 
     /**
@@ -212,7 +195,7 @@ export function threadObject(deps: RuntimeDeps) {
       return this.command((state) => decideMessage(state, text), key && `message:${key}`, source);
     }
 
-    async respond(answer: HumanAnswer, key?: string, source?: EventSource): Promise<Result<{ thread: ThreadView; event: Event; duplicate: boolean }>> {
+    async respond(answer: HumanAnswer, key?: string, source?: EventSource): Promise<Result<CommandResult>> {
       await this.ready();
       const state = this.log.state;
       if (!state) return notFound("here");
@@ -310,7 +293,7 @@ export function threadObject(deps: RuntimeDeps) {
         await this.humans.delivering;
         await this.delegation.busy;
       }
-      await this.#indexSync;
+      await this.index.settled;
       return this.log.state ? this.view() : null;
     }
 
@@ -340,7 +323,7 @@ export function threadObject(deps: RuntimeDeps) {
           return;
         case "sync_index":
           this.syncIndex();
-          await this.#indexSync;
+          await this.index.settled;
           return;
         case "drive":
           this.kick();
@@ -396,7 +379,7 @@ export function threadObject(deps: RuntimeDeps) {
       decideFor: (state: ThreadState) => Decision,
       key?: string | undefined | "",
       source?: EventSource,
-    ): Promise<Result<{ thread: ThreadView; event: Event; duplicate: boolean }>> {
+    ): Promise<Result<CommandResult>> {
       await this.ready();
       const state = this.log.state;
       if (!state) return notFound("here");
@@ -415,26 +398,12 @@ export function threadObject(deps: RuntimeDeps) {
       return { ok: true as const, value: { thread: this.view(), event: appended.event, duplicate: appended.duplicate } };
     }
 
-    /** A repeated idempotency key returns the original result, or 409 if the payload differs. */
-    private replayed(original: Event, attempt: { type: string; data: unknown }): Result<{ thread: ThreadView; event: Event; duplicate: boolean }> {
-      if (original.type !== attempt.type || JSON.stringify(original.data) !== JSON.stringify(attempt.data)) {
-        return {
-          ok: false,
-          rejection: {
-            status: 409,
-            code: "idempotency_key_reused",
-            message: "This Idempotency-Key was already used with a different request.",
-          },
-        };
-      }
-      return { ok: true, value: { thread: this.view(), event: original, duplicate: true } };
+    private replayed(original: Event, attempt: { type: string; data: unknown }): Result<CommandResult> {
+      return replayed(original, attempt, this.view());
     }
 
     private history(requestId: string): ClosedRequest | undefined {
-      const closings = this.log.store.closingsOf(requestId);
-      const first = closings[0];
-      if (first) return first.type === "human_timed_out" ? "timed_out" : "answered";
-      return this.log.store.wasRequested(requestId) ? "withdrawn" : undefined;
+      return closedHow(this.log.store, requestId);
     }
 
     private append(event: NewEvent, source?: EventSource): Appended {
@@ -499,27 +468,10 @@ export function threadObject(deps: RuntimeDeps) {
       }
     }
 
-    /** Pushes the thread summary to its index shard; a failed push is retried by a timer. */
+    /** Pushes the thread summary to its index shard (see index-sync.ts). */
     private syncIndex(): void {
       const state = this.log.state;
-      if (!state) return;
-      const summary = {
-        id: state.id,
-        agent: state.agent,
-        status: statusOf(state),
-        createdAt: state.createdAt,
-        updatedAt: state.updatedAt,
-        lastSeq: state.lastSeq,
-        ...statsColumns(state),
-      };
-      this.#indexSync = this.#indexSync.then(async () => {
-        try {
-          await indexShard(this.env, state.id).upsert(summary);
-        } catch (error) {
-          console.error("thread index update failed; retrying in 10 s", error);
-          await this.schedule(10, "onTimer", { type: "sync_index" }, { idempotent: true });
-        }
-      });
+      if (state) this.index.push(state);
     }
   };
 }

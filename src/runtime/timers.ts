@@ -25,3 +25,32 @@ export const TimerPayload = z.discriminatedUnion("type", [
   z.object({ type: z.literal("launch_children") }),
 ]);
 export type TimerPayload = z.infer<typeof TimerPayload>;
+
+/** Arming and disarming the one timer handler; the thread object implements it over the SDK's schedules. */
+export type TimerControl = {
+  /** Arms `onTimer(payload)` at `when` (SDK `schedule`, deduplicated by payload). */
+  arm(when: Date, payload: TimerPayload): Promise<void>;
+  /** Cancels every armed timer whose payload matches. */
+  disarm(match: (payload: TimerPayload) => boolean): Promise<void>;
+};
+
+/** The part of the SDK's scheduler the timers use. */
+export type Scheduler = {
+  schedule(when: Date | number, callback: "onTimer", payload: TimerPayload, options: { idempotent: boolean }): Promise<unknown>;
+  listSchedules(): Promise<readonly { readonly id: string; readonly payload: unknown }[]> | readonly { readonly id: string; readonly payload: unknown }[];
+  cancelSchedule(id: string): Promise<unknown>;
+};
+
+export function timerControl(scheduler: Scheduler): TimerControl {
+  return {
+    arm: async (when, payload) => {
+      await scheduler.schedule(when, "onTimer", payload, { idempotent: true });
+    },
+    disarm: async (match) => {
+      for (const schedule of await scheduler.listSchedules()) {
+        const payload = TimerPayload.safeParse(schedule.payload);
+        if (payload.success && match(payload.data)) await scheduler.cancelSchedule(schedule.id);
+      }
+    },
+  };
+}
