@@ -10,3 +10,5 @@ export * from "./context";
 export * from "./model-input";
 export * from "./commands";
 export * from "./view";
+export * from "./snapshot";
+export * from "./reducer-version";

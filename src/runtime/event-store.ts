@@ -72,6 +72,11 @@ export class EventStore {
     for (const row of this.sql.exec<Row>("SELECT * FROM events ORDER BY seq ASC")) yield toEvent(row);
   }
 
+  /** Events after `seq`, oldest first, read lazily: a wake replays only the tail after its snapshot. */
+  *after(seq: number): Generator<Event> {
+    for (const row of this.sql.exec<Row>("SELECT * FROM events WHERE seq > ? ORDER BY seq ASC", seq)) yield toEvent(row);
+  }
+
   /** Newest first, lazily: the context renderer stops reading once its budget is full. */
   *newestFirst(): Generator<Event> {
     for (const row of this.sql.exec<Row>("SELECT * FROM events ORDER BY seq DESC")) yield toEvent(row);
