@@ -21,6 +21,21 @@ export async function timeEach(n: number, op: (i: number) => Promise<unknown>): 
   return out;
 }
 
+/**
+ * Alternates a no-op round trip with each operation, so both see the same load (other
+ * processes share the CPUs), and returns the operation's figures net of the no-op's p50.
+ */
+export async function timeNet(n: number, op: (i: number) => Promise<unknown>, noop: () => Promise<unknown>): Promise<{ net: number[]; noop: Stats }> {
+  const ops: number[] = [];
+  const noops: number[] = [];
+  for (let i = 0; i < n; i++) {
+    noops.push(...(await timeEach(1, noop)));
+    ops.push(...(await timeEach(1, () => op(i))));
+  }
+  const base = stats(noops);
+  return { net: ops.map((d) => d - base.p50), noop: base };
+}
+
 /** Runs `total` operations with at most `concurrency` in flight; returns operations per second. */
 export async function rate(total: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;

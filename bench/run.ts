@@ -9,7 +9,7 @@ import { cpus } from "node:os";
 import { resolve } from "node:path";
 import { bundleSize } from "./bundle";
 import { BENCH_TOKEN, startBenchServer, type BenchServer } from "./dev-server";
-import { kib, ms, rate, stats, timeEach, type Stats } from "./measure";
+import { kib, ms, rate, stats, timeEach, timeNet, type Stats } from "./measure";
 
 const root = resolve(process.cwd());
 const auth = { authorization: `Bearer ${BENCH_TOKEN}`, "content-type": "application/json" };
@@ -96,7 +96,7 @@ async function measure(s: BenchServer): Promise<void> {
 
   // Wake: rebuild state from storage as a fresh instance does, on the 10,000-event thread.
   await timeEach(3, () => bench(s, "wake/grow-a"));
-  const wake = stats(await timeEach(30, () => bench(s, "wake/grow-a"))).p50 - noop.p50;
+  const wake = stats((await timeNet(40, () => bench(s, "wake/grow-a"), () => bench(s, "noop/grow-a"))).net).p50;
   rows.push([`wake an evicted thread of ${sizes[2]?.events} events (p50, net)`, ms(wake), ms(baseNet), x(wake, baseNet), "< 50 ms", wake < 50 ? "pass" : "FAIL"]);
 
   // Per-step overhead with the instant model, net of the no-op round trip.
@@ -110,7 +110,7 @@ async function measure(s: BenchServer): Promise<void> {
         await growTo(s, id, size - 1);
       }
       await bench(s, `step/${id}`); // warm this object
-      samples.push(...(await timeEach(each, (i) => bench(s, `step/${id}/answer-${i}`))).map((d) => d - noop.p50));
+      samples.push(...(await timeNet(each, (i) => bench(s, `step/${id}/answer-${i}`), () => bench(s, `noop/${id}`))).net);
     }
     const st = (steps[size] = stats(samples));
     const vs = size === 10 ? "reference" : st.p50 / (steps[10] as Stats).p50 <= 2 ? `pass (${x(st.p50, (steps[10] as Stats).p50)} of @10)` : `FAIL (${x(st.p50, (steps[10] as Stats).p50)} of @10)`;

@@ -77,9 +77,20 @@ export class EventStore {
     for (const row of this.sql.exec<Row>("SELECT * FROM events WHERE seq > ? ORDER BY seq ASC", seq)) yield toEvent(row);
   }
 
-  /** Newest first, lazily: the context renderer stops reading once its budget is full. */
-  *newestFirst(): Generator<Event> {
-    for (const row of this.sql.exec<Row>("SELECT * FROM events ORDER BY seq DESC")) yield toEvent(row);
+  /**
+   * Newest first, lazily: the context renderer stops reading once its budget is full.
+   * Read in bounded pages, so a step never asks SQLite for more than one page past what
+   * it renders, however long the log (one open unbounded cursor per step would not be).
+   */
+  *newestFirst(pageSize = 64): Generator<Event> {
+    let before = Number.MAX_SAFE_INTEGER;
+    for (;;) {
+      const rows = this.sql.exec<Row>("SELECT * FROM events WHERE seq < ? ORDER BY seq DESC LIMIT ?", before, pageSize).toArray();
+      for (const row of rows) yield toEvent(row);
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < pageSize) return;
+      before = last.seq;
+    }
   }
 
   /** The events of one type that mention a request id, to tell "answered" from "never existed". */
