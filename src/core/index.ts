@@ -13,3 +13,5 @@ export * from "./view";
 export * from "./delegation";
 export * from "./stats";
 export * from "./variants";
+export * from "./snapshot";
+export * from "./reducer-version";

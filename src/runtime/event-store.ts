@@ -1,4 +1,4 @@
-import { Event, EventBody, type EventSource, type NewEvent } from "../core";
+import { Event, EventBody, EventStamp, type EventSource, type NewEvent } from "../core";
 
 /** Durable Object SQLite rows are capped at 2 MB; we stay far below (invariant 8). */
 export const MAX_EVENT_BYTES = 512 * 1024;
@@ -34,6 +34,8 @@ export class EventStore {
       if (existing) return { event: existing, duplicate: true };
     }
     const body = EventBody.parse({ type: event.type, data: event.data });
+    // The stamp is checked before the insert, so a bad key or source writes nothing.
+    EventStamp.parse({ seq: 1, at, ...(event.key !== undefined ? { key: event.key } : {}), ...(event.source ? { source: event.source } : {}) });
     const data = JSON.stringify(body.data);
     if (data.length > MAX_EVENT_BYTES) {
       throw new Error(`event ${event.type} is ${data.length} bytes; the limit is ${MAX_EVENT_BYTES}`);
@@ -49,7 +51,17 @@ export class EventStore {
         source,
       )
       .one();
-    return { event: toEvent({ seq: row.seq, type: body.type, data, at, key: event.key ?? null, source }), duplicate: false };
+    // Built from the validated parts, not parsed a second time; read back through JSON like a
+    // stored row, so the live event is exactly what a replay will see.
+    const appended = {
+      seq: row.seq,
+      type: body.type,
+      data: JSON.parse(data) as unknown,
+      at,
+      ...(event.key !== undefined ? { key: event.key } : {}),
+      ...(source !== null ? { source: JSON.parse(source) as EventSource } : {}),
+    } as Event;
+    return { event: appended, duplicate: false };
   }
 
   byKey(key: string): Event | undefined {
@@ -72,9 +84,25 @@ export class EventStore {
     for (const row of this.sql.exec<Row>("SELECT * FROM events ORDER BY seq ASC")) yield toEvent(row);
   }
 
-  /** Newest first, lazily: the context renderer stops reading once its budget is full. */
-  *newestFirst(): Generator<Event> {
-    for (const row of this.sql.exec<Row>("SELECT * FROM events ORDER BY seq DESC")) yield toEvent(row);
+  /** Events after `seq`, oldest first, read lazily: a wake replays only the tail after its snapshot. */
+  *after(seq: number): Generator<Event> {
+    for (const row of this.sql.exec<Row>("SELECT * FROM events WHERE seq > ? ORDER BY seq ASC", seq)) yield toEvent(row);
+  }
+
+  /**
+   * Newest first, lazily: the context renderer stops reading once its budget is full.
+   * Read in bounded pages, so a step never asks SQLite for more than one page past what
+   * it renders, however long the log (one open unbounded cursor per step would not be).
+   */
+  *newestFirst(pageSize = 64): Generator<Event> {
+    let before = Number.MAX_SAFE_INTEGER;
+    for (;;) {
+      const rows = this.sql.exec<Row>("SELECT * FROM events WHERE seq < ? ORDER BY seq DESC LIMIT ?", before, pageSize).toArray();
+      for (const row of rows) yield toEvent(row);
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < pageSize) return;
+      before = last.seq;
+    }
   }
 
   /** The events of one type that mention a request id, to tell "answered" from "never existed". */

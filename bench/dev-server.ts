@@ -1,0 +1,77 @@
+/// <reference types="node" />
+/**
+ * BENCH ONLY: starts the bench Worker (bench/wrangler.toml) under `wrangler dev` on a
+ * random port with fresh persistence, the way test/e2e/support/wrangler.ts starts the
+ * real one, and stops it (its own process group only) when the run ends.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "../test/e2e/support/wrangler";
+
+export type BenchServer = { readonly url: string; stop(): Promise<void>; output(): string };
+
+const SECRETS = {
+  API_TOKEN: "bench-token",
+  OPENAI_API_KEY: "sk-bench",
+  DEPLOY_TARGET_TOKEN: "",
+  HUMAN_WEBHOOK_SECRET: "",
+  HUMAN_LINK_SECRET: "bench-link-secret",
+};
+export const BENCH_TOKEN = SECRETS.API_TOKEN;
+
+export async function startBenchServer(root: string): Promise<BenchServer> {
+  const dir = mkdtempSync(join(tmpdir(), "edge-agents-bench-"));
+  const [port, inspector] = [await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${port}`;
+  const envFile = join(dir, "bench.env");
+  writeFileSync(envFile, Object.entries(SECRETS).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n"));
+  const args = ["dev", "--config", join(root, "bench/wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port)];
+  args.push("--inspector-port", String(inspector), "--persist-to", join(dir, "state"), "--env-file", envFile);
+  args.push("--show-interactive-dev-session=false", "--log-level", "warn");
+  const child = spawn(join(root, "node_modules/.bin/wrangler"), args, {
+    cwd: root,
+    detached: true, // own process group: stop() ends wrangler and workerd, nothing else
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...SECRETS, PATH: `${join(root, "node_modules/.bin")}:${process.env["PATH"] ?? ""}`, WRANGLER_SEND_METRICS: "false", CI: "true" },
+  });
+  let log = "";
+  child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
+  const server: BenchServer = { url, output: () => log, stop: () => stop(child, dir) };
+  try {
+    await waitUntilUp(child, url, () => log);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
+
+async function waitUntilUp(child: ChildProcess, url: string, log: () => string): Promise<void> {
+  const giveUp = Date.now() + 90_000;
+  while (Date.now() < giveUp) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${log()}`);
+    if (await fetch(`${url}/bench/noop/warmup`).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`wrangler dev did not answer on ${url}:\n${log()}`);
+}
+
+async function stop(child: ChildProcess, dir: string): Promise<void> {
+  if (child.exitCode === null && child.pid !== undefined) {
+    const exited = new Promise<void>((done) => child.once("exit", () => done()));
+    const kill = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-(child.pid as number), signal);
+      } catch {
+        // already gone
+      }
+    };
+    kill("SIGTERM");
+    const gone = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+    if (!gone) kill("SIGKILL");
+  }
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,36 @@
+/**
+ * BENCH ONLY: an in-process "model" that answers every OpenAI Chat Completions request
+ * at once with one scripted tool call (request_more_information), so a step costs only
+ * the runtime: context rendering, the openai client, validation, appends, timers.
+ * No network: the runtime's `fetch` dependency is this function.
+ */
+let ids = 0;
+
+export async function instantModel(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const request = new Request(input, init);
+  if (request.method !== "POST" || !new URL(request.url).pathname.endsWith("/chat/completions")) {
+    return Response.json({ error: { message: `bench model: no route ${request.url}` } }, { status: 404 });
+  }
+  // Read the body as the real endpoint would, so its size counts in the step.
+  const body = (await request.json()) as { model: string };
+  const call = { message: "Which version should I deploy?" };
+  return Response.json({
+    id: `chatcmpl-bench-${++ids}`,
+    object: "chat.completion",
+    created: 1_700_000_000,
+    model: body.model,
+    choices: [
+      {
+        index: 0,
+        finish_reason: "tool_calls",
+        logprobs: null,
+        message: {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: `call_${ids}`, type: "function", function: { name: "request_more_information", arguments: JSON.stringify(call) } }],
+        },
+      },
+    ],
+    usage: { prompt_tokens: 1000, completion_tokens: 12, total_tokens: 1012 },
+  });
+}

@@ -1,0 +1,164 @@
+/**
+ * BENCH ONLY: the Worker that `npm run bench` starts under `wrangler dev`. It serves the
+ * real runtime (createRuntime, the production agents) with an instant in-process model,
+ * plus routes under /bench/ that exist only here:
+ *   - a bare Durable Object (Baseline) that inserts one SQLite row per request: the
+ *     yardstick every figure is divided by, measured in the same run;
+ *   - RPCs on the thread object to grow a log, run one step, rebuild state as a fresh
+ *     instance would, read the database size, and do nothing (the round trip to subtract).
+ * Never deployed: wrangler.toml at the root points at src/index.ts, not here.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { agents } from "../src/agents";
+import type { CallId, RequestId } from "../src/core";
+import { ThreadLog } from "../src/runtime/thread-log";
+import { createRuntime } from "../src/worker";
+import { instantModel } from "./instant-model";
+
+type BenchEnv = Env & { BASELINE: DurableObjectNamespace<Baseline> };
+
+const runtime = createRuntime({ agents, fetch: instantModel });
+
+export class ThreadObject extends runtime.ThreadObjectBase {
+  /** BENCH ONLY: an RPC that does nothing: its round trip is subtracted from the others. */
+  benchNoop(): number {
+    return 0;
+  }
+
+  /** BENCH ONLY: one real step: append a message, run the loop (model, human request) until idle. */
+  async benchStep(text: string): Promise<number> {
+    const result = await this.message(text);
+    if (!result.ok) throw new Error(`message rejected: ${result.rejection.code}`);
+    await this.idle();
+    return this.log.state?.lastSeq ?? 0;
+  }
+
+  /**
+   * BENCH ONLY: grows the log by `cycles` x 3 events through the real storage append path
+   * (ThreadLog.append: validation, insert, reduce), each cycle the three events one real
+   * step writes: user_messaged, model_decided (a question), human_requested. Growing by
+   * real steps gives the same log and takes ~100x longer.
+   */
+  benchGrow(cycles: number): number {
+    const at = new Date().toISOString();
+    const deadline = new Date(Date.now() + 86_400_000).toISOString();
+    for (let i = 0; i < cycles; i++) {
+      const state = this.log.state;
+      if (!state) throw new Error("launch first");
+      const n = state.lastSeq;
+      const callId = `call_grow_${n}` as CallId;
+      const args = { message: `Question ${n}: which version should I deploy?` };
+      this.log.append({ type: "user_messaged", data: { text: `Answer ${n}: use v1.2.${n}` } }, at);
+      this.log.append(
+        {
+          type: "model_decided",
+          data: {
+            callId,
+            tool: "request_more_information",
+            args,
+            seenSeq: n + 1,
+            model: "bench-instant",
+            promptVersion: "bench",
+            latencyMs: 1,
+            usage: { promptTokens: 1000, completionTokens: 12 },
+          },
+        },
+        at,
+      );
+      this.log.append(
+        {
+          type: "human_requested",
+          data: {
+            requestId: `req_${callId}` as RequestId,
+            kind: "input",
+            reason: "model_asked",
+            message: args.message,
+            call: { callId, tool: "request_more_information", args },
+            deadline,
+            onTimeout: "deny",
+            notify: [],
+          },
+          key: `request:req_${callId}`,
+        },
+        at,
+      );
+    }
+    return this.log.state?.lastSeq ?? 0;
+  }
+
+  /** BENCH ONLY: rebuilds the log's state from storage exactly as a freshly woken instance does. */
+  benchWake(): number {
+    return new ThreadLog(this.ctx.storage.sql).state?.lastSeq ?? 0;
+  }
+
+  /** BENCH ONLY: this object's SQLite size in bytes (every table, the SDK's included). */
+  benchSize(): number {
+    return this.ctx.storage.sql.databaseSize;
+  }
+}
+
+export { ThreadIndex } from "../src/runtime/thread-index";
+
+/** BENCH ONLY: the baseline, a bare Durable Object that inserts one row per request. */
+export class Baseline extends DurableObject<BenchEnv> {
+  constructor(ctx: DurableObjectState, env: BenchEnv) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS rows (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL, at TEXT NOT NULL)");
+  }
+
+  insert(data: string): number {
+    return this.ctx.storage.sql.exec<{ seq: number }>("INSERT INTO rows (data, at) VALUES (?, ?) RETURNING seq", data, new Date().toISOString()).one().seq;
+  }
+
+  /** Inserts `count` rows in one call, to build a table as large as a thread's log quickly. */
+  fill(data: string, count: number): number {
+    for (let i = 0; i < count; i++) this.insert(data);
+    return this.size();
+  }
+
+  noop(): number {
+    return 0;
+  }
+
+  size(): number {
+    return this.ctx.storage.sql.databaseSize;
+  }
+}
+
+const threads = (env: BenchEnv, id: string) => env.THREADS.getByName(id) as unknown as ThreadObject;
+
+/** BENCH ONLY routes; everything else goes to the real app. No auth: this Worker only ever listens on 127.0.0.1. */
+async function bench(request: Request, env: BenchEnv): Promise<Response> {
+  const url = new URL(request.url);
+  const [, , what, id = "", arg = ""] = url.pathname.split("/");
+  const n = Number(url.searchParams.get("n") ?? "0");
+  switch (what) {
+    case "baseline":
+      return Response.json(await env.BASELINE.getByName(id).insert(await request.text()));
+    case "baseline-noop":
+      return Response.json(await env.BASELINE.getByName(id).noop());
+    case "baseline-fill":
+      return Response.json(await env.BASELINE.getByName(id).fill(await request.text(), n));
+    case "noop":
+      return Response.json(await threads(env, id).benchNoop());
+    case "step":
+      return Response.json(await threads(env, id).benchStep(arg || "use v1.2.3"));
+    case "grow":
+      return Response.json(await threads(env, id).benchGrow(n));
+    case "idle":
+      return Response.json((await threads(env, id).idle())?.lastSeq ?? 0);
+    case "wake":
+      return Response.json(await threads(env, id).benchWake());
+    case "size":
+      return Response.json(await threads(env, id).benchSize());
+    default:
+      return Response.json({ error: { code: "not_found", message: "unknown bench route" } }, { status: 404 });
+  }
+}
+
+export default {
+  fetch(request: Request, env: BenchEnv, ctx: ExecutionContext) {
+    if (new URL(request.url).pathname.startsWith("/bench/")) return bench(request, env);
+    return runtime.handler.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<BenchEnv>;

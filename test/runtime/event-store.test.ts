@@ -1,0 +1,27 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { EventStore } from "../../src/runtime/event-store";
+
+describe("EventStore reads in bounded pages", () => {
+  it("newestFirst yields every event once, newest first, across page boundaries", async () => {
+    await runInDurableObject(env.THREADS.getByName("store-pages"), (_instance, state) => {
+      const store = new EventStore(state.storage.sql);
+      const at = "2025-01-01T00:00:00.000Z";
+      for (let i = 0; i < 150; i++) store.append({ type: "user_messaged", data: { text: `m${i}` } }, at);
+      const seqs = [...store.newestFirst(64)].map((e) => e.seq);
+      expect(seqs).toEqual(Array.from({ length: 150 }, (_, i) => 150 - i));
+      // Exactly one page: no empty trailing read, nothing skipped or repeated at the edge.
+      expect([...store.newestFirst(150)].map((e) => e.seq)).toEqual(seqs);
+      expect([...store.newestFirst(1)].map((e) => e.seq)).toEqual(seqs);
+      // A reader that stops early stops reading.
+      const firstTen: number[] = [];
+      for (const event of store.newestFirst(4)) {
+        if (firstTen.length === 10) break;
+        firstTen.push(event.seq);
+      }
+      expect(firstTen).toEqual(seqs.slice(0, 10));
+      expect([...store.after(140)].map((e) => e.seq)).toEqual([141, 142, 143, 144, 145, 146, 147, 148, 149, 150]);
+    });
+  });
+});
