@@ -52,7 +52,7 @@ afterAll(async () => {
   await target?.close();
 });
 
-const { v1, until, eventsOf, untilEvent, threadIds } = apiClient(() => dev.url, TOKEN);
+const { v1, until, eventsOf, untilEvent, threadIds, untilListed } = apiClient(() => dev.url, TOKEN);
 
 const sentFor = (purpose: string) => (e: Event) => e.type === "notification_sent" && e.data.purpose === purpose;
 
@@ -72,7 +72,7 @@ describe("email", () => {
     expect(delivered).toEqual({ status: 200, text: "Worker successfully processed email" });
 
     const id = await threadIdForMessage("deploybot", first.messageId);
-    expect(await threadIds("deploybot")).toContain(id);
+    await untilListed("deploybot", id); // GET /v1/threads?agent=deploybot finds it too
     const waiting = await until(id, (t) => t.status === "waiting_for_human");
     expect(waiting.pending).toMatchObject({ kind: "approval", tool: { name: "deploy_backend", args: { tag: "v3.1.0", environment: "production" } } });
     expect(target.count("POST /deployments")).toBe(0);
@@ -166,7 +166,7 @@ describe("email", () => {
     ]);
     expect(await eventsOf(id)).toEqual(settled);
     expect(types(settled).filter((t) => t === "thread_launched")).toHaveLength(1);
-    expect(await threadIds("deploybot")).toEqual([...before, id].sort());
+    expect(await untilListed("deploybot", id)).toEqual([...before, id].sort());
     expect(model.model.consumed("e2e-mail-dup")).toBe(1);
   });
 });
@@ -226,13 +226,13 @@ describe("cron", () => {
     await tick(DAILY, first); // the same tick delivered again
     await tick(DAILY, first + 30_000); // a retry within the same minute
     expect(await eventsOf(firstId)).toEqual(settled);
-    expect(await threadIds("digest")).toEqual([firstId]);
+    expect(await untilListed("digest", firstId)).toEqual([firstId]);
 
     await tick(DAILY, first + 24 * 60 * 60 * 1000);
     const secondId = "cron-daily-digest-20300116T0800Z";
     expect(types(await eventsOf(secondId))[0]).toBe("thread_launched");
     await until(secondId, ended);
-    expect(await threadIds("digest")).toEqual([firstId, secondId]);
+    expect(await untilListed("digest", secondId)).toEqual([firstId, secondId]);
     expect(await eventsOf(firstId)).toEqual(settled);
 
     // An expression no job uses launches nothing and says so in the log.
@@ -306,7 +306,7 @@ describe("webhooks", () => {
     const forgedAgain = await deliverHook(body, { "x-github-delivery": delivery, "x-hub-signature-256": sign(body, "nope") });
     expect(forgedAgain.status).toBe(401);
     expect(await eventsOf(id)).toEqual(settled);
-    expect(await threadIds("deploybot")).toEqual([...before, id].sort());
+    expect(await untilListed("deploybot", id)).toEqual([...before, id].sort());
     expect(model.model.consumed("e2e-github")).toBe(2);
   });
 });

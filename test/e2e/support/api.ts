@@ -39,6 +39,14 @@ export function apiClient(baseUrl: () => string, token: string) {
     return body.events;
   }
 
+  /** The ids of an agent's threads, sorted (GET /v1/threads?agent=). */
+  async function threadIds(agent: string): Promise<string[]> {
+    const { status, body } = await v1<{ threads: ThreadView[]; next?: string }>(`/threads?agent=${agent}&limit=100`);
+    expect(status).toBe(200);
+    expect(body.next).toBeUndefined();
+    return body.threads.map((t) => t.id).sort();
+  }
+
   return {
     v1,
     eventsOf,
@@ -52,12 +60,10 @@ export function apiClient(baseUrl: () => string, token: string) {
     untilEvent(id: string, match: (e: Event) => boolean, withinMs = 30_000): Promise<Event[]> {
       return poll(() => eventsOf(id), (events) => events.some(match), withinMs, (events) => `no matching event in ${id}: ${JSON.stringify(types(events))}`);
     },
-    /** The ids of an agent's threads, sorted (GET /v1/threads?agent=). */
-    async threadIds(agent: string): Promise<string[]> {
-      const { status, body } = await v1<{ threads: ThreadView[]; next?: string }>(`/threads?agent=${agent}&limit=100`);
-      expect(status).toBe(200);
-      expect(body.next).toBeUndefined();
-      return body.threads.map((t) => t.id).sort();
+    threadIds,
+    /** Polls the list until it shows the thread: the thread pushes its summary to the index after the launch returns. */
+    untilListed(agent: string, id: string, withinMs = 10_000): Promise<string[]> {
+      return poll(() => threadIds(agent), (ids) => ids.includes(id), withinMs, (ids) => `${id} not in ${agent}'s threads ${JSON.stringify(ids)}`);
     },
   };
 }
