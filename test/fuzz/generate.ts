@@ -4,7 +4,7 @@
  * sprinkles the rest with hostile but otherwise harmless content (unicode, huge numbers,
  * prototype keys). A fault that could accidentally yield a valid request is a fuzzer bug.
  */
-import type { RouteSpec, Seeds } from "./routes";
+import { WEBHOOK_SECRETS, type RouteSpec, type Seeds, type WebhookScheme } from "./routes";
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
 export function prng(seed: number) {
@@ -25,7 +25,37 @@ export function prng(seed: number) {
 }
 export type Rng = ReturnType<typeof prng>;
 
-export type FuzzRequest = { fault: string; method: string; path: string; headers: Record<string, string>; body?: string };
+/**
+ * How sign.ts signs a webhook request just before it is sent (HMAC needs async WebCrypto;
+ * the generator stays synchronous and seeded). Without overrides: a correct signature.
+ */
+export type SignSpec = {
+  readonly scheme: WebhookScheme;
+  readonly secret: string;
+  /** Sign this text instead of the body sent: a body tampered with after signing. */
+  readonly over?: string;
+  /** Slack: seconds added to now for the signed timestamp (stale beyond +-300). */
+  readonly skewSeconds?: number;
+  /** Slack: the timestamp header actually sent, when it differs from the one signed. */
+  readonly sentTimestamp?: string;
+  /** Slack: seconds added to the signed timestamp for the header sent (fresh, but not what was signed). */
+  readonly sentTimestampDelta?: number;
+  /** Rewrites the finished signature header (wrong prefix, truncated, not hex, ...). */
+  readonly mangle?: (signature: string) => string;
+  /** Headers removed after signing (a missing signature or timestamp). */
+  readonly drop?: readonly string[];
+};
+
+export type FuzzRequest = {
+  fault: string;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  sign?: SignSpec;
+  /** The only statuses this case may get, where the fault pins it down (see EXPECTED). */
+  expect?: readonly number[];
+};
 
 export type Targets = {
   readonly seeds: Seeds;
@@ -86,17 +116,22 @@ function baseline(route: RouteSpec, rng: Rng, t: Targets, fault: string): FuzzRe
   const path = route.path
     .replace("{agent}", rng.pick(t.agents))
     .replace("{id}", rng.pick(t.threads))
-    .replace("{token}", t.token);
-  const headers: Record<string, string> = route.auth === "bearer" ? { ...bearer() } : {};
-  if (!route.body) return { fault, method: route.method, path, headers };
+    .replace("{token}", t.token)
+    .replace("{source}", route.signed ?? "");
+  const headers: Record<string, string> = { ...(route.auth === "bearer" ? bearer() : {}), ...(route.headers?.(t.seeds) ?? {}) };
+  const sign = route.signed ? { sign: { scheme: route.signed, secret: WEBHOOK_SECRETS[route.signed] } } : {};
+  if (!route.body) return { fault, method: route.method, path, headers, ...sign };
   const body = route.body(t.seeds);
   if (route.form) {
     return { fault, method: route.method, path, headers: { ...headers, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(body as Record<string, string>).toString() };
   }
-  return { fault, method: route.method, path, headers: { ...headers, ...JSON_HEADERS }, body: JSON.stringify(body) };
+  return { fault, method: route.method, path, headers: { ...headers, ...JSON_HEADERS }, body: JSON.stringify(body), ...sign };
 }
 
 const jsonRoute = (r: RouteSpec) => r.auth === "bearer" && r.body !== undefined;
+/** A webhook row: JSON body, signed. Its schemas strip unknown fields (payloads grow), so unknown_field does not apply. */
+const signedRoute = (r: RouteSpec) => r.auth === "signature" && r.body !== undefined;
+const anyJson = (r: RouteSpec) => jsonRoute(r) || signedRoute(r);
 const bodyOf = (r: RouteSpec, t: Targets): Record<string, unknown> => ({ ...(r.body?.(t.seeds) ?? {}) });
 
 export const FAULTS: readonly Fault[] = [
@@ -126,7 +161,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: "malformed_json",
-    applies: jsonRoute,
+    applies: anyJson,
     build(route, rng, t) {
       const base = baseline(route, rng, t, "malformed_json");
       const valid = base.body ?? "{}";
@@ -142,7 +177,8 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: "wrong_content_type",
-    applies: (r) => r.body !== undefined,
+    // Webhook senders' content types vary and the signature is the check: not a fault there.
+    applies: (r) => r.body !== undefined && r.auth !== "signature",
     build(route, rng, t) {
       const base = baseline(route, rng, t, "wrong_content_type");
       const type = rng.pick(["text/plain", "text/json", "application/jsonx", "application/json-patch", "application/xml", "multipart/form-data; boundary=x", "image/png", ...(route.form ? [] : ["application/x-www-form-urlencoded"]), ...(route.form ? ["application/json"] : [])]);
@@ -155,14 +191,17 @@ export const FAULTS: readonly Fault[] = [
     build(route, rng, t) {
       const base = baseline(route, rng, t, "oversized_body");
       const size = 65_537 + rng.int(200_000);
-      const filler = rng.chance(0.5) ? "x".repeat(size) : unicode(rng, 10).repeat(Math.ceil(size / 10));
+      // Repeat by the piece's own length: `unicode` may return one character, and the body
+      // must exceed the limit whatever the piece (otherwise a valid webhook would get through).
+      const piece = unicode(rng, 10);
+      const filler = rng.chance(0.5) ? "x".repeat(size) : piece.repeat(Math.ceil(size / piece.length));
       const body = route.form ? `comment=${encodeURIComponent(filler)}` : JSON.stringify({ ...bodyOf(route, t), filler });
       return { ...base, body };
     },
   },
   {
     name: "deep_json",
-    applies: jsonRoute,
+    applies: anyJson,
     build(route, rng, t) {
       const base = baseline(route, rng, t, "deep_json");
       const depth = rng.pick([33, 64, 500, 5_000, 20_000]);
@@ -172,7 +211,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: "wrong_type",
-    applies: jsonRoute,
+    applies: anyJson,
     build(route, rng, t) {
       const body = bodyOf(route, t);
       const field = rng.pick(Object.keys(body));
@@ -193,10 +232,12 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: "missing_required",
-    applies: (r) => jsonRoute(r) && !r.path.match(/pause|resume|cancel/),
+    applies: (r) => anyJson(r) && (r.required !== undefined || !r.path.match(/pause|resume|cancel/)),
     build(route, rng, t) {
       const body = bodyOf(route, t);
-      const required = route.path.endsWith("/threads") ? "message" : route.path.endsWith("/messages") ? "text" : "requestId";
+      const required = route.required
+        ? rng.pick(route.required)
+        : route.path.endsWith("/threads") ? "message" : route.path.endsWith("/messages") ? "text" : "requestId";
       delete body[required];
       body["note"] = unicode(rng);
       return { ...baseline(route, rng, t, "missing_required"), body: JSON.stringify(body) };
@@ -204,13 +245,14 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: "unknown_id",
-    applies: (r) => r.path.includes("{id}") || r.path.includes("{agent}"),
+    applies: (r) => r.path.includes("{id}") || r.path.includes("{agent}") || r.path.includes("{source}"),
     build(route, rng, t) {
       const base = baseline(route, rng, t, "unknown_id");
       const path = route.path
         .replace("{agent}", rng.pick(["nope", "deploybot2", "constructor", "__proto__", "toString", "a".repeat(41), "Deploybot"]))
         .replace("{id}", rng.pick(t.unknownIds))
-        .replace("{token}", t.token);
+        .replace("{token}", t.token)
+        .replace("{source}", rng.pick(["gitlab", "GitHub", "SLACK", "constructor", "__proto__", "toString", "github.", "slack%00", "x".repeat(300), "%F0%9F%92%A5"]));
       return { ...base, path };
     },
   },
@@ -269,6 +311,79 @@ export const FAULTS: readonly Fault[] = [
       return { ...base, path: route.path.replace("{token}", token) };
     },
   },
+  // ---- since issue 6 ----
+  {
+    // Unsigned, forged, tampered or stale: the signature is the only credential, so 401 before anything is parsed.
+    name: "bad_signature",
+    applies: (r) => r.auth === "signature",
+    build(route, rng, t) {
+      const base = baseline(route, rng, t, "bad_signature");
+      const sign = base.sign;
+      if (!sign) throw new Error(`signature route ${route.path} without a scheme`);
+      const header = sign.scheme === "github" ? "x-hub-signature-256" : "x-slack-signature";
+      const prefix = sign.scheme === "github" ? "sha256=" : "v0=";
+      const other = sign.scheme === "github" ? WEBHOOK_SECRETS.slack : WEBHOOK_SECRETS.github;
+      const body = base.body ?? "";
+      const forgeries: (() => Partial<SignSpec>)[] = [
+        () => ({ drop: [header] }),
+        () => ({ secret: rng.pick([other, `${sign.secret} `, sign.secret.toUpperCase(), sign.secret.slice(0, -1), "webhook-secret", "test-token"]) }),
+        () => ({ over: rng.pick([body.replace(/[a-z]/, "X"), `${body} `, body.slice(0, -1), "", "{}"]) }),
+        () => ({ mangle: (v) => v.replace(prefix, rng.pick(["", "sha1=", "SHA256=", "v1=", "sha256 =", `${prefix}${prefix}`])) }),
+        () => ({ mangle: (v) => rng.pick([v.slice(0, -2), `${v}00`, `${v.slice(0, -1)}g`, `${v.slice(0, -1)}${v.endsWith("0") ? "1" : "0"}`, `${v},${v}`, prefix, `${prefix}${"0".repeat(64)}`]) }),
+      ];
+      if (sign.scheme === "slack") {
+        forgeries.push(
+          () => ({ drop: ["x-slack-request-timestamp"] }),
+          () => ({ skewSeconds: rng.pick([-1, 1]) * (301 + rng.int(1_000_000)) }),
+          () => ({ sentTimestamp: rng.pick(["", "abc", "1e9", "-5", "0", "9".repeat(13), " 1700000000"]) }),
+          () => ({ sentTimestampDelta: rng.pick([-1, 1, 60]) }),
+        );
+      }
+      const spec = { ...sign, ...rng.pick(forgeries)() };
+      // A bearer token never stands in for a signature.
+      const headers = rng.chance(0.3) ? { ...base.headers, ...bearer() } : base.headers;
+      return { ...base, headers, sign: spec };
+    },
+  },
+  {
+    // Correctly signed, but the delivery id (the idempotency key) is missing or not id-safe.
+    name: "signed_bad_delivery",
+    applies: (r) => r.auth === "signature",
+    build(route, rng, t) {
+      const base = baseline(route, rng, t, "signed_bad_delivery");
+      const bad = rng.pick(["", "../../etc", "has space", "-dash", "_under", "a".repeat(57), "x/y", "\u00e9t\u00e9", "id;drop", "a.b"]);
+      if (route.signed === "github") {
+        const { "x-github-delivery": _drop, ...rest } = base.headers;
+        return { ...base, headers: rng.chance(0.3) ? rest : { ...rest, "x-github-delivery": bad } };
+      }
+      const body = bodyOf(route, t);
+      if (rng.chance(0.3)) delete body["event_id"];
+      else body["event_id"] = bad;
+      return { ...base, body: JSON.stringify(body) };
+    },
+  },
+  {
+    // Correctly signed, addressed to a thread that does not exist (404) or has finished (409).
+    name: "unknown_thread_ref",
+    applies: (r) => r.threadRef === true,
+    build(route, rng, t) {
+      const base = baseline(route, rng, t, "unknown_thread_ref");
+      const other = rng.pick([...t.unknownIds, "fz-done", t.seeds.freshId]);
+      return { ...base, body: (base.body ?? "").replace(`thread:${t.seeds.target}`, `thread:${other}`) };
+    },
+  },
+  {
+    // The right JSON type, a value the route must refuse (out of range, unknown name, taken id).
+    name: "bad_value",
+    applies: (r) => r.badValues !== undefined,
+    build(route, rng, t) {
+      const values = route.badValues?.(t.seeds) ?? {};
+      const field = rng.pick(Object.keys(values));
+      const body = bodyOf(route, t);
+      body[field] = rng.pick(values[field] ?? []);
+      return { ...baseline(route, rng, t, "bad_value"), body: JSON.stringify(body) };
+    },
+  },
 ];
 
 function isJson(text: string): boolean {
@@ -280,9 +395,30 @@ function isJson(text: string): boolean {
   }
 }
 
+/**
+ * Exact statuses for webhook cases: a signed case must get past the signature (a 401 there
+ * means the fuzzer signed wrongly and tested nothing), a forged one must stop at it.
+ */
+const EXPECTED_SIGNED: Readonly<Record<string, readonly number[]>> = {
+  bad_signature: [401],
+  signed_bad_delivery: [400],
+  unknown_thread_ref: [404, 409],
+  malformed_json: [400],
+  deep_json: [400],
+  wrong_type: [400],
+  missing_required: [400],
+  oversized_body: [413],
+  unknown_id: [404],
+  wrong_method: [405],
+};
+/** Faults whose outcome is known on every route. */
+const EXPECTED: Readonly<Record<string, readonly number[]>> = { bad_value: [400, 409] };
+
 /** One fuzz case: a route, one fault that applies to it, built from the PRNG. */
 export function fuzzCase(rng: Rng, t: Targets, routes: readonly RouteSpec[]): FuzzRequest {
   const route = rng.pick(routes);
   const fault = rng.pick(FAULTS.filter((f) => f.applies(route)));
-  return fault.build(route, rng, t);
+  const request = fault.build(route, rng, t);
+  const expect = route.auth === "signature" ? EXPECTED_SIGNED[fault.name] : EXPECTED[fault.name];
+  return expect ? { ...request, expect } : request;
 }

@@ -8,17 +8,20 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { signLink } from "../../src/channels/links";
 import { api, eventsOf, launch, settle, thread } from "../support/api";
-import { model } from "../support/harness";
+import { clock, model } from "../support/harness";
 import { FAULTS, fuzzCase, prng, type FuzzRequest, type Targets } from "./generate";
 import { ROUTES } from "./routes";
+import { signed } from "./sign";
 
 const FUZZ_SEED = 0x5eed_2026;
-const CASES = 3_000;
+const CASES = 3_600;
 const PARALLEL = 16;
 
 const SEEDED = ["fz-running", "fz-waiting", "fz-paused", "fz-done"] as const;
 const UNKNOWN = ["fz-unknown-1", "fz-unknown-2", "constructor", "toString", "hasOwnProperty", "valueOf", "prototype", "Z"];
 const FRESH = "fz-fresh-never-created";
+/** A webhook delivery id: a delivery that got through would launch github-/slack-<id>. */
+const DELIVERY = "fz-delivery-never";
 
 let targets: Targets;
 
@@ -40,7 +43,13 @@ beforeAll(async () => {
   if (!pending) throw new Error("fz-waiting has no pending request");
   // A genuine, valid link to the open approval: only the injected fault may stop it.
   const token = await signLink(env.HUMAN_LINK_SECRET, { threadId: "fz-waiting", requestId: pending.requestId, exp: Math.floor(Date.parse(pending.deadline) / 1000) });
-  targets = { seeds: { requestId: pending.requestId, freshId: FRESH }, threads: SEEDED, unknownIds: UNKNOWN, agents: ["probe", "deploybot"], token };
+  targets = {
+    seeds: { requestId: pending.requestId, freshId: FRESH, target: "fz-waiting", deliveryId: DELIVERY },
+    threads: SEEDED,
+    unknownIds: UNKNOWN,
+    agents: ["probe", "deploybot"],
+    token,
+  };
 });
 
 async function snapshot(): Promise<string> {
@@ -50,14 +59,28 @@ async function snapshot(): Promise<string> {
 
 type Finding = { case: number; fault: string; method: string; path: string; status: number; body: string };
 
-async function send(request: FuzzRequest): Promise<Response> {
+async function send(unsigned: FuzzRequest): Promise<Response> {
+  const request = await signed(unsigned, clock.now());
   return api(request.path, { method: request.method, headers: request.headers, token: null, ...(request.body !== undefined ? { body: request.body } : {}) });
+}
+
+/** Every thread id the index lists: a rejected request must not add one. */
+async function listedThreads(): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = (await (await api(`/v1/threads?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)).json()) as { threads: { id: string }[]; next?: string };
+    ids.push(...page.threads.map((t) => t.id));
+    cursor = page.next;
+  } while (cursor);
+  return ids.sort();
 }
 
 /** A 4xx must carry `{"error":{"code","message"}}`; the human-link page answers with an HTML page instead. */
 async function problem(request: FuzzRequest, response: Response): Promise<string | undefined> {
   if (response.status >= 500) return "5xx";
   if (response.status < 400) return "accepted an invalid request";
+  if (request.expect && !request.expect.includes(response.status)) return `expected ${request.expect.join(" or ")}: ${(await response.text()).slice(0, 200)}`;
   const text = await response.text();
   const type = response.headers.get("content-type") ?? "";
   if (request.path.startsWith("/h/") && type.startsWith("text/html")) return /<h1/.test(text) ? undefined : "HTML error page without a heading";
@@ -74,6 +97,7 @@ async function problem(request: FuzzRequest, response: Response): Promise<string
 describe(`HTTP fuzz (seed ${FUZZ_SEED}, ${CASES} cases)`, () => {
   it("every invalid request gets a 4xx in the error shape, never a 5xx, and no thread changes by a byte", { timeout: 120_000 }, async () => {
     const before = await snapshot();
+    const listedBefore = await listedThreads();
     const rng = prng(FUZZ_SEED);
     const cases = Array.from({ length: CASES }, () => fuzzCase(rng, targets, ROUTES));
     const findings: Finding[] = [];
@@ -96,8 +120,12 @@ describe(`HTTP fuzz (seed ${FUZZ_SEED}, ${CASES} cases)`, () => {
     expect(new Set(cases.map((c) => c.fault))).toEqual(new Set(FAULTS.map((f) => f.name)));
     expect(findings, `seed ${FUZZ_SEED}: ${findings.length} bad answers, first: ${JSON.stringify(findings.slice(0, 5))}`).toEqual([]);
     expect(after === before, `seed ${FUZZ_SEED}: a seeded thread changed`).toBe(true);
-    for (const id of [...UNKNOWN, FRESH]) expect(await thread(id).thread(), `seed ${FUZZ_SEED}: ${id} was created`).toBeNull();
-    console.log(`fuzz seed ${FUZZ_SEED}: ${CASES} cases, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+    for (const id of [...UNKNOWN, FRESH, `github-${DELIVERY}`, `slack-${DELIVERY}`]) {
+      expect(await thread(id).thread(), `seed ${FUZZ_SEED}: ${id} was created`).toBeNull();
+    }
+    expect(await listedThreads(), `seed ${FUZZ_SEED}: a rejected request created a thread`).toEqual(listedBefore);
+    const webhooks = cases.filter((c) => c.path.startsWith("/v1/webhooks/")).length;
+    console.log(`fuzz seed ${FUZZ_SEED}: ${CASES} cases (${webhooks} webhook), statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
 
     // The running thread was only held by its gate: release it and it finishes normally.
     await model.release("fz-running-gate");

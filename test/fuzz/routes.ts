@@ -4,7 +4,14 @@
  * To fuzz a new route, add a row here; nothing else changes.
  *
  * Path placeholders: {agent} (a deployed agent, or an unknown one), {id} (a seeded thread,
- * or an unknown/malformed id), {token} (a garbage human-link token).
+ * or an unknown/malformed id), {token} (a garbage human-link token), {source} (the row's
+ * webhook source, or an unknown one).
+ *
+ * Webhook rows (`auth: "signature"`) are signed with the test secrets of vitest.config.ts
+ * just before sending (sign.ts), so a fault can break the signature (-> 401) or keep it
+ * valid and break what it signs (-> 400/404/409/413). Their valid example WOULD launch a
+ * thread or message the seeded waiting thread: the fuzzer never sends it, and the test
+ * checks that neither happened.
  */
 import type { Json } from "../../src/core";
 
@@ -14,13 +21,24 @@ export type Seeds = {
   readonly requestId: string;
   /** A thread id that does not exist (launches must not create it). */
   readonly freshId: string;
+  /** A seeded thread that a valid webhook message (`thread:<id>`) would append to. */
+  readonly target: string;
+  /** A webhook delivery id: a valid delivery would launch `<source>-<id>`, which must never exist. */
+  readonly deliveryId: string;
 };
+
+/** The secrets vitest.config.ts gives the Worker under test. */
+export const WEBHOOK_SECRETS = { github: "github-test-secret", slack: "slack-test-secret" } as const;
+export type WebhookScheme = keyof typeof WEBHOOK_SECRETS;
 
 export type RouteSpec = {
   readonly method: "GET" | "POST";
   readonly path: string;
-  /** `bearer`: /v1 management API (JSON errors). `link`: the signed-link page (HTML errors). */
-  readonly auth: "bearer" | "link";
+  /**
+   * `bearer`: /v1 management API (JSON errors). `link`: the signed-link page (HTML errors).
+   * `signature`: a webhook, authorised only by its HMAC over the raw body (JSON errors).
+   */
+  readonly auth: "bearer" | "link" | "signature";
   /** A valid example body (POST routes), mutated by the fuzzer. */
   readonly body?: (seeds: Seeds) => Record<string, Json>;
   /** Takes an Idempotency-Key header. */
@@ -29,6 +47,21 @@ export type RouteSpec = {
   readonly query?: readonly string[];
   /** Body media type when valid: JSON unless stated (the link page posts a form). */
   readonly form?: boolean;
+  /** `signature` rows: the webhook source, whose scheme and test secret sign the request. */
+  readonly signed?: WebhookScheme;
+  /** Headers of the valid request besides auth and content type (a webhook's event and delivery id). */
+  readonly headers?: (seeds: Seeds) => Record<string, string>;
+  /** Body fields whose absence must fail (missing_required picks one); default: the row's one required field by path. */
+  readonly required?: readonly string[];
+  /** Values of the right JSON type that must still fail, per field (bad_value picks one). */
+  readonly badValues?: (seeds: Seeds) => Readonly<Record<string, readonly Json[]>>;
+  /** The body names `seeds.target` as `thread:<id>` (unknown_thread_ref swaps in a thread that cannot take it). */
+  readonly threadRef?: boolean;
+};
+
+const repository = { full_name: "acme/app" };
+const workflowRun = {
+  id: 42, name: "CI", conclusion: "failure", head_branch: "main", head_sha: "0123456789abcdef0123", html_url: "https://github.com/acme/app/actions/runs/42",
 };
 
 export const ROUTES: readonly RouteSpec[] = [
@@ -57,4 +90,62 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: "POST", path: "/v1/threads/{id}/cancel", auth: "bearer", body: () => ({ reason: "fuzz" }) },
   { method: "GET", path: "/h/{token}", auth: "link" },
   { method: "POST", path: "/h/{token}", auth: "link", form: true, body: () => ({ decision: "approve", comment: "ok" }) },
+  // ---- since issue 6: fork, variant stats, signed webhooks ----
+  {
+    method: "POST",
+    path: "/v1/threads/{id}/fork",
+    auth: "bearer",
+    idempotencyKey: true,
+    required: ["atSeq"],
+    // Valid for every seeded thread (all are probe threads with >= 1 event): only the fault may stop it.
+    body: (s) => ({ atSeq: 1, threadId: s.freshId, variant: "default", model: "fuzz-model" }),
+    badValues: (s) => ({
+      atSeq: [0, -1, 1.5, -0.5, 1_000_000, 2 ** 53],
+      threadId: ["", "has space", "-dash", "a".repeat(65), "fz-running", "fz-waiting", "fz-paused", "fz-done", s.target],
+      variant: ["", "nope", "DEFAULT", "terse", "v".repeat(41)],
+      model: ["", "a b", "m".repeat(201), "mod\u00e8le", "tab\tmodel"],
+    }),
+  },
+  { method: "GET", path: "/v1/agents/{agent}/variants", auth: "bearer" },
+  {
+    method: "POST",
+    path: "/v1/webhooks/{source}",
+    auth: "signature",
+    signed: "github",
+    headers: (s) => ({ "x-github-event": "workflow_run", "x-github-delivery": s.deliveryId }),
+    required: ["action", "workflow_run", "repository"],
+    body: () => ({ action: "completed", workflow_run: workflowRun, repository }),
+  },
+  {
+    method: "POST",
+    path: "/v1/webhooks/{source}",
+    auth: "signature",
+    signed: "github",
+    threadRef: true,
+    headers: (s) => ({ "x-github-event": "issue_comment", "x-github-delivery": s.deliveryId }),
+    required: ["action", "comment", "issue", "repository"],
+    body: (s) => ({
+      action: "created",
+      comment: { body: `thread:${s.target} use v1.2.3`, user: { login: "octocat", type: "User" } },
+      issue: { number: 7, html_url: "https://github.com/acme/app/issues/7" },
+      repository,
+    }),
+  },
+  {
+    method: "POST",
+    path: "/v1/webhooks/{source}",
+    auth: "signature",
+    signed: "slack",
+    required: ["type", "event_id", "event"],
+    body: (s) => ({ type: "event_callback", team_id: "T1", event_id: s.deliveryId, event: { type: "app_mention", text: "<@U0BOT> deploy latest to staging", user: "U1", channel: "C1" } }),
+  },
+  {
+    method: "POST",
+    path: "/v1/webhooks/{source}",
+    auth: "signature",
+    signed: "slack",
+    threadRef: true,
+    required: ["type", "event_id", "event"],
+    body: (s) => ({ type: "event_callback", team_id: "T1", event_id: s.deliveryId, event: { type: "message", text: `thread:${s.target} v1.2.3 please`, user: "U1", channel: "C1" } }),
+  },
 ];

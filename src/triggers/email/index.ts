@@ -57,7 +57,14 @@ async function receive(message: ForwardableEmailMessage, env: Env, agents: Agent
 
   const raw = new Uint8Array(await new Response(message.raw).arrayBuffer());
   if (raw.byteLength > maxBytes) return reject(`Message too large: ${raw.byteLength} bytes; the limit is ${maxBytes}.`);
-  const mail = await parseMail(raw);
+  // A mail the parser refuses (MIME nested past its limit, headers over 2 MB) will never
+  // parse: a clear permanent refusal, not the catch-all "temporary failure" below.
+  let mail: InboundMail;
+  try {
+    mail = await parseMail(raw, message.from);
+  } catch (error) {
+    return reject(`This message could not be read: ${(error instanceof Error ? error.message : String(error)).slice(0, 200)}.`);
+  }
   // The header From must be allowed too: an allowed envelope must not carry someone else's name.
   if (mail.from && !isAllowed(mail.from, allowlist)) return reject(`Sender ${mail.from} may not email ${agent.name}.`);
   const sender = mail.from ?? message.from.toLowerCase();

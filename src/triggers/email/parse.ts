@@ -24,7 +24,10 @@ export function automatedReason(envelopeFrom: string, headers: Headers): string 
 
 /** What the runtime keeps of an inbound mail. */
 export type InboundMail = {
-  /** With angle brackets; a hash of the raw bytes when the mail has none, so duplicates still match. */
+  /**
+   * With angle brackets. When the mail has none: a hash of the envelope sender and the raw
+   * bytes, so a redelivery still matches but two senders' identical mails stay apart.
+   */
   readonly messageId: string;
   readonly subject: string;
   /** The new text only: quoted history and signature removed, truncated for the model. */
@@ -36,9 +39,10 @@ export type InboundMail = {
   readonly from?: string;
 };
 
-export async function parseMail(raw: Uint8Array): Promise<InboundMail> {
+/** Parses a raw mail; throws (postal-mime's limits: MIME nesting, header size) on mail it cannot read. */
+export async function parseMail(raw: Uint8Array, envelopeFrom = ""): Promise<InboundMail> {
   const email = await PostalMime.parse(raw, { attachmentEncoding: "arraybuffer" });
-  const messageId = messageIds(email.messageId)[0] ?? `<sha256.${(await sha256Hex(raw)).slice(0, 40)}@no-message-id>`;
+  const messageId = messageIds(email.messageId)[0] ?? `<sha256.${(await sha256Hex(concat(envelopeFrom.toLowerCase(), raw))).slice(0, 40)}@no-message-id>`;
   const attachments = email.attachments.map((a) => ({
     filename: a.filename ?? "(unnamed)",
     mimeType: a.mimeType,
@@ -47,13 +51,28 @@ export async function parseMail(raw: Uint8Array): Promise<InboundMail> {
   const from = email.from && "address" in email.from && email.from.address ? email.from.address.toLowerCase() : undefined;
   return {
     messageId,
-    subject: (email.subject ?? "").trim(),
+    subject: clipSubject((email.subject ?? "").trim()),
     text: truncate(stripQuotedAndSignature(bodyText(email))),
     attachments,
     inReplyTo: messageIds(email.inReplyTo),
     references: messageIds(email.references),
     ...(from ? { from } : {}),
   };
+}
+
+/**
+ * RFC 5322 caps a header line at 998 characters; a longer subject is cut there. It is
+ * stored twice (launch message and event source), and mail may be megabytes: rows stay small.
+ */
+export const MAX_SUBJECT_CHARS = 998;
+const clipSubject = (subject: string) => (subject.length > MAX_SUBJECT_CHARS ? `${subject.slice(0, MAX_SUBJECT_CHARS - 3)}...` : subject);
+
+function concat(prefix: string, raw: Uint8Array): Uint8Array {
+  const head = new TextEncoder().encode(`${prefix}\n`);
+  const out = new Uint8Array(head.byteLength + raw.byteLength);
+  out.set(head);
+  out.set(raw, head.byteLength);
+  return out;
 }
 
 /** Plain text preferred; HTML converted when that is all there is. */

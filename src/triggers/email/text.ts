@@ -103,9 +103,15 @@ export function truncate(text: string, max = MAX_EMAIL_TEXT_CHARS): string {
 export type AttachmentInfo = { readonly filename: string; readonly mimeType: string; readonly bytes: number };
 
 /** Attachments are listed for the model, never inlined. */
+/** At most this many attachments are listed, names cut to MAX_ATTACHMENT_NAME: the list lands in one event row. */
+export const MAX_LISTED_ATTACHMENTS = 50;
+const MAX_ATTACHMENT_NAME = 200;
+
 export function describeAttachments(attachments: readonly AttachmentInfo[]): string {
   if (attachments.length === 0) return "";
-  const lines = attachments.map((a) => `- ${a.filename} (${a.mimeType}, ${formatBytes(a.bytes)})`);
+  const clip = (text: string) => (text.length > MAX_ATTACHMENT_NAME ? `${text.slice(0, MAX_ATTACHMENT_NAME)}...` : text);
+  const lines = attachments.slice(0, MAX_LISTED_ATTACHMENTS).map((a) => `- ${clip(a.filename)} (${clip(a.mimeType)}, ${formatBytes(a.bytes)})`);
+  if (attachments.length > MAX_LISTED_ATTACHMENTS) lines.push(`- ... and ${attachments.length - MAX_LISTED_ATTACHMENTS} more`);
   return `Attachments (not included):\n${lines.join("\n")}`;
 }
 

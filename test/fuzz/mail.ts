@@ -1,0 +1,205 @@
+/**
+ * TEST ONLY: seeded malformed inbound mail for the email() handler. Each case is a plain
+ * mail (structured headers + body) with one or two mutations from MUTATIONS, plus an
+ * envelope and a From header chosen so the test knows, independently of the parser,
+ * whether the mail may start a thread at all (`mayLaunch`).
+ */
+import { unicode, type Rng } from "./generate";
+
+/** Who may mail the agents under test (EMAIL_ALLOWED_SENDERS in vitest.config.ts: "alice@example.com, @trusted.example"). */
+export const ALLOWED_DOMAIN = "trusted.example";
+export const DOMAIN = "agents.test";
+/** MAX_EMAIL_BYTES in vitest.config.ts. */
+export const MAX_BYTES = 100_000;
+
+type Header = [name: string, value: string];
+type Draft = { headers: Header[]; body: string; parts?: number };
+
+export type MailCase = {
+  readonly index: number;
+  readonly mutations: readonly string[];
+  readonly envelope: { readonly from: string; readonly to: string };
+  readonly raw: Uint8Array;
+  /** Whether a thread may be launched: known agent, allowed envelope, no automated marker, not oversized, no forbidden From. */
+  readonly mayLaunch: boolean;
+  /** Whether the handler must answer with setReject (the recipient is not a mailbox of ours). */
+  readonly mustReject: boolean;
+};
+
+const CRLF = "\r\n";
+const enc = new TextEncoder();
+
+const serialize = (d: Draft) => d.headers.map(([n, v]) => `${n}: ${v}`).join(CRLF) + CRLF + CRLF + d.body;
+
+const setHeader = (d: Draft, name: string, value: string | undefined) => {
+  d.headers = d.headers.filter(([n]) => n.toLowerCase() !== name.toLowerCase());
+  if (value !== undefined) d.headers.push([name, value]);
+};
+
+function randomBytes(rng: Rng, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.int(256);
+  return out;
+}
+
+function multipart(rng: Rng, boundary: string, parts: string[], close = true): string {
+  return parts.map((p) => `--${boundary}${CRLF}${p}${CRLF}`).join("") + (close ? `--${boundary}--${CRLF}` : "");
+}
+
+const textPart = (text: string, extra = "") => `Content-Type: text/plain; charset=utf-8${extra}${CRLF}${CRLF}${text}`;
+
+/** Mutations of the structured draft (headers stay a parseable block unless `breaksHeaders`). */
+type Mutation = { name: string; breaksHeaders?: boolean; apply(d: Draft, rng: Rng): void };
+
+const MUTATIONS: readonly Mutation[] = [
+  { name: "missing_from", apply: (d) => setHeader(d, "From", undefined) },
+  { name: "missing_to", apply: (d) => setHeader(d, "To", undefined) },
+  { name: "missing_message_id", apply: (d) => setHeader(d, "Message-ID", undefined) },
+  {
+    name: "weird_message_id",
+    apply: (d, rng) =>
+      setHeader(d, "Message-ID", rng.pick(["<>", "no-brackets@x", "<a b@c>", `<${"m".repeat(2000)}@x>`, "<a@b> <c@d>", "<<nested>>", "<\u00e9t\u00e9@x>", ""])),
+  },
+  {
+    name: "huge_header_line",
+    apply: (d, rng) => setHeader(d, rng.pick(["Subject", "X-Junk", "References", "In-Reply-To"]), "h".repeat(20_000 + rng.int(70_000))),
+  },
+  {
+    name: "many_folded_lines",
+    apply: (d, rng) => setHeader(d, "Subject", Array.from({ length: 2_000 + rng.int(6_000) }, (_, i) => `w${i}`).join(`${CRLF} `)),
+  },
+  { name: "many_headers", apply: (d, rng) => d.headers.push(...Array.from({ length: 500 + rng.int(3_000) }, (_, i): Header => [`X-H${i}`, unicode(rng, 6).replace(/[\r\n]/g, "")])) },
+  {
+    name: "broken_encoded_word",
+    apply: (d, rng) => setHeader(d, "Subject", rng.pick(["=?utf-8?q?broken", "=?x-unknown?B?AAAA?=", "=?utf-8?B?!!!!?=", "=??=", "=?utf-8?Q?=ZZ=?=", `=?utf-8?B?${"A".repeat(5000)}?=`])),
+  },
+  {
+    name: "bad_charset",
+    apply: (d, rng) => {
+      setHeader(d, "Content-Type", `text/plain; charset=${rng.pick(["x-unknown", "utf-7", '"utf-8', "utf-8\"; x=", "", "iso-2022-jp", "utf-16", "\u00ff"])}`);
+      d.body = rng.chance(0.5) ? String.fromCharCode(...Array.from({ length: 200 }, () => 0x80 + rng.int(128))) : d.body;
+    },
+  },
+  {
+    name: "bad_base64",
+    apply: (d, rng) => {
+      setHeader(d, "Content-Transfer-Encoding", "base64");
+      d.body = rng.pick(["!!!@@@###", "QUJD=====", "A", "====", "QUJD\u0000REVG", "Z".repeat(10_001), `${btoa("hello")}*${btoa("world")}`]);
+    },
+  },
+  {
+    name: "bad_quoted_printable",
+    apply: (d, rng) => {
+      setHeader(d, "Content-Transfer-Encoding", "quoted-printable");
+      d.body = rng.pick(["=ZZ=XX", "soft break at end =", "=", "=\r\n=\r\n=", "caf=C3", "=E2=82", "=".repeat(5000)]);
+    },
+  },
+  { name: "unknown_transfer_encoding", apply: (d, rng) => setHeader(d, "Content-Transfer-Encoding", rng.pick(["x-uuencode", "8bit7bit", "binary", "\u00ff"])) },
+  {
+    name: "broken_boundary",
+    apply: (d, rng) => {
+      const declared = rng.pick(["b1", "", '"unterminated', "x".repeat(200), "b b"]);
+      setHeader(d, "Content-Type", `multipart/mixed; boundary=${declared}`);
+      const used = rng.pick(["b1", "b2", "", declared]);
+      d.body = multipart(rng, used, [textPart("part one"), textPart("part two")], rng.chance(0.5));
+    },
+  },
+  { name: "multipart_without_boundary", apply: (d) => setHeader(d, "Content-Type", "multipart/alternative") },
+  {
+    name: "deep_multipart",
+    apply: (d, rng) => {
+      const depth = rng.pick([40, 200, 800, 1500]);
+      let inner = textPart("deep inside");
+      for (let i = depth; i > 0; i--) inner = `Content-Type: multipart/mixed; boundary=d${i}${CRLF}${CRLF}${multipart(rng, `d${i}`, [inner], rng.chance(0.9))}`;
+      setHeader(d, "Content-Type", "multipart/mixed; boundary=d0");
+      d.body = multipart(rng, "d0", [inner]);
+    },
+  },
+  {
+    name: "many_parts",
+    apply: (d, rng) => {
+      setHeader(d, "Content-Type", "multipart/mixed; boundary=mp");
+      d.body = multipart(rng, "mp", Array.from({ length: 300 + rng.int(1_000) }, (_, i) => textPart(`p${i}`, rng.chance(0.3) ? `${CRLF}Content-Disposition: attachment; filename="${"f".repeat(rng.int(400))}.bin"` : "")));
+    },
+  },
+  {
+    name: "garbage_attachment",
+    apply: (d, rng) => {
+      setHeader(d, "Content-Type", "multipart/mixed; boundary=ga");
+      const att = `Content-Type: ${rng.pick(["application/octet-stream", "", ";;;", "image/png; name="])}${CRLF}Content-Disposition: ${rng.pick(["attachment", "attachment; filename=", 'attachment; filename="\u0000.exe"', "inline; filename*=utf-8''%FF%FE"])}${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}${rng.pick(["***", "AAAA", ""])}`;
+      d.body = multipart(rng, "ga", [textPart("see attached"), att]);
+    },
+  },
+  { name: "html_bomb", apply: (d, rng) => { setHeader(d, "Content-Type", "text/html"); d.body = "<div>".repeat(1_000 + rng.int(15_000)) + "<script>x</script><!--" + "<p>&#xFFFFFF;&bogus;"; } },
+  { name: "unicode_body", apply: (d, rng) => { d.body = unicode(rng, 2_000); } },
+  { name: "empty_body", apply: (d) => { d.body = ""; } },
+  { name: "header_without_colon", breaksHeaders: true, apply: (d, rng) => d.headers.unshift([rng.pick(["Garbage line", "\u0000", " leading-space", ":"]), "x"]) },
+];
+
+/** Byte-level mutations of the serialized mail: after these nothing in the header block is certain. */
+const RAW_MUTATIONS: readonly { name: string; apply(raw: Uint8Array, rng: Rng): Uint8Array }[] = [
+  { name: "random_bytes", apply: (_raw, rng) => randomBytes(rng, 1 + rng.int(4_000)) },
+  { name: "truncated", apply: (raw, rng) => raw.slice(0, rng.int(raw.length)) },
+  { name: "lf_only", apply: (raw) => enc.encode(new TextDecoder("latin1").decode(raw).replace(/\r\n/g, "\n")) },
+  { name: "cr_only", apply: (raw) => enc.encode(new TextDecoder("latin1").decode(raw).replace(/\r\n/g, "\r")) },
+  {
+    name: "nul_and_high_bytes",
+    apply: (raw, rng) => {
+      const out = raw.slice();
+      for (let i = 0; i < 20 && out.length > 0; i++) out[rng.int(out.length)] = rng.pick([0, 0xff, 0xfe, 0x80, 0x0d, 0x0a]);
+      return out;
+    },
+  },
+  { name: "empty", apply: () => new Uint8Array(0) },
+];
+
+/** A fresh, valid mail from `from` (or no From header at all). */
+function draft(index: number, fromHeader: string | undefined, to: string): Draft {
+  const headers: Header[] = [
+    ...(fromHeader !== undefined ? ([["From", fromHeader]] as Header[]) : []),
+    ["To", to],
+    ["Subject", `fuzz ${index}`],
+    ["Date", "Tue, 24 Nov 2026 16:00:00 +0000"],
+    ["Message-ID", `<fuzz-${index}@${ALLOWED_DOMAIN}>`],
+    ["MIME-Version", "1.0"],
+    ["Content-Type", "text/plain; charset=UTF-8"],
+  ];
+  return { headers, body: `Please look at case ${index}.` };
+}
+
+/** One seeded case. Envelope senders are unique per case, so the handler's log line can be matched to it. */
+export function mailCase(rng: Rng, index: number): MailCase {
+  const allowedEnvelope = rng.chance(0.7);
+  const automatedEnvelope = rng.chance(0.04) ? rng.pick(["", "<>", "MAILER-DAEMON@mx.example", "postmaster@trusted.example"]) : undefined;
+  const from = automatedEnvelope ?? (allowedEnvelope ? `fz-${index}@${ALLOWED_DOMAIN}` : `fz-${index}@evil.example`);
+  const recipient = rng.chance(0.85)
+    ? { to: rng.pick([`deploybot@${DOMAIN}`, `probe@${DOMAIN}`, `DeployBot@${DOMAIN.toUpperCase()}`]), known: true }
+    : { to: rng.pick([`nobody@${DOMAIN}`, `deploybot@elsewhere.test`, `deploybot+e_doesnotexist@${DOMAIN}`, `deploybot+../x@${DOMAIN}`, "", "not an address", `a@b@${DOMAIN}`, `<>`]), known: false };
+  const fromKind = rng.pick(["allowed", "allowed", "denied", "missing"] as const);
+  const fromHeader =
+    fromKind === "missing" ? undefined
+    : fromKind === "allowed" ? rng.pick([from, `Fuzz <${from}>`, `"=?utf-8?B?w6k=?=" <${from}>`])
+    : rng.pick(["mallory@evil.example", `"fz-${index}@${ALLOWED_DOMAIN}" <mallory@evil.example>`, "Mallory <mallory@evil.example>"]);
+
+  const d = draft(index, fromHeader, recipient.to);
+  const mutations: string[] = [];
+  let headersIntact = true;
+  for (let i = 1 + (rng.chance(0.3) ? 1 : 0); i > 0; i--) {
+    const m = rng.pick(MUTATIONS);
+    m.apply(d, rng);
+    mutations.push(m.name);
+    if (m.breaksHeaders) headersIntact = false;
+  }
+  let raw = enc.encode(serialize(d));
+  if (rng.chance(0.25)) {
+    const m = rng.pick(RAW_MUTATIONS);
+    raw = m.apply(raw, rng);
+    mutations.push(m.name);
+    headersIntact = false;
+  }
+  const automatedHeader = d.headers.some(([n]) => /^(auto-submitted|x-autoreply|precedence|return-path)$/i.test(n));
+  const fromDenied = fromKind === "denied" && d.headers.some(([n]) => n === "From");
+  const mayLaunch =
+    recipient.known && allowedEnvelope && automatedEnvelope === undefined && !automatedHeader && raw.byteLength <= MAX_BYTES && !(fromDenied && headersIntact);
+  return { index, mutations, envelope: { from, to: recipient.to }, raw, mayLaunch, mustReject: !recipient.known };
+}
