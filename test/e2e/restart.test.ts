@@ -10,6 +10,7 @@ import type { Event, ThreadView } from "../../src/core";
 import { startDeployTarget, type DeployTarget } from "./support/deploy-target";
 import { startModelServer, type ModelServer } from "./support/model-server";
 import { startWranglerDev, type DevServer } from "./support/wrangler";
+import { assertConsistent } from "../support/log-invariants";
 
 const TOKEN = "e2e-restart-token";
 
@@ -71,17 +72,6 @@ async function eventsOf(id: string): Promise<Event[]> {
 
 const types = (events: Event[]) => events.map((e) => e.type);
 
-/** Dense seqs, unique keys, and exactly one outcome per started tool call (a re-run shares its callId). */
-function assertConsistent(events: Event[]) {
-  expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-  const keys = events.flatMap((e) => (e.key ? [e.key] : []));
-  expect(new Set(keys).size).toBe(keys.length);
-  const outcomes = new Map<string, number>();
-  for (const e of events) {
-    if (e.type === "tool_succeeded" || e.type === "tool_failed") outcomes.set(e.data.callId, (outcomes.get(e.data.callId) ?? 0) + 1);
-  }
-  for (const e of events) if (e.type === "tool_started") expect(outcomes.get(e.data.callId)).toBe(1);
-}
 
 describe("deploybot over real HTTP, through a SIGKILL", () => {
   it("launch -> production approval -> approve via POST /responses -> done, deploying once", async () => {

@@ -1,24 +1,13 @@
 import { abortAllDurableObjects, evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Event } from "../../src/core";
 import { api, eventsOf, launch, settle, thread, types } from "../support/api";
 import { executions, gate, model } from "../support/harness";
 import type { ScriptStep } from "../support/scripted-model";
+import { assertConsistent } from "../support/log-invariants";
 
 const stubOf = (id: string) => env.THREADS.getByName(id);
 
-/** Dense seqs, unique keys, and exactly one outcome per started tool call. */
-function assertConsistent(events: Event[]) {
-  expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-  const keys = events.flatMap((e) => (e.key ? [e.key] : []));
-  expect(new Set(keys).size).toBe(keys.length);
-  const outcomes = new Map<string, number>();
-  for (const e of events) {
-    if (e.type === "tool_succeeded" || e.type === "tool_failed") outcomes.set(e.data.callId, (outcomes.get(e.data.callId) ?? 0) + 1);
-  }
-  for (const e of events) if (e.type === "tool_started") expect(outcomes.get(e.data.callId)).toBe(1);
-}
 
 const run = (label: string): ScriptStep => ({ tool: "side_effect", args: { label } });
 
