@@ -2,16 +2,28 @@ import { statusOf, type ThreadState } from "../core";
 import { indexShard } from "./thread-index";
 import { statsColumns } from "./thread-index-stats";
 
+/** At most one push per thread per this many ms; the list is eventually consistent anyway. */
+export const INDEX_PUSH_INTERVAL_MS = 1_000;
+
 /**
- * Pushes a thread's summary to its index shard, one push at a time and in order. A
- * failed push asks for a retry timer; the retry pushes whatever the log says then.
+ * Pushes a thread's summary to its index shard, one push at a time and in order, and at
+ * most once per INDEX_PUSH_INTERVAL_MS: a busy thread changes status and counters several
+ * times per step, and each push is a call into another Durable Object. A change inside
+ * the interval marks the summary stale and arms one trailing timer; `flush` (idle) pushes
+ * a stale summary at once. A failed push arms the same timer; the timer pushes whatever
+ * the log says then (even in a fresh instance after eviction, which knows nothing stale).
  */
 export class IndexSync {
   #pending: Promise<void> = Promise.resolve();
+  #lastPushAt = Number.NEGATIVE_INFINITY;
+  #stale = false;
+  #trailing = false;
 
   constructor(
     private readonly env: Env,
-    private readonly retryLater: () => Promise<unknown>,
+    private readonly now: () => number,
+    /** Arms the `sync_index` timer `delaySeconds` from now; the timer calls `push`. */
+    private readonly later: (delaySeconds: number) => Promise<unknown>,
   ) {}
 
   /** Resolves when every push so far has finished (or failed and armed its retry). */
@@ -19,7 +31,25 @@ export class IndexSync {
     return this.#pending;
   }
 
+  /** The summary changed: push now, or once the interval since the last push is over. */
+  changed(state: ThreadState): void {
+    if (this.now() - this.#lastPushAt >= INDEX_PUSH_INTERVAL_MS) return this.push(state);
+    this.#stale = true;
+    if (this.#trailing) return;
+    this.#trailing = true;
+    const waitMs = this.#lastPushAt + INDEX_PUSH_INTERVAL_MS - this.now();
+    this.#pending = this.#pending.then(() => this.later(Math.max(1, Math.ceil(waitMs / 1000)))).then(() => undefined);
+  }
+
+  /** Pushes a summary that changed since the last push. */
+  flush(state: ThreadState): void {
+    if (this.#stale) this.push(state);
+  }
+
   push(state: ThreadState): void {
+    this.#lastPushAt = this.now();
+    this.#stale = false;
+    this.#trailing = false;
     const summary = {
       id: state.id,
       agent: state.agent,
@@ -34,7 +64,7 @@ export class IndexSync {
         await indexShard(this.env, state.id).upsert(summary);
       } catch (error) {
         console.error("thread index update failed; retrying in 10 s", error);
-        await this.retryLater();
+        await this.later(10);
       }
     });
   }

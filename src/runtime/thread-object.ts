@@ -130,7 +130,7 @@ export function threadObject(deps: RuntimeDeps) {
     }
 
     get index(): IndexSync {
-      this.#index ??= new IndexSync(this.env, () => this.schedule(10, "onTimer", { type: "sync_index" }, { idempotent: true }));
+      this.#index ??= new IndexSync(this.env, now, (seconds) => this.schedule(seconds, "onTimer", { type: "sync_index" }, { idempotent: true }));
       return this.#index;
     }
 
@@ -293,6 +293,7 @@ export function threadObject(deps: RuntimeDeps) {
         await this.humans.delivering;
         await this.delegation.busy;
       }
+      if (this.log.state) this.index.flush(this.log.state);
       await this.index.settled;
       return this.log.state ? this.view() : null;
     }
@@ -322,7 +323,7 @@ export function threadObject(deps: RuntimeDeps) {
           await this.humans.delivering;
           return;
         case "sync_index":
-          this.syncIndex();
+          if (this.log.state) this.index.push(this.log.state);
           await this.index.settled;
           return;
         case "drive":
@@ -468,10 +469,10 @@ export function threadObject(deps: RuntimeDeps) {
       }
     }
 
-    /** Pushes the thread summary to its index shard (see index-sync.ts). */
+    /** The thread summary changed: its index shard hears of it (throttled, see index-sync.ts). */
     private syncIndex(): void {
       const state = this.log.state;
-      if (state) this.index.push(state);
+      if (state) this.index.changed(state);
     }
   };
 }

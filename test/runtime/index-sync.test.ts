@@ -1,0 +1,49 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { replay, type Event, type ThreadState } from "../../src/core";
+import { INDEX_PUSH_INTERVAL_MS, IndexSync } from "../../src/runtime/index-sync";
+import { listThreads } from "../../src/runtime/thread-index";
+
+// The thread index hears of a busy thread at most once per interval; the latest summary
+// always arrives (trailing timer, or a flush when the caller waits for idle).
+
+const AGENT = "index-sync-probe";
+const id = `isync-${Math.random().toString(36).slice(2, 8)}`;
+const launched = replay([
+  { seq: 1, at: "2026-01-01T00:00:00.000Z", type: "thread_launched", data: { threadId: id, agent: AGENT, message: "hi" } } as Event,
+]) as ThreadState;
+const at = (lastSeq: number): ThreadState => ({ ...launched, lastSeq });
+const indexed = async () => (await listThreads(env, { agent: AGENT, limit: 10 })).threads.find((t) => t.id === id)?.lastSeq;
+
+describe("IndexSync", () => {
+  it("pushes the first change at once, coalesces the rest of the interval behind one timer, and flush or the interval delivers the latest", async () => {
+    let clock = 1_000_000;
+    const timers: number[] = [];
+    const sync = new IndexSync(env, () => clock, async (seconds) => void timers.push(seconds));
+
+    sync.changed(at(1));
+    await sync.settled;
+    expect(await indexed()).toBe(1);
+
+    clock += 100;
+    sync.changed(at(2));
+    clock += 100;
+    sync.changed(at(3));
+    await sync.settled;
+    expect(await indexed()).toBe(1); // inside the interval: not pushed yet...
+    expect(timers).toEqual([1]); // ...but one trailing timer, armed once, about a second out
+
+    sync.flush(at(3));
+    await sync.settled;
+    expect(await indexed()).toBe(3);
+    sync.flush(at(3)); // nothing stale: no push, no timer
+    await sync.settled;
+    expect(timers).toEqual([1]);
+
+    clock += INDEX_PUSH_INTERVAL_MS;
+    sync.changed(at(4));
+    await sync.settled;
+    expect(await indexed()).toBe(4); // a new interval: at once
+    expect(timers).toEqual([1]);
+  });
+});
