@@ -435,7 +435,9 @@ export function threadObject(deps: RuntimeDeps) {
       try {
         do {
           this.#again = false;
-          await this.keepAliveWhile(() => this.drive());
+          // The keep-alive heartbeat costs alarm bookkeeping on the way in and out; a kick
+          // with nothing to do (paused, waiting, or input that only queues) skips it.
+          if (this.hasWork()) await this.keepAliveWhile(() => this.drive());
         } while (this.#again);
         this.syncIndex(); // the run's step, error and escalation counts (variant stats)
         // Whatever the loop appended may have queued notifications (e.g. the outcome to a reply channel).
@@ -446,6 +448,15 @@ export function threadObject(deps: RuntimeDeps) {
         console.error("step loop failed; retrying in 5 s", error);
         await this.schedule(5, "onTimer", { type: "drive" }, { idempotent: true }).catch(() => undefined);
       }
+    }
+
+    /** Whether the loop has a step to take (pure: the same question drive() asks first). */
+    private hasWork(): boolean {
+      const state = this.log.state;
+      if (!state) return false;
+      const agent = deps.agents.get(state.agent);
+      if (!agent) return !state.end;
+      return next(state, agent.catalog, agent.plan).kind !== "wait";
     }
 
     private async drive(): Promise<void> {
