@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { Event, EventOf, ThreadView } from "../../src/core";
-import { api, eventsOf, fireTimer, launch, respond, settle, thread } from "../support/api";
+import { api, eventsOf, fireTimer, launch, respond, settle, settleAll, thread } from "../support/api";
 import { BOSS_CHILD_TIMEOUT_SECONDS } from "../support/composition-agents";
 import { clock, model } from "../support/harness";
 import type { ScriptStep } from "../support/scripted-model";
@@ -22,15 +22,6 @@ const ask = (message: string): ScriptStep => ({ tool: "request_more_information"
 const toProbe = (steps: ScriptStep[]): ScriptStep => ({ tool: "delegate_to_probe", args: { task: `child task ${model.script(fresh("kid"), steps)}` } });
 const times = <T>(n: number, make: (i: number) => Promise<T>) => Promise.all(Array.from({ length: n }, (_, i) => make(i)));
 
-/** Settles a thread and its children, recursively, until nothing moves (no sleeps). */
-async function settleAll(id: string): Promise<ThreadView> {
-  for (;;) {
-    const before = await settle(id);
-    for (const child of before.children ?? []) await settleAll(child.threadId);
-    const after = await settle(id);
-    if (after.lastSeq === before.lastSeq) return after;
-  }
-}
 
 async function startBoss(steps: ScriptStep[]) {
   const id = fresh("boss");

@@ -10,7 +10,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { EmailOutcome } from "../../src/triggers/email";
-import { api, eventsOf, settle, thread } from "../support/api";
+import { eventsOf, listedThreads, settle, thread } from "../support/api";
 import worker from "../support/worker";
 import { prng } from "./generate";
 import { mailCase, type MailCase } from "./mail";
@@ -88,16 +88,6 @@ afterAll(() => {
   vi.restoreAllMocks();
 });
 
-async function listedThreads(): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = (await (await api(`/v1/threads?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)).json()) as { threads: { id: string }[]; next?: string };
-    ids.push(...page.threads.map((t) => t.id));
-    cursor = page.next;
-  } while (cursor);
-  return ids.sort();
-}
 
 describe(`email fuzz (seed ${MAIL_SEED}, ${CASES} cases)`, () => {
   it("the handler never throws, every outcome has a reason, and only valid, allowed mail starts a thread", { timeout: 120_000 }, async () => {

@@ -7,7 +7,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { signLink } from "../../src/channels/links";
-import { api, eventsOf, launch, settle, thread } from "../support/api";
+import { api, eventsOf, launch, listedThreads, settle, thread } from "../support/api";
 import { clock, model } from "../support/harness";
 import { FAULTS, fuzzCase, prng, type FuzzRequest, type Targets } from "./generate";
 import { ROUTES } from "./routes";
@@ -64,17 +64,6 @@ async function send(unsigned: FuzzRequest): Promise<Response> {
   return api(request.path, { method: request.method, headers: request.headers, token: null, ...(request.body !== undefined ? { body: request.body } : {}) });
 }
 
-/** Every thread id the index lists: a rejected request must not add one. */
-async function listedThreads(): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = (await (await api(`/v1/threads?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)).json()) as { threads: { id: string }[]; next?: string };
-    ids.push(...page.threads.map((t) => t.id));
-    cursor = page.next;
-  } while (cursor);
-  return ids.sort();
-}
 
 /** A 4xx must carry `{"error":{"code","message"}}`; the human-link page answers with an HTML page instead. */
 async function problem(request: FuzzRequest, response: Response): Promise<string | undefined> {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { agentRegistry, defineAgent, delegateTo, doneForNow } from "../../src/agents";
 import { CallId, ThreadId, type Event, type EventOf, type ThreadView } from "../../src/core";
 import { childThreadId } from "../../src/runtime/delegation";
-import { api, eventsOf, fireTimer, launch, respond, settle, thread, types } from "../support/api";
+import { api, eventsOf, fireTimer, launch, respond, settle, settleAll, thread, types } from "../support/api";
 import { BOSS_CHILD_TIMEOUT_SECONDS, BOSS_MAX_CHILDREN } from "../support/composition-agents";
 import { clock, gate, model } from "../support/harness";
 import type { ScriptStep } from "../support/scripted-model";
@@ -23,15 +23,6 @@ const toProbe = (childScript: string, steps: ScriptStep[], tool = "delegate_to_p
   args: { task: `child task ${model.script(childScript, steps)}` },
 });
 
-/** Settles a thread and, recursively, its children until nothing moves (no sleeps). */
-async function settleAll(id: string): Promise<ThreadView> {
-  for (;;) {
-    const before = await settle(id);
-    for (const child of before.children ?? []) await settleAll(child.threadId);
-    const after = await settle(id);
-    if (after.lastSeq === before.lastSeq) return after;
-  }
-}
 
 /** Launches a boss thread; settles it and its children unless a child is meant to stay blocked. */
 async function startBoss(steps: ScriptStep[], { children = true } = {}) {

@@ -68,3 +68,25 @@ export async function respond(id: string, body: Record<string, unknown>) {
   const response = await api(`/v1/threads/${id}/responses`, { method: "POST", json: body });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> & { error?: { code: string } } };
 }
+
+/** Settles a thread and its children, recursively, until nothing moves (no sleeps). */
+export async function settleAll(id: string): Promise<ThreadView> {
+  for (;;) {
+    const before = await settle(id);
+    for (const child of before.children ?? []) await settleAll(child.threadId);
+    const after = await settle(id);
+    if (after.lastSeq === before.lastSeq) return after;
+  }
+}
+
+/** Every thread id the index lists, sorted (a rejected request must not add one). */
+export async function listedThreads(): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = (await (await api(`/v1/threads?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)).json()) as { threads: { id: string }[]; next?: string };
+    ids.push(...page.threads.map((t) => t.id));
+    cursor = page.next;
+  } while (cursor);
+  return ids.sort();
+}
