@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { linkUrl, signLink } from "../../src/channels/links";
 import type { Event, ThreadView } from "../../src/core";
 import { startModelServer, type ModelServer } from "./support/model-server";
-import { startWranglerDev, type DevServer } from "./support/wrangler";
+import { e2eVars, startWranglerDev, type DevServer } from "./support/wrangler";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SECRET = "e2e-link-secret";
@@ -54,18 +54,7 @@ describe("approval link in a real browser", () => {
     }
     model = await startModelServer();
     const modelUrl = model.baseUrl;
-    dev = await startWranglerDev((url) => ({
-      API_TOKEN: TOKEN,
-      HUMAN_LINK_SECRET: SECRET,
-      PUBLIC_URL: url,
-      MODEL: "scripted-model",
-      OPENAI_BASE_URL: modelUrl,
-      OPENAI_API_KEY: "sk-e2e",
-      DEPLOY_TARGET_URL: "",
-      DEPLOY_TARGET_TOKEN: "",
-      HUMAN_WEBHOOK_URL: "",
-      HUMAN_WEBHOOK_SECRET: "",
-    }));
+    dev = await startWranglerDev((url) => e2eVars({ url, token: TOKEN, modelUrl }, { HUMAN_LINK_SECRET: SECRET }));
 
     const marker = model.model.script("e2e-approve", [
       { tool: "deploy_backend", args: { tag: "v1.2.3", environment: "production" } },

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Event, ThreadView } from "../../src/core";
 import { startDeployTarget, type DeployTarget } from "./support/deploy-target";
 import { startModelServer, type ModelServer } from "./support/model-server";
-import { startWranglerDev, type DevServer } from "./support/wrangler";
+import { e2eVars, startWranglerDev, type DevServer } from "./support/wrangler";
 import { assertConsistent } from "../support/log-invariants";
 
 const TOKEN = "e2e-restart-token";
@@ -28,18 +28,7 @@ function start(stateDir?: string): Promise<DevServer> {
   if (!model || !target) throw new Error("start the model and the target first");
   const [modelUrl, targetUrl] = [model.baseUrl, target.url];
   return startWranglerDev(
-    (url) => ({
-      API_TOKEN: TOKEN,
-      PUBLIC_URL: url,
-      MODEL: "scripted-model",
-      OPENAI_BASE_URL: modelUrl,
-      OPENAI_API_KEY: "sk-e2e",
-      DEPLOY_TARGET_URL: targetUrl,
-      DEPLOY_TARGET_TOKEN: "",
-      HUMAN_LINK_SECRET: "",
-      HUMAN_WEBHOOK_URL: "",
-      HUMAN_WEBHOOK_SECRET: "",
-    }),
+    (url) => e2eVars({ url, token: TOKEN, modelUrl }, { DEPLOY_TARGET_URL: targetUrl }),
     stateDir ? { stateDir } : {},
   );
 }

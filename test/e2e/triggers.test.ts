@@ -13,7 +13,7 @@ import { apiClient, ended, types, untilLogged } from "./support/api";
 import { startDeployTarget, type DeployTarget } from "./support/deploy-target";
 import { deliver, emailOutcomes, rawMail, SCHEDULED_TRIGGER, waitForMail } from "./support/mail";
 import { startModelServer, type ModelServer } from "./support/model-server";
-import { startWranglerDev, type DevServer } from "./support/wrangler";
+import { e2eVars, startWranglerDev, type DevServer } from "./support/wrangler";
 
 const TOKEN = "e2e-triggers-token";
 const DOMAIN = "agents.example";
@@ -27,23 +27,20 @@ let dev: DevServer;
 beforeAll(async () => {
   [model, target] = await Promise.all([startModelServer(), startDeployTarget()]);
   const [modelUrl, targetUrl] = [model.baseUrl, target.url];
-  dev = await startWranglerDev((url) => ({
-    API_TOKEN: TOKEN,
-    PUBLIC_URL: url,
-    MODEL: "scripted-model",
-    OPENAI_BASE_URL: modelUrl,
-    OPENAI_API_KEY: "sk-e2e",
-    DEPLOY_TARGET_URL: targetUrl,
-    DEPLOY_TARGET_TOKEN: "",
-    HUMAN_LINK_SECRET: "e2e-link-secret",
-    HUMAN_WEBHOOK_URL: "",
-    HUMAN_WEBHOOK_SECRET: "",
-    EMAIL_DOMAIN: DOMAIN,
-    EMAIL_ALLOWED_SENDERS: ALICE,
-    OPERATOR_EMAIL: "",
-    WEBHOOK_SECRET_GITHUB: GITHUB_SECRET,
-    WEBHOOK_SECRET_SLACK: "e2e-slack-secret",
-  }));
+  dev = await startWranglerDev((url) =>
+    e2eVars(
+      { url, token: TOKEN, modelUrl },
+      {
+        DEPLOY_TARGET_URL: targetUrl,
+        HUMAN_LINK_SECRET: "e2e-link-secret",
+        EMAIL_DOMAIN: DOMAIN,
+        EMAIL_ALLOWED_SENDERS: ALICE,
+        OPERATOR_EMAIL: "",
+        WEBHOOK_SECRET_GITHUB: GITHUB_SECRET,
+        WEBHOOK_SECRET_SLACK: "e2e-slack-secret",
+      },
+    ),
+  );
 }, 90_000);
 
 afterAll(async () => {

@@ -107,3 +107,23 @@ async function stop(child: ChildProcess, dir: string): Promise<void> {
   }
   rmSync(dir, { recursive: true, force: true });
 }
+
+/**
+ * The env every e2e server starts from: the scripted model, no human channels, no deploy
+ * target, no link secret; each test overrides what it exercises (e.g. HUMAN_LINK_SECRET).
+ */
+export function e2eVars(base: { url: string; token: string; modelUrl: string }, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    API_TOKEN: base.token,
+    PUBLIC_URL: base.url,
+    MODEL: "scripted-model",
+    OPENAI_BASE_URL: base.modelUrl,
+    OPENAI_API_KEY: "sk-e2e",
+    DEPLOY_TARGET_URL: "",
+    DEPLOY_TARGET_TOKEN: "",
+    HUMAN_LINK_SECRET: "",
+    HUMAN_WEBHOOK_URL: "",
+    HUMAN_WEBHOOK_SECRET: "",
+    ...overrides,
+  };
+}
