@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RequestId, ThreadId } from "../core";
+import { hmacKey } from "../hmac";
 
 // A human link names one pending request of one thread. The token is its own
 // credential (anyone holding it may answer), so it is signed and expires with the request:
@@ -59,10 +60,6 @@ export async function requestLink(
 ): Promise<string> {
   const exp = Math.floor(Date.parse(request.deadline) / 1000);
   return linkUrl(config.publicUrl, await signLink(config.secret, { threadId, requestId: request.requestId, exp }));
-}
-
-function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
 }
 
 function toBase64Url(bytes: Uint8Array): string {

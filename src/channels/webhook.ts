@@ -1,3 +1,4 @@
+import { signHmacSha256 } from "../hmac";
 import type { Channel, Notification } from "./notification";
 import { summary } from "./notification";
 
@@ -18,15 +19,10 @@ export function webhookChannel(url: string, secret: string | undefined, now: () 
         // Lets the receiver drop duplicates: retries of one notification share it.
         "x-agents-delivery": `${notification.thread.id}:${notification.request.requestId}:${notification.purpose}`,
       };
-      if (secret) headers["x-agents-signature"] = `v1=${await hmacHex(secret, `${timestamp}.${body}`)}`;
+      if (secret) headers["x-agents-signature"] = `v1=${await signHmacSha256(secret, `${timestamp}.${body}`)}`;
       const response = await fetcher(url, { method: "POST", headers, body });
       if (!response.ok) throw new Error(`webhook answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
     },
   };
 }
 
-export async function hmacHex(secret: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const signature = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message));
-  return [...new Uint8Array(signature)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}

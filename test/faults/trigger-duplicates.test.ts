@@ -10,7 +10,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { threadIdForMessage } from "../../src/triggers/email/address";
 import { cronThreadId } from "../../src/triggers/cron";
-import { signHmacSha256 } from "../../src/triggers/webhooks/hmac";
+import { signHmacSha256 } from "../../src/hmac";
 import { api, eventsOf, launch, settle, thread } from "../support/api";
 import { EVERY_5 } from "../support/cron-jobs";
 import { deliver } from "../support/email";

@@ -3,7 +3,7 @@
  * X-Hub-Signature-256, Slack's v0 scheme), then applies the case's forgery, if any.
  * Kept apart from generate.ts because HMAC is async WebCrypto and generation is not.
  */
-import { signHmacSha256 } from "../../src/triggers/webhooks/hmac";
+import { signHmacSha256 } from "../../src/hmac";
 import type { FuzzRequest } from "./generate";
 
 const bytes = (text: string) => new Uint8Array(new TextEncoder().encode(text));

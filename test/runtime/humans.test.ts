@@ -287,8 +287,8 @@ describe("notifications through the webhook channel (durable outbox)", () => {
     expect(webhook.for(id)).toHaveLength(1);
     expect(delivery?.body).toMatchObject({ purpose: "request", thread: { id, agent: "probe" }, request: { requestId: pendingOf(view).requestId } });
     expect(String(delivery?.body["text"])).toContain("Approval needed: guarded");
-    const { hmacHex } = await import("../../src/channels/webhook");
-    const expected = await hmacHex("webhook-secret", `${delivery?.headers["x-agents-timestamp"]}.${delivery?.raw}`);
+    const { signHmacSha256 } = await import("../../src/hmac");
+    const expected = await signHmacSha256("webhook-secret", `${delivery?.headers["x-agents-timestamp"]}.${delivery?.raw}`);
     expect(delivery?.headers["x-agents-signature"]).toBe(`v1=${expected}`);
     expect(types(await eventsOf(id))).toContain("notification_sent");
   });

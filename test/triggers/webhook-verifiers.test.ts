@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { verifyGitHub } from "../../src/triggers/webhooks/github";
-import { signHmacSha256 } from "../../src/triggers/webhooks/hmac";
+import { signHmacSha256 } from "../../src/hmac";
 import { verifySlack } from "../../src/triggers/webhooks/slack";
 
 // The verifiers against the providers' PUBLISHED example vectors, so a scheme we

@@ -4,7 +4,7 @@ import { agentRegistry } from "../../src/agents";
 import { deploybot } from "../../src/agents/deploybot";
 import type { Event, ThreadView } from "../../src/core";
 import { httpApp } from "../../src/triggers/http/app";
-import { signHmacSha256 } from "../../src/triggers/webhooks/hmac";
+import { signHmacSha256 } from "../../src/hmac";
 import { api, eventsOf, launch, settle, thread } from "../support/api";
 import { clock, model } from "../support/harness";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ApiError } from "../http/errors";
-import { verifyHmacSha256 } from "./hmac";
+import { verifyHmacSha256 } from "../../hmac";
 import { clip, DeliveryId, threadReference, type Delivery, type Mapped, type Verification, type WebhookSource } from "./source";
 
 // GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>`, delivery id

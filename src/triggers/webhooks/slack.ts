@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { concatBytes, verifyHmacSha256 } from "./hmac";
+import { concatBytes, verifyHmacSha256 } from "../../hmac";
 import { clip, DeliveryId, threadReference, type Delivery, type Mapped, type Verification, type WebhookSource } from "./source";
 
 // Slack's v0 scheme: `X-Slack-Signature: v0=<hex HMAC-SHA256(secret, "v0:" + timestamp + ":" + raw body)>`

@@ -1,6 +1,7 @@
-// HMAC-SHA256 signature checks shared by the webhook verifiers. Verification goes
-// through crypto.subtle.verify, which compares in constant time, over the exact bytes
-// the sender signed (never a re-serialised body).
+// HMAC-SHA256, the one implementation for inbound webhook verifiers, the outbound
+// webhook channel and signed human links. Verification goes through
+// crypto.subtle.verify, which compares in constant time, over the exact bytes the
+// sender signed (never a re-serialised body).
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/i;
 
@@ -10,7 +11,7 @@ function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-async function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
+export async function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
 }
 
@@ -20,9 +21,10 @@ export async function verifyHmacSha256(secret: string, message: Uint8Array<Array
   return crypto.subtle.verify("HMAC", await hmacKey(secret, "verify"), hexToBytes(hexSignature), message);
 }
 
-/** Hex HMAC-SHA256, for tests and tools that sign (the verifiers never compare strings). */
-export async function signHmacSha256(secret: string, message: Uint8Array<ArrayBuffer>): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, "sign"), message);
+/** Hex HMAC-SHA256 of bytes or UTF-8 text, for signers (the verifiers never compare strings). */
+export async function signHmacSha256(secret: string, message: Uint8Array<ArrayBuffer> | string): Promise<string> {
+  const bytes = typeof message === "string" ? new TextEncoder().encode(message) : message;
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, "sign"), bytes);
   return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
