@@ -16,7 +16,7 @@ export type PendingView = {
   readonly link?: string;
 };
 
-/** The thread shape of API.md. */
+/** The thread shape of the public API (docs/http-api.md). */
 export type ThreadView = {
   readonly id: string;
   readonly agent: string;

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { agents, defineAgent, defineTool, doneForNow, requestMoreInformation } from "../../src/agents";
 import { variantForLaunch } from "../../src/agents/variants";
 
-// Prompt variants and pre-fetch lists are checked at setup (STYLE.md), not at the first launch.
+// Prompt variants and pre-fetch lists are checked at setup (docs/architecture.md, "Style"), not at the first launch.
 
 const tags = defineTool({ name: "tags", description: "d", input: z.object({}), idempotent: true, run: async () => [] });
 const lookup = defineTool({ name: "lookup", description: "d", input: z.object({ key: z.string() }), run: async () => null });

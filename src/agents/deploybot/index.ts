@@ -20,7 +20,7 @@ const deployTool = (service: Service) =>
     run: (args, ctx) => targetFrom(ctx.env, ctx.fetch).deploy({ service, ...args }, ctx.signal),
   });
 
-/** The canonical 12-factor example agent (see API.md). */
+/** The canonical 12-factor example agent (see docs/http-api.md). */
 export const deploybot = defineAgent({
   name: "deploybot",
   description: "Deploys the backend and frontend; production deploys need a human's approval.",
