@@ -1,3 +1,5 @@
+import { DEMO_BASE_URL, DEMO_MODEL } from "./demo";
+
 /** Where the model lives: any OpenAI-compatible Chat Completions endpoint. */
 export type ModelConfig = {
   readonly model: string;
@@ -13,6 +15,10 @@ export const DEFAULT_MODEL_TIMEOUT_MS = 60_000;
 /** Reads the model settings; a missing one yields a message that names it. */
 export function modelConfigFrom(env: Pick<Env, "MODEL" | "OPENAI_API_KEY" | "OPENAI_BASE_URL" | "MODEL_TIMEOUT_MS">): ModelConfigResult {
   const model = env.MODEL?.trim();
+  const timeout = Number(env.MODEL_TIMEOUT_MS);
+  const timeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_MODEL_TIMEOUT_MS;
+  // DEMO ONLY (src/model/demo.ts): a rule-based stand-in, reached through the real openai client.
+  if (model === DEMO_MODEL) return { ok: true, config: { model, apiKey: "demo", baseURL: DEMO_BASE_URL, timeoutMs } };
   const baseURL = env.OPENAI_BASE_URL?.trim() || undefined;
   const apiKey = env.OPENAI_API_KEY?.trim();
   const missing: string[] = [];
@@ -22,14 +28,13 @@ export function modelConfigFrom(env: Pick<Env, "MODEL" | "OPENAI_API_KEY" | "OPE
   if (!model || missing.length > 0) {
     return { ok: false, message: `The model is not configured: set ${missing.join(" and ")}. See .dev.vars.example.` };
   }
-  const timeout = Number(env.MODEL_TIMEOUT_MS);
   return {
     ok: true,
     config: {
       model,
       apiKey: apiKey || "not-needed",
       ...(baseURL ? { baseURL } : {}),
-      timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_MODEL_TIMEOUT_MS,
+      timeoutMs,
     },
   };
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { truncate, type CallId, type EventOf, type JsonObject, type ModelErrorCode, type ModelInput } from "../core";
 import type { AgentDefinition } from "../agents";
 import type { ModelConfig } from "./config";
+import { DEMO_BASE_URL, demoModelFetch } from "./demo";
 
 type Decided = Pick<EventOf<"model_decided">, "type" | "data">;
 type Failed = Pick<EventOf<"model_failed">, "type" | "data">;
@@ -41,7 +42,8 @@ export async function decide(args: DecideArgs): Promise<ModelOutcome> {
   const client = new OpenAI({
     apiKey: config.apiKey,
     ...(config.baseURL ? { baseURL: config.baseURL } : {}),
-    ...(args.fetch ? { fetch: args.fetch } : {}),
+    // DEMO ONLY: MODEL=demo answers in-process (src/model/demo.ts); everything else goes out.
+    ...(config.baseURL === DEMO_BASE_URL ? { fetch: demoModelFetch } : args.fetch ? { fetch: args.fetch } : {}),
     timeout: config.timeoutMs,
     // The runtime owns retries (a failed step is an event, then the loop decides).
     maxRetries: 0,
