@@ -1,18 +1,30 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Two kinds of test (STYLE.md): the pure core in plain Node, everything else in
+// Wrangler reads wrangler.toml once per test file and would print its notes about secrets
+// each time; the tests pass every binding explicitly (below), so only its errors matter here.
+// (The e2e project's `wrangler dev` processes set their own log level, see test/e2e/support.)
+process.env["WRANGLER_LOG"] ??= "error";
+
+// Three kinds of test (docs/testing.md): the pure core in plain Node, everything else in
 // workerd through Cloudflare's Vitest integration, against real Durable Objects,
-// SQLite and alarms. No retries: a flaky test is a bug.
+// SQLite and alarms, and end to end against `wrangler dev`. No retries: a flaky test is a bug.
 export default defineConfig({
   test: {
     retry: 0,
+    // The Worker logs one JSON line per request and step (docs/operations.md): print them
+    // only for a failing test, where they explain what happened.
+    silent: "passed-only",
+    // Every hook and test has an explicit budget; none relies on Vitest's defaults, which a
+    // busy machine can exceed (the suite must pass with a second copy running beside it).
+    hookTimeout: 60_000,
     projects: [
       {
         test: {
           name: "core",
           include: ["test/core/**/*.test.ts"],
           environment: "node",
+          testTimeout: 60_000,
         },
       },
       {
@@ -48,8 +60,9 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          // The first request in a fresh isolate pays ~2.5 s of module loading.
-          testTimeout: 20_000,
+          // The first request in a fresh isolate pays ~2.5 s of module loading (more when busy).
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
           include: ["test/**/*.test.ts"],
           exclude: ["test/core/**", "test/e2e/**"],
         },
@@ -61,8 +74,8 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
-          testTimeout: 120_000,
-          hookTimeout: 30_000,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -11,7 +11,7 @@ it("POST /h/{token} with a broken multipart body -> 400 page, nothing appended, 
   await launch("probe", `go ${model.script(id, [{ tool: "guarded", args: { label: id } }])}`, { threadId: id });
   const pending = (await settle(id)).pending;
   if (!pending) throw new Error("no pending request");
-  const token = await signLink(env.HUMAN_LINK_SECRET, { threadId: id, requestId: pending.requestId, exp: Math.floor(Date.parse(pending.deadline) / 1000) });
+  const token = await signLink((env.HUMAN_LINK_SECRET ?? ""), { threadId: id, requestId: pending.requestId, exp: Math.floor(Date.parse(pending.deadline) / 1000) });
   const before = await eventsOf(id);
   for (const [type, body] of [
     ["multipart/form-data; boundary=x", "decision=approve"],

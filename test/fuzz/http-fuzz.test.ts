@@ -42,7 +42,7 @@ beforeAll(async () => {
   const pending = waiting.pending;
   if (!pending) throw new Error("fz-waiting has no pending request");
   // A genuine, valid link to the open approval: only the injected fault may stop it.
-  const token = await signLink(env.HUMAN_LINK_SECRET, { threadId: "fz-waiting", requestId: pending.requestId, exp: Math.floor(Date.parse(pending.deadline) / 1000) });
+  const token = await signLink((env.HUMAN_LINK_SECRET ?? ""), { threadId: "fz-waiting", requestId: pending.requestId, exp: Math.floor(Date.parse(pending.deadline) / 1000) });
   targets = {
     seeds: { requestId: pending.requestId, freshId: FRESH, target: "fz-waiting", deliveryId: DELIVERY },
     threads: SEEDED,

@@ -16,7 +16,7 @@ async function waiting(name: string, steps: ScriptStep[]) {
   expect(view.status).toBe("waiting_for_human");
   const request = view.pendingRequests[0];
   if (!request) throw new Error("no pending request");
-  const token = await signLink(env.HUMAN_LINK_SECRET, { threadId: view.id, requestId: request.requestId, exp: expOf(request) });
+  const token = await signLink((env.HUMAN_LINK_SECRET ?? ""), { threadId: view.id, requestId: request.requestId, exp: expOf(request) });
   return { id: view.id, request, token };
 }
 
@@ -123,7 +123,7 @@ describe("links that must not work append nothing", () => {
     const [payload, signature] = token.split(".");
     const b64url = (text: string) => btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
     const tampered = `${b64url(JSON.stringify({ ...claims, exp: expOf(request) + 1 }))}.${signature}`;
-    const expired = await signLink(env.HUMAN_LINK_SECRET, { ...claims, exp: Math.floor(Date.now() / 1000) - 60 });
+    const expired = await signLink((env.HUMAN_LINK_SECRET ?? ""), { ...claims, exp: Math.floor(Date.now() / 1000) - 60 });
     await appendsNothing(id, async () => {
       for (const bad of [forged, tampered, `${payload}.`, "garbage"]) {
         await expectPage(await open(bad), 403, /This link is not valid/);
@@ -145,7 +145,7 @@ describe("links that must not work append nothing", () => {
   });
 
   it("a link to an unknown thread is a 404 and creates nothing", async () => {
-    const token = await signLink(env.HUMAN_LINK_SECRET, { threadId: "t_no_such_thread", requestId: "req_x", exp: Math.floor(Date.now() / 1000) + 600 });
+    const token = await signLink((env.HUMAN_LINK_SECRET ?? ""), { threadId: "t_no_such_thread", requestId: "req_x", exp: Math.floor(Date.now() / 1000) + 600 });
     await expectPage(await open(token), 404, /no longer exists/);
     await expectPage(await submit(token, { decision: "approve" }), 404, /no longer exists/);
     expect(await thread("t_no_such_thread").thread()).toBeNull();

@@ -53,6 +53,8 @@ export async function startWranglerDev(vars: (url: string) => Record<string, str
       ...values,
       PATH: `${join(root, "node_modules/.bin")}:${process.env["PATH"] ?? ""}`,
       WRANGLER_SEND_METRICS: "false",
+      // The tests read the Worker's console lines from this output (vitest.config.ts quiets wrangler for itself).
+      WRANGLER_LOG: "log",
       CI: "true",
     },
   });
