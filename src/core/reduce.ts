@@ -203,8 +203,9 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
     case "thread_forked": {
       // From here on this log is its own thread: its id, its creation time, and counters
       // that measure only what happens after the fork (the copied history was the original's).
+      // Token usage too: the copied model calls were paid for by the original.
       // A fork of a child is a thread of its own: it reports to no parent.
-      const { counts: _copied, parent: _parent, parentNotified: _notified, depth: _depth, ...rest } = s;
+      const { counts: _copied, usage: _spent, parent: _parent, parentNotified: _notified, depth: _depth, ...rest } = s;
       return {
         ...rest,
         id: event.data.threadId,

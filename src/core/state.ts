@@ -86,6 +86,8 @@ export type ThreadState = {
   readonly prefetched?: number;
   /** Counters for variant stats (see stats.ts); absent while all are zero. */
   readonly counts?: ThreadCounts;
+  /** Token usage of every model call so far (operations: usage per thread, agent and variant). */
+  readonly usage?: ThreadUsage;
   // ---- Composition (Factor 10); absent on threads that never delegated or were never delegated ----
   /** The call in another thread that waits for this thread's end. */
   readonly parent?: { readonly threadId: ThreadId; readonly callId: CallId };
@@ -110,6 +112,9 @@ export type ChildRecord = {
   /** The child's own end has reached the parent (its report arrived). */
   readonly reported: boolean;
 };
+
+/** Tokens the thread's model calls used, added up from the model events (absent until the first one reports usage). */
+export type ThreadUsage = { readonly modelCalls: number; readonly promptTokens: number; readonly completionTokens: number };
 
 /** What a thread did, for per-variant stats: model calls, errors, escalations. */
 export type ThreadCounts = { readonly steps: number; readonly errors: number; readonly escalations: number };

@@ -1,5 +1,5 @@
 import type { Event } from "./events";
-import type { ThreadCounts, ThreadState } from "./state";
+import type { ThreadCounts, ThreadState, ThreadUsage } from "./state";
 
 // Per-thread counters behind the variant stats endpoint. Folded by the reducer, so they
 // are a pure function of the log like everything else in the state.
@@ -16,8 +16,10 @@ export function countsOf(state: ThreadState): ThreadCounts {
  * repeated errors or a human_escalated (a missed deadline sent to the escalation contact).
  */
 export function count(before: ThreadState, state: ThreadState, event: Event): ThreadState {
+  const withUsage = addUsage(state, event);
   const add = delta(before, event);
-  if (!add) return state;
+  if (!add) return withUsage;
+  state = withUsage;
   const c = countsOf(state);
   return {
     ...state,
@@ -41,4 +43,18 @@ function delta(before: ThreadState, event: Event): Partial<ThreadCounts> | undef
     default:
       return undefined;
   }
+}
+
+export const NO_USAGE: ThreadUsage = { modelCalls: 0, promptTokens: 0, completionTokens: 0 };
+
+/** Every model call (decided or failed) that reported token usage adds it to the thread's total. */
+function addUsage(state: ThreadState, event: Event): ThreadState {
+  if (event.type !== "model_decided" && event.type !== "model_failed") return state;
+  const used = event.data.usage;
+  if (!used) return state;
+  const u = state.usage ?? NO_USAGE;
+  return {
+    ...state,
+    usage: { modelCalls: u.modelCalls + 1, promptTokens: u.promptTokens + used.promptTokens, completionTokens: u.completionTokens + used.completionTokens },
+  };
 }

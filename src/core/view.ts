@@ -1,4 +1,4 @@
-import type { ChildRecord, PendingRequest, ThreadState, ThreadStatus } from "./state";
+import type { ChildRecord, PendingRequest, ThreadState, ThreadStatus, ThreadUsage } from "./state";
 import { statusOf } from "./state";
 import type { JsonObject } from "./json";
 
@@ -40,6 +40,8 @@ export type ThreadView = {
   readonly depth?: number;
   /** Composition (Factor 10): child threads this one launched, oldest first. */
   readonly children?: readonly ChildView[];
+  /** Token usage of the thread's model calls so far, from the model events. */
+  readonly usage?: ThreadUsage & { readonly totalTokens: number };
 };
 
 /** A child thread as its parent shows it; the runtime refreshes `status` of running children from the child itself. */
@@ -85,6 +87,7 @@ export function threadView(state: ThreadState): ThreadView {
     ...(state.variant ? { variant: state.variant } : {}),
     ...(state.model ? { model: state.model } : {}),
     ...(state.forkedFrom ? { forkedFrom: state.forkedFrom } : {}),
+    ...(state.usage ? { usage: { ...state.usage, totalTokens: state.usage.promptTokens + state.usage.completionTokens } } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ export class IndexSync {
   #lastPushAt = Number.NEGATIVE_INFINITY;
   #stale = false;
   #trailing = false;
+  /** The thread is being erased: no summary may be pushed after its removal. */
+  #erased = false;
 
   constructor(
     private readonly env: Env,
@@ -47,6 +49,7 @@ export class IndexSync {
   }
 
   push(state: ThreadState): void {
+    if (this.#erased) return;
     this.#lastPushAt = this.now();
     this.#stale = false;
     this.#trailing = false;
@@ -67,5 +70,12 @@ export class IndexSync {
         await this.later(10);
       }
     });
+  }
+
+  /** Removes the thread from its shard once every earlier push has landed, so none re-adds it. */
+  async remove(threadId: string): Promise<void> {
+    this.#erased = true;
+    await this.#pending;
+    await indexShard(this.env, threadId).remove(threadId);
   }
 }

@@ -1,4 +1,4 @@
-import { countsOf, type MaybeThread, type ThreadState } from "../core";
+import { countsOf, NO_USAGE, type MaybeThread, type ThreadState } from "../core";
 
 // Per-variant stats (Factor 2) ride on the thread index: each thread pushes its counters
 // with its summary, each shard aggregates its rows, and the Worker merges the shards.
@@ -8,14 +8,24 @@ import { countsOf, type MaybeThread, type ThreadState } from "../core";
 /** The columns a thread adds to its index summary. */
 export function statsColumns(state: ThreadState) {
   const counts = countsOf(state);
-  return { variant: state.variant ?? null, steps: counts.steps, errors: counts.errors, escalations: counts.escalations };
+  const usage = state.usage ?? NO_USAGE;
+  return {
+    variant: state.variant ?? null,
+    steps: counts.steps,
+    errors: counts.errors,
+    escalations: counts.escalations,
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+  };
 }
 
 export function countsChanged(before: MaybeThread, after: ThreadState): boolean {
   if (!before) return true;
   const a = countsOf(before);
   const b = countsOf(after);
-  return a.steps !== b.steps || a.errors !== b.errors || a.escalations !== b.escalations;
+  const ua = before.usage ?? NO_USAGE;
+  const ub = after.usage ?? NO_USAGE;
+  return a.steps !== b.steps || a.errors !== b.errors || a.escalations !== b.escalations || ua.modelCalls !== ub.modelCalls;
 }
 
 const COLUMNS: readonly [name: string, definition: string][] = [
@@ -23,6 +33,8 @@ const COLUMNS: readonly [name: string, definition: string][] = [
   ["steps", "INTEGER NOT NULL DEFAULT 0"],
   ["errors", "INTEGER NOT NULL DEFAULT 0"],
   ["escalations", "INTEGER NOT NULL DEFAULT 0"],
+  ["prompt_tokens", "INTEGER NOT NULL DEFAULT 0"],
+  ["completion_tokens", "INTEGER NOT NULL DEFAULT 0"],
 ];
 
 /**
@@ -84,3 +96,50 @@ export function mergeVariantStats(shards: readonly Record<string, VariantTotals>
 }
 
 export { zero as emptyVariantTotals };
+
+/** Token usage of one variant's threads (GET /v1/agents/{agent}/usage). */
+export type UsageTotals = { threads: number; steps: number; promptTokens: number; completionTokens: number; totalTokens: number };
+export type UsageWindow = { readonly from?: string; readonly to?: string };
+
+/** One shard's token usage per variant for an agent's threads created in [from, to). */
+export function shardUsage(sql: SqlStorage, agent: string, window: UsageWindow): Record<string, UsageTotals> {
+  const where = ["agent = ?"];
+  const params: string[] = [agent];
+  if (window.from) {
+    where.push("created_at >= ?");
+    params.push(window.from);
+  }
+  if (window.to) {
+    where.push("created_at < ?");
+    params.push(window.to);
+  }
+  const rows = sql
+    .exec<{ variant: string; threads: number; steps: number; prompt: number; completion: number }>(
+      `SELECT COALESCE(variant, 'default') AS variant, COUNT(*) AS threads, SUM(steps) AS steps,
+         SUM(prompt_tokens) AS prompt, SUM(completion_tokens) AS completion
+       FROM threads WHERE ${where.join(" AND ")} GROUP BY 1`,
+      ...params,
+    )
+    .toArray();
+  const totals: Record<string, UsageTotals> = {};
+  for (const r of rows) {
+    totals[r.variant] = { threads: r.threads, steps: r.steps, promptTokens: r.prompt, completionTokens: r.completion, totalTokens: r.prompt + r.completion };
+  }
+  return totals;
+}
+
+/** Sums shard usage. */
+export function mergeUsage(shards: readonly Record<string, UsageTotals>[]): Record<string, UsageTotals> {
+  const merged: Record<string, UsageTotals> = {};
+  for (const shard of shards) {
+    for (const [variant, t] of Object.entries(shard)) {
+      const m = (merged[variant] ??= { threads: 0, steps: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0 });
+      m.threads += t.threads;
+      m.steps += t.steps;
+      m.promptTokens += t.promptTokens;
+      m.completionTokens += t.completionTokens;
+      m.totalTokens += t.totalTokens;
+    }
+  }
+  return merged;
+}

@@ -1,6 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { mergeVariantStats, migrateStatsColumns, shardVariantStats, type VariantTotals } from "./thread-index-stats";
+import {
+  mergeUsage,
+  mergeVariantStats,
+  migrateStatsColumns,
+  shardUsage,
+  shardVariantStats,
+  type UsageTotals,
+  type UsageWindow,
+  type VariantTotals,
+} from "./thread-index-stats";
 
 export const ThreadSummary = z.object({
   id: z.string(),
@@ -14,6 +23,8 @@ export const ThreadSummary = z.object({
   steps: z.number().int().nonnegative().optional(),
   errors: z.number().int().nonnegative().optional(),
   escalations: z.number().int().nonnegative().optional(),
+  promptTokens: z.number().int().nonnegative().optional(),
+  completionTokens: z.number().int().nonnegative().optional(),
 });
 export type ThreadSummary = z.infer<typeof ThreadSummary>;
 
@@ -43,10 +54,11 @@ export class ThreadIndex extends DurableObject<Env> {
   upsert(summary: ThreadSummary): void {
     const s = ThreadSummary.parse(summary);
     this.ctx.storage.sql.exec(
-      `INSERT INTO threads (id, agent, status, created_at, updated_at, last_seq, variant, steps, errors, escalations)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO threads (id, agent, status, created_at, updated_at, last_seq, variant, steps, errors, escalations, prompt_tokens, completion_tokens)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, last_seq = excluded.last_seq,
-         variant = excluded.variant, steps = excluded.steps, errors = excluded.errors, escalations = excluded.escalations
+         variant = excluded.variant, steps = excluded.steps, errors = excluded.errors, escalations = excluded.escalations,
+         prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens
        WHERE excluded.last_seq >= threads.last_seq`,
       s.id,
       s.agent,
@@ -58,7 +70,19 @@ export class ThreadIndex extends DurableObject<Env> {
       s.steps ?? 0,
       s.errors ?? 0,
       s.escalations ?? 0,
+      s.promptTokens ?? 0,
+      s.completionTokens ?? 0,
     );
+  }
+
+  /** Forgets a thread (DELETE /v1/threads/{id}, retention). */
+  remove(id: string): void {
+    this.ctx.storage.sql.exec("DELETE FROM threads WHERE id = ?", id);
+  }
+
+  /** This shard's token usage per variant for one agent. */
+  usage(agent: string, window: UsageWindow): Record<string, UsageTotals> {
+    return shardUsage(this.ctx.storage.sql, agent, window);
   }
 
   /** This shard's per-variant totals for one agent. */
@@ -127,4 +151,10 @@ export async function listThreads(env: Env, query: ListQuery): Promise<{ threads
 export async function variantStats(env: Env, agent: string): Promise<Record<string, VariantTotals>> {
   const shards = shardCount(env);
   return mergeVariantStats(await Promise.all(Array.from({ length: shards }, (_, i) => env.THREAD_INDEX.getByName(`shard-${i}`).variantStats(agent))));
+}
+
+/** Token usage per variant for an agent's threads created in the window, across all shards (eventually consistent). */
+export async function usageTotals(env: Env, agent: string, window: UsageWindow): Promise<Record<string, UsageTotals>> {
+  const shards = shardCount(env);
+  return mergeUsage(await Promise.all(Array.from({ length: shards }, (_, i) => env.THREAD_INDEX.getByName(`shard-${i}`).usage(agent, window))));
 }

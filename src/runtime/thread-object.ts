@@ -228,6 +228,31 @@ export function threadObject(deps: RuntimeDeps) {
       return result;
     }
 
+    /**
+     * Erases this thread: every row of its storage (the SDK's `destroy()`: log, snapshot,
+     * timers) and its index entry. Only a finished thread, whose children have all ended and
+     * whose own end has reached its parent: erasing earlier would lose work someone waits for.
+     */
+    async erase(): Promise<Result<{ erased: true }>> {
+      await this.ready();
+      const state = this.log.state;
+      if (!state) return notFound("here");
+      const refused = (code: string, message: string) => ({ ok: false as const, rejection: { status: 409 as const, code, message } });
+      if (!state.end) return refused("thread_active", `Thread ${state.id} is ${statusOf(state)}; cancel it before erasing it.`);
+      if (state.parent && !state.parentNotified) return refused("report_pending", `Thread ${state.id} has not yet reported its end to its parent ${state.parent.threadId}.`);
+      const view = await this.delegation.withChildStatus(this.view());
+      const running = (view.children ?? []).filter((c) => !["done", "failed", "cancelled", "timed_out"].includes(c.status));
+      if (running.length > 0) {
+        return refused("children_running", `Thread ${state.id} still has running children: ${running.map((c) => c.threadId).join(", ")}.`);
+      }
+      await this.index.remove(state.id);
+      await this.destroy();
+      // destroy() resets the object a moment later; until then this instance must not serve
+      // the erased log from memory.
+      this.#log = undefined;
+      return { ok: true, value: { erased: true } };
+    }
+
     // ---- RPC: queries ----
 
     async thread(): Promise<ThreadView | null> {

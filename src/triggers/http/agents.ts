@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AgentRegistry } from "../../agents";
 import { promptVersion } from "../../agents/prompt";
 import { unknownVariant } from "../../agents/variants";
@@ -8,7 +9,8 @@ import { threadStub } from "../../runtime/thread-stub";
 import { ApiError, sendJson } from "./errors";
 import type { AppEnv } from "./app";
 import { IdempotencyKey, LaunchBody } from "./schemas";
-import { jsonBody, requireJson } from "./validate";
+import { jsonBody, queryOf, requireJson } from "./validate";
+import { usageTotals } from "../../runtime/thread-index";
 
 export function agentRoutes(agents: AgentRegistry) {
   const routes = new Hono<AppEnv>();
@@ -71,8 +73,31 @@ export function agentRoutes(agents: AgentRegistry) {
     return sendJson(c, await variantStatsView(c.env, agent));
   });
 
+  routes.get("/:agent/usage", queryOf(UsageQuery), async (c) => {
+    const agent = agents.get(c.req.param("agent"));
+    if (!agent) throw new ApiError(404, "unknown_agent", `No agent named "${c.req.param("agent").slice(0, 40)}".`);
+    const { from, to } = c.req.valid("query");
+    if (from && to && from >= to) throw new ApiError(400, "invalid_query", "`from` must be before `to`.");
+    const variants = await usageTotals(c.env, agent.name, { ...(from ? { from } : {}), ...(to ? { to } : {}) });
+    const total = Object.values(variants).reduce(
+      (sum, v) => ({
+        threads: sum.threads + v.threads,
+        steps: sum.steps + v.steps,
+        promptTokens: sum.promptTokens + v.promptTokens,
+        completionTokens: sum.completionTokens + v.completionTokens,
+        totalTokens: sum.totalTokens + v.totalTokens,
+      }),
+      { threads: 0, steps: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+    );
+    return sendJson(c, { agent: agent.name, window: { from: from ?? null, to: to ?? null }, consistency: "eventual", total, variants });
+  });
+
   return routes;
 }
+
+/** A window over thread creation times: ISO-8601 instants, `from` inclusive, `to` exclusive. */
+const Instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
+const UsageQuery = z.object({ from: Instant.optional(), to: Instant.optional() }).strict();
 
 export function idempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;

@@ -82,5 +82,10 @@ export function threadRoutes() {
     sendJson(c, unwrap(await stub(c).cancel(c.req.valid("json").reason)).thread),
   );
 
+  routes.delete("/:id", async (c) => {
+    unwrap(await stub(c).erase());
+    return c.body(null, 204);
+  });
+
   return routes;
 }
