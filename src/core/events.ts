@@ -83,6 +83,8 @@ export const RESULT_NOTIFICATION = RequestId.parse("result");
 export const EventSource = z.object({
   kind: z.enum(["http", "email", "cron", "webhook", "runtime", "timer"]),
   detail: JsonObject.optional(),
+  /** Joins this event to the log lines of the request, mail, tick or delivery that caused it (docs/operations.md). */
+  correlationId: z.string().max(100).optional(),
 });
 export type EventSource = z.infer<typeof EventSource>;
 

@@ -38,6 +38,7 @@ import { closedHow, replayed } from "./command-results";
 import { variantForLaunch } from "../agents/variants";
 import { checkFork, forkKey, type ForkInput } from "./fork";
 import { countsChanged } from "./thread-index-stats";
+import { logLine } from "../log";
 
 /** What the runtime is built from; passed in, never read from ambient globals. */
 export type RuntimeDeps = {
@@ -95,6 +96,10 @@ export function threadObject(deps: RuntimeDeps) {
     #humans: HumanRequests | undefined;
     #effects: EffectsHost | undefined;
     #delegation: Delegation | undefined;
+    /** The correlation id of the newest input (request, mail, tick, timer): step log lines carry it. */
+    #correlation: string | undefined;
+    /** Types appended by the step in progress, for its log line. */
+    #stepEvents: string[] | undefined;
 
     get log(): ThreadLog {
       this.#log ??= new ThreadLog(this.ctx.storage.sql);
@@ -435,6 +440,11 @@ export function threadObject(deps: RuntimeDeps) {
     private append(event: NewEvent, source?: EventSource): Appended {
       const before = this.log.state;
       const appended = this.log.append(source && !event.source ? { ...event, source } : event, iso());
+      if (!appended.duplicate) {
+        const correlationId = (event.source ?? source)?.correlationId;
+        if (correlationId) this.#correlation = correlationId;
+        this.#stepEvents?.push(appended.event.type);
+      }
       const after = this.log.state;
       if (!appended.duplicate && after && (!before || statusOf(before) !== statusOf(after))) this.syncIndex();
       // Counts that change outside a step loop run (a timer's escalation) are pushed now;
@@ -497,7 +507,22 @@ export function threadObject(deps: RuntimeDeps) {
         }
         const step = next(state, agent.catalog, agent.plan);
         if (step.kind === "wait") return;
-        await perform(this.effects, step, state, agent);
+        const started = Date.now();
+        this.#stepEvents = [];
+        try {
+          await perform(this.effects, step, state, agent);
+        } finally {
+          logLine("step", {
+            correlationId: this.#correlation,
+            threadId: state.id,
+            agent: state.agent,
+            step: step.kind,
+            seq: this.log.state?.lastSeq,
+            events: this.#stepEvents,
+            latencyMs: Date.now() - started,
+          });
+          this.#stepEvents = undefined;
+        }
         if (this.log.state?.lastSeq === state.lastSeq) {
           // Every step appends at least one event; if one did not, stop rather than spin.
           throw new Error(`step ${step.kind} appended nothing at seq ${state.lastSeq}`);

@@ -5,6 +5,7 @@ import { EMAIL_CHANNEL } from "../../runtime/email-outbox";
 import { threadStub } from "../../runtime/thread-stub";
 import { emailKey, isAllowed, parseAllowlist, parseRecipient, threadIdForMessage } from "./address";
 import { automatedReason, launchMessage, parseMail, replyText, type InboundMail } from "./parse";
+import { redactEmails } from "../../log";
 
 /** Default cap on one inbound mail (MAX_EMAIL_BYTES), attachments included. */
 export const DEFAULT_MAX_EMAIL_BYTES = 5 * 1024 * 1024;
@@ -36,7 +37,9 @@ export function emailHandler(agents: AgentRegistry): EmailExportedHandler<Env> {
       outcome = { action: "rejected", reason: "Temporary failure processing this message; please send it again later." };
     }
     if (outcome.action === "rejected") message.setReject(outcome.reason);
-    console.log(JSON.stringify({ email: { from: message.from, to: message.to, ...outcome } }));
+    // One line per mail, `{"email": {...}}` (Workers Logs indexes email.action, email.threadId).
+    // Addresses are personal data: redactEmails keeps only their first letter and domain.
+    console.log(redactEmails(JSON.stringify({ email: { from: message.from, to: message.to, ...outcome } })));
   };
 }
 

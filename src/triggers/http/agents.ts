@@ -11,6 +11,7 @@ import type { AppEnv } from "./app";
 import { IdempotencyKey, LaunchBody } from "./schemas";
 import { jsonBody, queryOf, requireJson } from "./validate";
 import { usageTotals } from "../../runtime/thread-index";
+import { httpSource } from "./source";
 
 export function agentRoutes(agents: AgentRegistry) {
   const routes = new Hono<AppEnv>();
@@ -61,7 +62,7 @@ export function agentRoutes(agents: AgentRegistry) {
         ...(body.humanTimeoutSeconds ? { humanTimeoutSeconds: body.humanTimeoutSeconds } : {}),
         ...(body.variant !== undefined ? { variant: body.variant } : {}),
       },
-      { kind: "http", ...(key ? { detail: { idempotencyKey: key } } : {}) },
+      httpSource(c, key ? { idempotencyKey: key } : undefined),
     );
     if (!result.ok) throw ApiError.from(result.rejection);
     return sendJson(c, result.value.thread, result.value.created ? 201 : 200);

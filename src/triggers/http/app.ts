@@ -8,13 +8,15 @@ import { humanLinkRoutes } from "./human-links";
 import { threadRoutes } from "./threads";
 import { forkRoutes } from "./fork";
 import { limitBody } from "./validate";
+import { requestLog } from "./request-log";
 import { defaultWebhookSources, webhookRoutes } from "../webhooks";
 
-export type AppEnv = { Bindings: Env; Variables: { threadId: ThreadId } };
+export type AppEnv = { Bindings: Env; Variables: { threadId: ThreadId; correlationId: string } };
 
 /** The HTTP trigger: one Hono app, bearer auth on /v1, one error mapping point. */
 export function httpApp(agents: AgentRegistry, options: { readonly now?: () => number } = {}) {
   const app = new Hono<AppEnv>();
+  app.use(requestLog);
   app.onError(onError);
   app.notFound((c) => c.json({ error: { code: "not_found", message: `No route ${c.req.method} ${c.req.path}.` } }, 404));
 

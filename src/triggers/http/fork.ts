@@ -8,6 +8,7 @@ import { idempotencyKey, newThreadId } from "./agents";
 import { parseThreadId, type AppEnv } from "./app";
 import { ApiError, sendJson } from "./errors";
 import { jsonBody, requireJson } from "./validate";
+import { httpSource } from "./source";
 
 // POST /v1/threads/{id}/fork: a new thread from events 1..atSeq of this one, optionally
 // with another prompt variant or model. The original is only read (its public RPCs),
@@ -60,7 +61,7 @@ export function forkRoutes(agents: AgentRegistry) {
         ...(body.variant !== undefined ? { variant: body.variant } : {}),
         ...(body.model !== undefined ? { model: body.model } : {}),
       },
-      { kind: "http", detail: { forkOf: from, ...(key ? { idempotencyKey: key } : {}) } },
+      httpSource(c, { forkOf: from, ...(key ? { idempotencyKey: key } : {}) }),
     );
     if (!result.ok) {
       // The id came from the key: the key was used before for another fork.

@@ -8,6 +8,7 @@ import { threadStub, type ThreadRpc } from "../../runtime/thread-stub";
 import { ApiError } from "./errors";
 import type { AppEnv } from "./app";
 import { limitBody } from "./validate";
+import { httpSource } from "./source";
 
 // GET/POST /h/:token: the human approval/answer page. The signed token is the only
 // credential (no bearer token: the human has none), so every request verifies it again,
@@ -93,7 +94,7 @@ export function humanLinkRoutes() {
         by: "approval-link",
       },
       undefined,
-      { kind: "http", detail: { via: "approval-link" } },
+      httpSource(c, { via: "approval-link" }),
     );
     if (!result.ok) return rejected(result.rejection, c.req.path, () => closingOf(stub, requestId));
     const event = result.value.event;

@@ -8,6 +8,7 @@ import { parseThreadId, type AppEnv } from "./app";
 import { idempotencyKey } from "./agents";
 import { decodeCursor, encodeCursor, EventsQuery, ListQuery, MessageBody, ReasonBody, ResponseBody } from "./schemas";
 import { jsonBody, queryOf, requireJson } from "./validate";
+import { httpSource } from "./source";
 
 /** A thread object's answer, or its rejection thrown for the one error handler. */
 function unwrap<T>(result: Result<T>): T {
@@ -57,7 +58,7 @@ export function threadRoutes() {
 
   routes.post("/:id/messages", requireJson, jsonBody(MessageBody), async (c) => {
     const key = idempotencyKey(c.req.header("idempotency-key"));
-    const result = unwrap(await stub(c).message(c.req.valid("json").text, key, { kind: "http" }));
+    const result = unwrap(await stub(c).message(c.req.valid("json").text, key, httpSource(c)));
     return sendJson(c, { thread: result.thread, event: result.event }, result.duplicate ? 200 : 202);
   });
 
@@ -70,7 +71,7 @@ export function threadRoutes() {
       ...(body.comment !== undefined ? { comment: body.comment } : {}),
       ...(body.answer !== undefined ? { answer: body.answer } : {}),
     };
-    const result = unwrap(await stub(c).respond(answer, key, { kind: "http" }));
+    const result = unwrap(await stub(c).respond(answer, key, httpSource(c)));
     return sendJson(c, { thread: result.thread, event: result.event }, 200);
   });
 

@@ -1,0 +1,26 @@
+/**
+ * Structured logs: one JSON object per line, which Workers Logs indexes field by field, so an
+ * operator can query by `threadId`, `correlationId` or `msg` (docs/operations.md). One line per
+ * HTTP request, per step of a thread, per timer wake and per inbound mail, cron tick or webhook.
+ * Mail addresses are personal data: every line passes through `redactEmails` first.
+ */
+export type LogFields = Record<string, string | number | boolean | null | undefined | readonly string[]>;
+
+export function logLine(msg: string, fields: LogFields, level: "info" | "warn" | "error" = "info"): void {
+  const line = redactEmails(JSON.stringify({ level, msg, ...fields }));
+  if (level === "error") console.error(line);
+  else if (level === "warn") console.warn(line);
+  else console.log(line);
+}
+
+/** `alice@example.com` -> `a***@example.com`: the domain stays useful, the person does not show. */
+export function redactEmails(text: string): string {
+  return text.replace(/([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g, "$1***@$2");
+}
+
+/** A correlation id: the caller's (printable, short), else Cloudflare's ray id, else a fresh one. */
+export function correlationIdFrom(header: string | null | undefined, ray: string | null | undefined): string {
+  if (header && /^[\x21-\x7e]{1,100}$/.test(header)) return header;
+  if (ray && /^[\x21-\x7e]{1,100}$/.test(ray)) return ray;
+  return crypto.randomUUID();
+}

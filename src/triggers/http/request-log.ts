@@ -1,0 +1,29 @@
+import type { MiddlewareHandler } from "hono";
+import { correlationIdFrom, logLine } from "../../log";
+import type { AppEnv } from "./app";
+
+/**
+ * One log line per request, and one correlation id per request: taken from the caller's
+ * `X-Correlation-Id` (or Cloudflare's `cf-ray`), echoed in the response, and carried on the
+ * events the request appends (their `source.correlationId`), so the thread's step lines and
+ * this line can be joined. The route pattern is logged, never the path: `/h/<token>` paths
+ * hold credentials.
+ */
+export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const started = Date.now();
+  const correlationId = correlationIdFrom(c.req.header("x-correlation-id"), c.req.header("cf-ray"));
+  c.set("correlationId", correlationId);
+  try {
+    await next();
+  } finally {
+    c.header("x-correlation-id", correlationId);
+    logLine("request", {
+      correlationId,
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      latencyMs: Date.now() - started,
+      threadId: c.var.threadId,
+    });
+  }
+};
