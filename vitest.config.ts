@@ -1,5 +1,18 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { createLogger } from "vite";
 import { defineConfig } from "vitest/config";
+
+// A dependency (cron-schedule, inside the agents SDK) ships source maps that name files it
+// does not ship; Vite warns about each one on every run. Nothing to act on: drop those lines.
+const logger = createLogger();
+const warnOnce = logger.warnOnce.bind(logger);
+logger.warnOnce = (message, options) => {
+  if (!message.startsWith("Sourcemap for ")) warnOnce(message, options);
+};
+const warn = logger.warn.bind(logger);
+logger.warn = (message, options) => {
+  if (!message.startsWith("Sourcemap for ")) warn(message, options);
+};
 
 // Wrangler reads wrangler.toml once per test file and would print its notes about secrets
 // each time; the tests pass every binding explicitly (below), so only its errors matter here.
@@ -28,6 +41,7 @@ export default defineConfig({
         },
       },
       {
+        customLogger: logger,
         plugins: [
           cloudflareTest({
             // The test entry serves the production agents plus test-only probe agents,
