@@ -16,8 +16,10 @@ if (!isRoot || !existsSync("/etc/debian_version") || process.env.CHROMIUM_PATH) 
 console.log("Installing Debian's chromium package for the browser tests (apt-get, once)...");
 const apt = (...args) => execFileSync("apt-get", args, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
 try {
-  apt("update", "-qq");
-  apt("install", "-y", "-qq", "--no-install-recommends", "chromium");
+  // Wait for another apt (a second test run, unattended upgrades) instead of failing on its lock.
+  const wait = ["-o", "DPkg::Lock::Timeout=600"];
+  apt(...wait, "update", "-qq");
+  apt(...wait, "install", "-y", "-qq", "--no-install-recommends", "chromium");
 } catch {
   console.error("apt-get install chromium failed; install it by hand (`apt-get install -y chromium`) and run npm test again.");
   process.exit(1);
