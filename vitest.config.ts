@@ -23,6 +23,7 @@ process.env["WRANGLER_LOG"] ??= "error";
 // workerd through Cloudflare's Vitest integration, against real Durable Objects,
 // SQLite and alarms, and end to end against `wrangler dev`. No retries: a flaky test is a bug.
 export default defineConfig({
+  customLogger: logger,
   test: {
     retry: 0,
     // The Worker logs one JSON line per request and step (docs/operations.md): print them

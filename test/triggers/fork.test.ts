@@ -130,7 +130,11 @@ describe("POST /v1/threads/{id}/fork", () => {
     expect(((await reused.json()) as ErrorBody).error.code).toBe("idempotency_key_reused");
     expect(await eventsOf(id)).toEqual(events);
     expect(events[0]?.source).toEqual((await eventsOf(original.id))[0]?.source);
-    expect(events[2]?.source).toEqual({ kind: "http", detail: { forkOf: original.id, idempotencyKey: headers["idempotency-key"] } });
+    expect(events[2]?.source).toEqual({
+      kind: "http",
+      detail: { forkOf: original.id, idempotencyKey: headers["idempotency-key"] },
+      correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
   });
 
   it("bad input gets a clear 4xx and appends nothing anywhere", async () => {

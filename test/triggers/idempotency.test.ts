@@ -132,7 +132,7 @@ describe("launch", () => {
     const settled = await settle(id);
     expect(settled.status).toBe("waiting_for_human");
     const before = await eventsOf(id);
-    expect(before[0]?.source).toEqual({ kind: "http", detail: { idempotencyKey: key } });
+    expect(before[0]?.source).toEqual({ kind: "http", detail: { idempotencyKey: key }, correlationId: expect.any(String) });
 
     const again = await launch("probe", `once ${marker}`, { humanTimeoutSeconds: 3600 }, headers);
     expect(again.response.status).toBe(200);
