@@ -140,8 +140,13 @@ export const FAULTS: readonly Fault[] = [
     applies: () => true,
     build(route, rng, t) {
       const base = baseline(route, rng, t, "wrong_method");
-      const taken = new Set(["GET", "POST"].filter((m) => m === route.method || (m === "GET" && route.path === "/h/{token}")));
-      const method = rng.pick(["PUT", "PATCH", "DELETE", ...["GET", "POST"].filter((m) => !taken.has(m))]);
+      // Methods the path really serves (DELETE /v1/threads/{id} erases a finished thread).
+      const taken = new Set(
+        ["GET", "POST", "DELETE"].filter(
+          (m) => m === route.method || (m === "GET" && route.path === "/h/{token}") || (m === "DELETE" && route.path === "/v1/threads/{id}"),
+        ),
+      );
+      const method = rng.pick(["PUT", "PATCH", ...["GET", "POST", "DELETE"].filter((m) => !taken.has(m))]);
       // A GET/DELETE with a body is not allowed by fetch; keep the headers, drop the body.
       return { ...base, method, ...(method === "GET" ? { body: undefined } : {}) };
     },
