@@ -40,6 +40,10 @@ export type ThreadView = {
   readonly depth?: number;
   /** Composition (Factor 10): child threads this one launched, oldest first. */
   readonly children?: readonly ChildView[];
+  /** A retryable model error is waiting out its backoff: the next model call is not before this. */
+  readonly retryAt?: string;
+  /** The launch's timeout policy override for every human request. */
+  readonly onHumanTimeout?: "deny" | "escalate" | "fail";
 };
 
 /** A child thread as its parent shows it; the runtime refreshes `status` of running children from the child itself. */
@@ -85,6 +89,8 @@ export function threadView(state: ThreadState): ThreadView {
     ...(state.variant ? { variant: state.variant } : {}),
     ...(state.model ? { model: state.model } : {}),
     ...(state.forkedFrom ? { forkedFrom: state.forkedFrom } : {}),
+    ...(!end && state.modelRetryAt ? { retryAt: state.modelRetryAt } : {}),
+    ...(state.onHumanTimeout ? { onHumanTimeout: state.onHumanTimeout } : {}),
   };
 }
 
