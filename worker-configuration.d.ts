@@ -14,6 +14,7 @@ interface __BaseEnv_Env {
 	ESCALATION_CONTACT: string;
 	EMAIL_DOMAIN: string;
 	MAX_EMAIL_BYTES: string;
+	NOTIFY_RETRY_BASE_SECONDS: string;
 	EMAIL_ALLOWED_SENDERS: string;
 	OPERATOR_EMAIL: string;
 	API_TOKEN: string;

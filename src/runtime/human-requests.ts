@@ -1,5 +1,5 @@
 import type { AgentDefinition } from "../agents";
-import { activeChannels, MAX_NOTIFICATION_ATTEMPTS, retryDelayMs, type Notification } from "../channels";
+import { activeChannels, MAX_NOTIFICATION_ATTEMPTS, notifyRetryBaseMs, retryDelayMs, type Notification } from "../channels";
 import { linkUrl, signLink } from "../channels/links";
 import {
   pendingView,
@@ -185,7 +185,7 @@ export class HumanRequests {
       });
     } catch (error) {
       const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-      const retryAt = base.attempt < MAX_NOTIFICATION_ATTEMPTS ? new Date(host.now() + retryDelayMs(base.attempt)).toISOString() : undefined;
+      const retryAt = base.attempt < MAX_NOTIFICATION_ATTEMPTS ? new Date(host.now() + retryDelayMs(base.attempt, notifyRetryBaseMs(host.env))).toISOString() : undefined;
       host.append({ type: "notification_failed", data: { ...base, message, ...(retryAt ? { retryAt } : {}) } });
     }
   }
