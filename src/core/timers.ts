@@ -90,7 +90,7 @@ export const RETRY_AFTER_CAP_MS = 60_000;
  */
 export function modelRetryDelayMs(failures: number, jitter: number, retryAfterMs?: number): number {
   const exponential = Math.min(MODEL_RETRY_MAX_MS, MODEL_RETRY_BASE_MS * 2 ** Math.max(0, failures - 1));
-  const jittered = Math.round(exponential * (0.5 + Math.min(Math.max(jitter, 0), 1) / 2));
+  const jittered = Math.floor(exponential * (0.5 + Math.min(Math.max(jitter, 0), 1) / 2));
   const floor = retryAfterMs === undefined ? 0 : Math.min(Math.max(0, retryAfterMs), RETRY_AFTER_CAP_MS);
   return Math.max(jittered, floor);
 }

@@ -50,7 +50,8 @@ function start(stateDir?: string): Promise<DevServer> {
   return startWranglerDev(
     (url) =>
       e2eVars({ url, token: TOKEN, modelUrl }, { HUMAN_WEBHOOK_URL: hooks.url, HUMAN_WEBHOOK_SECRET: "e2e-hook-secret", ESCALATION_CONTACT: "@oncall", NOTIFY_RETRY_BASE_SECONDS: "1" }),
-    stateDir ? { stateDir } : {},
+    // src/index.ts plus one agent with a 3 s delegation deadline (see timers-worker.ts).
+    { main: "test/e2e/support/timers-worker.ts", ...(stateDir ? { stateDir } : {}) },
   );
 }
 
@@ -160,6 +161,28 @@ describe("deadlines under wrangler dev, on the real clock", () => {
     expect(c - b).toBeGreaterThanOrEqual(2_000);
     expect(c - b).toBeLessThan(2_000 + MAX_LATENESS_MS);
     expect(sent.type === "notification_sent" && sent.data.attempt).toBe(3);
+  });
+
+  it("a 3 s delegation deadline (set in code) fires: the parent records agent_timeout and cancels the child", async () => {
+    const child = `e2e-child-${Date.now()}`;
+    const childMarker = model.model.script(child, [{ tool: "deploy_backend", args: { tag: "v3.0.0", environment: "production" } }]);
+    const parent = `e2e-parent-${Date.now()}`;
+    const marker = model.model.script(parent, [
+      { tool: "delegate_to_deploybot", args: { task: `deploy ${childMarker}` } },
+      { tool: "done_for_now", args: { message: "gave up waiting" } },
+    ]);
+    const launched = await v1<ThreadView>("/agents/hastybot/threads", { method: "POST", body: JSON.stringify({ message: `go ${marker}` }) });
+    expect(launched.status).toBe(201);
+    const id = launched.body.id;
+    const delegated = await until("agent_delegated", async () => eventOf(await eventsOf(id), "agent_delegated"));
+    if (delegated.type !== "agent_delegated") throw new Error("unreachable");
+    const timeout = await until("agent_timeout", async () => (await eventsOf(id)).find((e) => e.type === "tool_failed" && e.data.code === "agent_timeout"));
+    const late = Date.parse(timeout.at) - Date.parse(delegated.data.deadline);
+    measured.push(late);
+    expect(late).toBeGreaterThanOrEqual(0);
+    expect(late).toBeLessThan(MAX_LATENESS_MS);
+    await until("child cancelled", async () => ((await v1<ThreadView>(`/threads/${delegated.data.childThreadId}`)).body.status === "cancelled" ? true : undefined));
+    await until("parent done", async () => ((await v1<ThreadView>(`/threads/${id}`)).body.status === "done" ? true : undefined));
   });
 
   it("a fork of a waiting thread fires its own copied deadline", async () => {
