@@ -205,3 +205,29 @@ describe("every timer kind fires through the SDK's job driver", () => {
     expect(await wakeRows(id)).toEqual([]);
   });
 });
+
+describe("timeout policies are reachable and shown", () => {
+  it("onHumanTimeout on launch is validated (400, nothing created), recorded on thread_launched and shown on the thread", async () => {
+    const bad = uid("bad");
+    const refused = await api("/v1/agents/probe/threads", { method: "POST", json: { message: "go", threadId: bad, onHumanTimeout: "maybe" } });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBeTruthy();
+    expect(await thread(bad).thread()).toBeNull();
+
+    const { id, view } = await start("probe", [{ tool: "guarded", args: { label: uid("policy") } }], { onHumanTimeout: "escalate" });
+    expect(view.onHumanTimeout).toBe("escalate");
+    expect(view.pending?.onTimeout).toBe("escalate"); // the launch's policy beats the tool's deny
+    const launched = (await eventsOf(id))[0];
+    expect(launched?.type === "thread_launched" && launched.data.onHumanTimeout).toBe("escalate");
+  });
+
+  it("GET /v1/agents shows deploybot's production policy (escalate) and each delegate's timeoutSeconds", async () => {
+    type Listed = { name: string; onHumanTimeout: string; tools: { name: string; onHumanTimeout?: string; timeoutSeconds?: number }[] };
+    const { agents } = (await (await api("/v1/agents")).json()) as { agents: Listed[] };
+    const deploybot = agents.find((a) => a.name === "deploybot")!;
+    expect(deploybot.tools.find((t) => t.name === "deploy_backend")?.onHumanTimeout).toBe("escalate");
+    expect(deploybot.tools.find((t) => t.name === "deploy_frontend")?.onHumanTimeout).toBe("escalate");
+    const boss = agents.find((a) => a.name === "boss")!;
+    expect(boss.tools.find((t) => t.name === "delegate_to_probe")?.timeoutSeconds).toBe(BOSS_CHILD_TIMEOUT_SECONDS);
+  });
+});
