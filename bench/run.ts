@@ -71,6 +71,7 @@ async function deadlineLateness(s: BenchServer): Promise<void> {
       ),
     );
   }
+  console.error(`deadlines: ${ids.length} threads launched`);
   type Ev = { type: string; at: string; data: { requestId?: string; deadline?: string } };
   const late: number[] = [];
   const giveUp = Date.now() + 60_000;
@@ -85,6 +86,7 @@ async function deadlineLateness(s: BenchServer): Promise<void> {
       late.push(Date.parse(timedOut.at) - Date.parse(request.data.deadline));
       open.delete(id);
     }
+    console.error(`deadlines: ${late.length} of ${ids.length} timed out so far`);
   }
   const st = stats(late);
   const max = Math.max(...late);
