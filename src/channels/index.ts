@@ -10,8 +10,18 @@ export function activeChannels(env: Env, now: () => number): Channel[] {
   return channels;
 }
 
-/** Outbox retry schedule: 30 s, 1 min, 2 min, 4 min, 8 min, then give up (an event says so). */
+/**
+ * Outbox retry schedule: 30 s, 1 min, 2 min, 4 min, 8 min, then give up (an event says so).
+ * NOTIFY_RETRY_BASE_SECONDS replaces the 30 s base (the e2e tests use 1 s).
+ */
 export const MAX_NOTIFICATION_ATTEMPTS = 6;
-export function retryDelayMs(attempt: number): number {
-  return Math.min(30_000 * 2 ** (attempt - 1), 60 * 60_000);
+export const DEFAULT_NOTIFY_RETRY_BASE_MS = 30_000;
+export function retryDelayMs(attempt: number, baseMs = DEFAULT_NOTIFY_RETRY_BASE_MS): number {
+  return Math.min(baseMs * 2 ** (attempt - 1), 60 * 60_000);
+}
+
+/** The configured retry base, in ms. */
+export function notifyRetryBaseMs(env: Env): number {
+  const seconds = Number(env.NOTIFY_RETRY_BASE_SECONDS);
+  return Number.isInteger(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_NOTIFY_RETRY_BASE_MS;
 }

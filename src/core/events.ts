@@ -100,6 +100,8 @@ export const EventBody = z.discriminatedUnion("type", [
       message: z.string(),
       metadata: JsonObject.optional(),
       humanTimeoutSeconds: z.number().int().positive().optional(),
+      /** Overrides the agent's and tools' timeout policy for every human request of this thread. */
+      onHumanTimeout: TimeoutPolicy.optional(),
       /** Set when another thread delegated this one (Factor 10): the call waiting for its result. */
       parent: z.object({ threadId: ThreadId, callId: CallId }).optional(),
       /** Delegation depth: 0 for a thread launched from outside, parent's depth + 1 for a child. */
@@ -117,7 +119,15 @@ export const EventBody = z.discriminatedUnion("type", [
   ),
   body(
     "model_failed",
-    z.object({ code: ModelErrorCode, message: z.string(), ...ModelCallFacts }),
+    z.object({
+      code: ModelErrorCode,
+      message: z.string(),
+      ...ModelCallFacts,
+      /** A retryable error (429, 5xx, timeout, unreachable): the model is not called again before this (backoff with jitter, or Retry-After). */
+      retryAt: Timestamp.optional(),
+      /** The endpoint's Retry-After, in ms, when it sent one (before the cap). */
+      retryAfterMs: z.number().int().nonnegative().optional(),
+    }),
   ),
   body(
     "tool_started",

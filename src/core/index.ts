@@ -15,3 +15,4 @@ export * from "./stats";
 export * from "./variants";
 export * from "./snapshot";
 export * from "./reducer-version";
+export * from "./timers";

@@ -26,7 +26,7 @@ export const MAX_CONSECUTIVE_ERRORS = 3;
  * performs the step and appends its outcome, then asks again.
  */
 export type Step =
-  | { readonly kind: "wait"; readonly reason: "terminal" | "paused" | "human" | "idle" | "agent" }
+  | { readonly kind: "wait"; readonly reason: "terminal" | "paused" | "human" | "idle" | "agent" | "model_retry" }
   | { readonly kind: "call_model" }
   | { readonly kind: "run_tool"; readonly call: ActiveCall; readonly attempt: number }
   | { readonly kind: "finish"; readonly call: ActiveCall; readonly message: string }
@@ -60,7 +60,11 @@ export function prefetchCallId(index: number): CallId {
   return `prefetch-${index + 1}` as CallId;
 }
 
-export function next(state: ThreadState, catalog: ToolCatalog, plan: AgentPlan = {}): Step {
+/**
+ * `now` (epoch ms, from the runtime's clock) matters only to a model retry wait: without
+ * it, a thread inside its backoff waits.
+ */
+export function next(state: ThreadState, catalog: ToolCatalog, plan: AgentPlan = {}, now?: number): Step {
   if (state.escalationExpired && !state.end) {
     return {
       kind: "fail_thread",
@@ -109,6 +113,9 @@ export function next(state: ThreadState, catalog: ToolCatalog, plan: AgentPlan =
           ". Reply with guidance to continue.",
       },
     };
+  }
+  if (state.needsModel && state.modelRetryAt && (now === undefined || now < Date.parse(state.modelRetryAt))) {
+    return { kind: "wait", reason: "model_retry" };
   }
   if (state.needsModel) return { kind: "call_model" };
   if (state.pending.length > 0) return { kind: "wait", reason: "human" };

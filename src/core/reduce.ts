@@ -22,6 +22,7 @@ export function reduce(state: MaybeThread, event: Event): MaybeThread {
       lastSeq: event.seq,
       ...(event.data.metadata ? { metadata: event.data.metadata } : {}),
       ...(event.data.humanTimeoutSeconds ? { humanTimeoutSeconds: event.data.humanTimeoutSeconds } : {}),
+      ...(event.data.onHumanTimeout ? { onHumanTimeout: event.data.onHumanTimeout } : {}),
       paused: false,
       pending: [],
       calls: [],
@@ -65,14 +66,14 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
       if (s.end) return s;
       // A message answers every open question (kind "input"); approvals stay open.
       const answered = s.pending.filter((r) => r.kind === "input");
-      return {
+      const after = {
         ...s,
         pending: s.pending.filter((r) => r.kind !== "input"),
         // An answered question needs no more notifications.
         outbox: s.outbox.filter((item) => !answered.some((r) => r.requestId === item.requestId)),
         ...input(event),
-        ...(answered.some((r) => r.reason === "repeated_errors") ? { consecutiveErrors: 0 } : {}),
       };
+      return answered.some((r) => r.reason === "repeated_errors") ? afterGuidance(after) : after;
     }
     case "model_decided": {
       if (s.end) return s;
@@ -84,17 +85,21 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
       };
       // Input that arrived while the model was deciding is still unseen.
       const needsModel = s.lastInputSeq > event.data.seenSeq;
-      return { ...s, needsModel, calls: [...s.calls, call], modelTurns: s.modelTurns + 1 };
+      const { modelRetryAt: _over, ...rest } = s;
+      return { ...rest, needsModel, calls: [...s.calls, call], modelTurns: s.modelTurns + 1 };
     }
-    case "model_failed":
+    case "model_failed": {
       if (s.end) return s;
+      const { modelRetryAt: _previous, ...rest } = s;
       return {
-        ...s,
+        ...rest,
+        ...(event.data.retryAt ? { modelRetryAt: event.data.retryAt } : {}),
         ...input(event),
         consecutiveErrors: s.consecutiveErrors + 1,
         lastError: { code: event.data.code, message: event.data.message },
         modelTurns: s.modelTurns + 1,
       };
+    }
     case "tool_started":
       return updateCall(s, event.data.callId, (c) => ({
         ...c,
@@ -134,11 +139,8 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
     case "human_responded":
       return closeRequest(s, event.data.requestId, (request, rest) => {
         if (request.kind === "input") {
-          return {
-            ...rest,
-            ...input(event),
-            ...(request.reason === "repeated_errors" ? { consecutiveErrors: 0 } : {}),
-          };
+          const answered = { ...rest, ...input(event) };
+          return request.reason === "repeated_errors" ? afterGuidance(answered) : answered;
         }
         const call = request.call;
         if (!call) return rest;
@@ -184,11 +186,11 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
     case "thread_resumed":
       return { ...s, paused: false };
     case "thread_cancelled":
-      return s.end ? s : { ...closeAll(s), end: { status: "cancelled", ...(event.data.reason ? { reason: event.data.reason } : {}) } };
+      return s.end ? s : { ...closeAll(s), end: { status: "cancelled", ...(event.data.reason ? { reason: event.data.reason } : {}) }, endedAt: event.at };
     case "thread_finished":
-      return s.end ? s : withResult({ ...closeAll(s), end: { status: "done", message: event.data.message } });
+      return s.end ? s : withResult({ ...closeAll(s), end: { status: "done", message: event.data.message }, endedAt: event.at });
     case "thread_failed":
-      return s.end ? s : withResult({ ...closeAll(s), end: { status: "failed", code: event.data.code, message: event.data.message } });
+      return s.end ? s : withResult({ ...closeAll(s), end: { status: "failed", code: event.data.code, message: event.data.message }, endedAt: event.at });
     case "agent_delegated":
       return applyDelegated(s, event);
     case "agent_reported":
@@ -218,6 +220,12 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
     default:
       return assertNever(event);
   }
+}
+
+/** A human's guidance after an escalation: the error streak is over and the model may run again at once. */
+function afterGuidance(s: ThreadState): ThreadState {
+  const { modelRetryAt: _wait, ...rest } = s;
+  return { ...rest, consecutiveErrors: 0 };
 }
 
 function updateCall(s: ThreadState, callId: string, update: (c: ActiveCall) => ActiveCall): ThreadState {

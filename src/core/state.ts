@@ -1,6 +1,6 @@
 import type { AgentName, CallId, RequestId, ThreadId, Timestamp } from "./ids";
 import type { JsonObject } from "./json";
-import type { EventOf, ModelErrorCode, NotificationPurpose, ToolErrorCode } from "./events";
+import type { EventOf, ModelErrorCode, NotificationPurpose, TimeoutPolicy, ToolErrorCode } from "./events";
 
 export type ThreadStatus = "running" | "waiting_for_human" | "paused" | "done" | "failed" | "cancelled" | "waiting_for_agent";
 
@@ -56,8 +56,12 @@ export type ThreadState = {
   readonly lastSeq: number;
   readonly metadata?: JsonObject;
   readonly humanTimeoutSeconds?: number;
+  /** The launch's timeout policy override for every human request (absent: the agent's and tools' own). */
+  readonly onHumanTimeout?: TimeoutPolicy;
   readonly paused: boolean;
   readonly end?: ThreadEnd;
+  /** When the thread ended (the `at` of its end event); retention counts from here. */
+  readonly endedAt?: Timestamp;
   /** Open human requests, oldest first. */
   readonly pending: readonly PendingRequest[];
   /** Calls without a final outcome, in decision order. */
@@ -69,6 +73,8 @@ export type ThreadState = {
   /** Errors since the last success (Factor 9). */
   readonly consecutiveErrors: number;
   readonly lastError?: LastError;
+  /** A retryable model error's backoff: the model is not called before this. */
+  readonly modelRetryAt?: Timestamp;
   /** An escalation after repeated errors went unanswered: the thread must fail. */
   readonly escalationExpired: boolean;
   /** A request whose timeout policy is "fail" timed out: the thread must fail. */

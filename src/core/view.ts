@@ -42,6 +42,10 @@ export type ThreadView = {
   readonly children?: readonly ChildView[];
   /** Token usage of the thread's model calls so far, from the model events. */
   readonly usage?: ThreadUsage & { readonly totalTokens: number };
+  /** A retryable model error is waiting out its backoff: the next model call is not before this. */
+  readonly retryAt?: string;
+  /** The launch's timeout policy override for every human request. */
+  readonly onHumanTimeout?: "deny" | "escalate" | "fail";
 };
 
 /** A child thread as its parent shows it; the runtime refreshes `status` of running children from the child itself. */
@@ -88,6 +92,8 @@ export function threadView(state: ThreadState): ThreadView {
     ...(state.model ? { model: state.model } : {}),
     ...(state.forkedFrom ? { forkedFrom: state.forkedFrom } : {}),
     ...(state.usage ? { usage: { ...state.usage, totalTokens: state.usage.promptTokens + state.usage.completionTokens } } : {}),
+    ...(!end && state.modelRetryAt ? { retryAt: state.modelRetryAt } : {}),
+    ...(state.onHumanTimeout ? { onHumanTimeout: state.onHumanTimeout } : {}),
   };
 }
 

@@ -4,9 +4,11 @@ import { truncate, type CallId, type EventOf, type JsonObject, type ModelErrorCo
 import type { AgentDefinition } from "../agents";
 import type { ModelConfig } from "./config";
 import { DEMO_BASE_URL, demoModelFetch } from "./demo";
+import { retryAfter } from "./retry-after";
 
 type Decided = Pick<EventOf<"model_decided">, "type" | "data">;
 type Failed = Pick<EventOf<"model_failed">, "type" | "data">;
+export type ModelFailed = Failed;
 export type ModelOutcome = Decided | Failed;
 
 export type DecideArgs = {
@@ -34,9 +36,9 @@ export async function decide(args: DecideArgs): Promise<ModelOutcome> {
     latencyMs: Date.now() - started,
     ...extra,
   });
-  const fail = (code: ModelErrorCode, message: string, usage?: { promptTokens: number; completionTokens: number }): Failed => ({
+  const fail = (code: ModelErrorCode, message: string, usage?: { promptTokens: number; completionTokens: number }, retryAfterMs?: number): Failed => ({
     type: "model_failed",
-    data: { code, message: truncate(message, 600), ...facts(usage ? { usage } : {}) },
+    data: { code, message: truncate(message, 600), ...facts(usage ? { usage } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
   });
 
   const client = new OpenAI({
@@ -116,14 +118,15 @@ function issues(error: z.ZodError): string {
     .join("; ");
 }
 
-function failFromError(error: unknown, fail: (code: ModelErrorCode, message: string) => Failed): Failed {
+function failFromError(error: unknown, fail: (code: ModelErrorCode, message: string, usage?: undefined, retryAfterMs?: number) => Failed): Failed {
   if (error instanceof OpenAI.APIConnectionTimeoutError) return fail("model_timeout", "The model did not answer in time.");
   if (error instanceof OpenAI.APIUserAbortError) return fail("model_timeout", "The model call was aborted.");
   if (error instanceof OpenAI.APIConnectionError) return fail("model_unreachable", `Could not reach the model endpoint: ${error.message}`);
   if (error instanceof OpenAI.APIError) {
     const status = error.status ?? 0;
-    if (status === 429) return fail("model_rate_limited", `The model endpoint is rate limiting (429): ${error.message}`);
-    if (status >= 500) return fail("model_unavailable", `The model endpoint failed (${status}): ${error.message}`);
+    const retryAfterMs = retryAfter(error.headers?.get("retry-after"), Date.now());
+    if (status === 429) return fail("model_rate_limited", `The model endpoint is rate limiting (429): ${error.message}`, undefined, retryAfterMs);
+    if (status >= 500) return fail("model_unavailable", `The model endpoint failed (${status}): ${error.message}`, undefined, retryAfterMs);
     return fail("model_http_error", `The model endpoint rejected the request (${status}): ${error.message}`);
   }
   // A response the SDK could not parse, or anything else unexpected from the endpoint.

@@ -16,7 +16,6 @@ import {
 } from "../core";
 import { threadStub } from "./thread-stub";
 import type { ThreadHost } from "./host";
-import type { TimerPayload } from "./timers";
 
 /** What delegation needs from its thread object; passed in, not reached for. */
 export type DelegationHost = ThreadHost & { readonly agents: AgentRegistry };
@@ -46,7 +45,8 @@ export async function childThreadId(parent: string, callId: string, agent: strin
  * own Durable Object, take its report as the call's outcome exactly once, time it out,
  * cancel children when the parent ends. Child side: report the end to the parent,
  * at least once, until the parent acknowledges (then `parent_notified` is logged).
- * Every retry is a timer, and every wake re-derives what is still owed from the log.
+ * Every retry is due at a time the thread's one wake-up reads (see core/timers.ts), and
+ * every wake re-derives what is still owed from the log.
  */
 export class Delegation {
   #busy: Promise<void> | undefined;
@@ -71,8 +71,7 @@ export class Delegation {
 
     const childId = await childThreadId(state.id, call.callId, tool.agent);
     const deadline = new Date(host.now() + tool.timeoutSeconds * 1000).toISOString();
-    // Armed first: a crash right after leaves at worst a timer that finds nothing waiting.
-    await host.arm(new Date(deadline), { type: "agent_deadline", callId: call.callId });
+    // The deadline is in the event: appending it re-arms the thread's one wake-up (invariant 9).
     // Re-check after the awaits: a cancel or new input may have landed (then the loop re-reads the state).
     const current = host.log.state?.calls.find((c) => c.callId === call.callId);
     if (!current || current.phase.kind !== "decided" || host.log.state?.end) return;
@@ -91,10 +90,7 @@ export class Delegation {
     const decision = decideChildReport(state, report);
     if (!decision.event) return { accepted: false, duplicate: true };
     this.host.append(decision.event, { kind: "runtime", detail: { childThreadId: report.childThreadId } });
-    if (decision.accepted) {
-      this.host.kick();
-      this.background(() => this.host.disarm((p) => p.type === "agent_deadline" && p.callId === report.callId));
-    }
+    if (decision.accepted) this.host.kick();
     return { accepted: decision.accepted, duplicate: false };
   }
 
@@ -110,19 +106,22 @@ export class Delegation {
   /** Called once when this thread reaches a terminal state. */
   ended(): void {
     this.resume();
-    this.background(() => this.host.disarm((p) => p.type === "agent_deadline"));
   }
 
-  async onTimer(payload: Extract<TimerPayload, { type: "agent_deadline" | "cancel_children" | "report_to_parent" | "launch_children" }>): Promise<void> {
-    switch (payload.type) {
-      case "agent_deadline":
-        return this.deadline(payload.callId);
-      case "cancel_children":
-        return this.cancelChildren();
+  /** A wake: a delegated call's deadline passed. At-least-once: the log decides again. */
+  deadlineDue(callId: string): void {
+    this.background(() => this.deadline(callId));
+  }
+
+  /** A wake: a retry of a call that failed on the wire is due. */
+  retry(kind: "report_to_parent" | "launch_children" | "cancel_children"): void {
+    switch (kind) {
       case "report_to_parent":
-        return this.reportToParent();
+        return this.background(() => this.reportToParent());
       case "launch_children":
-        return this.launchChildren();
+        return this.background(() => this.launchChildren());
+      case "cancel_children":
+        return this.background(() => this.cancelChildren());
     }
   }
 
@@ -174,7 +173,7 @@ export class Delegation {
         failed = true;
       }
     }
-    if (failed) await host.arm(new Date(host.now() + DELEGATION_RETRY_MS), { type: "launch_children" });
+    host.retryAt("launch_children", failed ? host.now() + DELEGATION_RETRY_MS : undefined);
   }
 
   /** A delegated call's deadline: take the child's end if it has one, else time out and cancel it. */
@@ -185,10 +184,7 @@ export class Delegation {
     if (!state || !decision) return; // answered, or the thread ended: nothing to do
     const call = delegatedCalls(state).find((c) => c.callId === callId);
     if (!call) return;
-    if (decision === "not_due") {
-      await host.arm(new Date(call.phase.deadline), { type: "agent_deadline", callId: call.callId }); // fired early: wait again
-      return;
-    }
+    if (decision === "not_due") return; // woke early: the re-arm after this wake waits again
     // The child may have ended with its report still in flight: its own end beats a timeout.
     const child = await threadStub(host.env, call.phase.childThreadId)
       .thread()
@@ -229,18 +225,18 @@ export class Delegation {
         failed = true;
       }
     }
-    if (failed) await host.arm(new Date(host.now() + DELEGATION_RETRY_MS), { type: "cancel_children" });
+    host.retryAt("cancel_children", failed ? host.now() + DELEGATION_RETRY_MS : undefined);
   }
 
   // ---- child side ----
 
-  /** Tells the parent how this thread ended. At least once: the timer is armed before the call and cleared after the ack. */
+  /** Tells the parent how this thread ended. At least once: the retry is armed before the call and cleared after the ack. */
   private async reportToParent(): Promise<void> {
     const { host } = this;
     const state = host.log.state;
     const report = state && reportForParent(state);
     if (!state?.parent || !report) return;
-    await host.arm(new Date(host.now() + DELEGATION_RETRY_MS), { type: "report_to_parent" });
+    host.retryAt("report_to_parent", host.now() + DELEGATION_RETRY_MS);
     try {
       const ack = await threadStub(host.env, state.parent.threadId).childReported(report);
       host.append(
@@ -251,7 +247,7 @@ export class Delegation {
         },
         { kind: "runtime" },
       );
-      await host.disarm((p) => p.type === "report_to_parent");
+      host.retryAt("report_to_parent", undefined);
     } catch (error) {
       console.error(`reporting to parent ${state.parent.threadId} failed; the timer retries`, error);
     }

@@ -1,8 +1,8 @@
 import type { AgentDefinition } from "../agents";
 import { promptVersion, renderSystemPrompt } from "../agents/prompt";
 import { promptOfThread } from "../agents/variants";
-import { buildModelInput, CallId, mayRun, renderThread, type ActiveCall, type EventSource, type ModelInput, type NewEvent, type Step, type ThreadState } from "../core";
-import { decide } from "../model/decide";
+import { buildModelInput, CallId, MAX_CONSECUTIVE_ERRORS, mayRun, modelRetryDelayMs, RETRYABLE_MODEL_ERRORS, renderThread, type ActiveCall, type EventSource, type ModelInput, type NewEvent, type Step, type ThreadState } from "../core";
+import { decide, type ModelFailed } from "../model/decide";
 import { modelConfigFrom, withModelOverride } from "../model/config";
 import type { Appended } from "./event-store";
 import type { Delegation } from "./delegation";
@@ -34,7 +34,7 @@ export async function perform(host: EffectsHost, step: Exclude<Step, { kind: "wa
       return toolStep(host, state, agent, step.call, step.attempt);
     case "finish":
       host.append({ type: "thread_finished", data: { callId: step.call.callId, message: step.message }, key: `outcome:${step.call.callId}` });
-      return host.humans.cancelDeadlines();
+      return;
     case "ask_human":
       return host.humans.ask(state, agent, step.request);
     case "fail_call":
@@ -46,7 +46,7 @@ export async function perform(host: EffectsHost, step: Exclude<Step, { kind: "wa
       return;
     case "fail_thread":
       host.append({ type: "thread_failed", data: { code: step.code, message: step.message } });
-      return host.humans.cancelDeadlines();
+      return;
     case "delegate":
       return host.delegation.delegate(state, agent, step.call);
     case "plan_call":
@@ -65,7 +65,22 @@ async function modelStep(host: EffectsHost, state: ThreadState, agent: AgentDefi
   const input = await modelInput(host.log, state, agent);
   const callId = CallId.parse(`call_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`);
   // A fork may run this thread on another model; the model events then name it.
-  host.append(await decide({ input, agent, config: withModelOverride(config.config, state.model), callId, fetch: host.fetch }));
+  const outcome = await decide({ input, agent, config: withModelOverride(config.config, state.model), callId, fetch: host.fetch });
+  host.append(outcome.type === "model_failed" ? withRetryWait(host, outcome) : outcome);
+}
+
+/**
+ * A retryable model error (429, 5xx, timeout, unreachable) waits before the next attempt:
+ * exponential backoff with jitter, at least the endpoint's Retry-After (capped). The wait
+ * is `retryAt` in the event, so the thread's one wake-up finds it in the log. The failure
+ * that completes a streak escalates to a human instead (Factor 9), so it waits for nobody.
+ */
+function withRetryWait(host: EffectsHost, failed: ModelFailed): ModelFailed {
+  const failures = (host.log.state?.consecutiveErrors ?? 0) + 1;
+  if (!RETRYABLE_MODEL_ERRORS.has(failed.data.code) || failures >= MAX_CONSECUTIVE_ERRORS) return failed;
+  // The jitter is the runtime's randomness; the event records its effect (retryAt), so a replay needs none.
+  const delay = modelRetryDelayMs(failures, Math.random(), failed.data.retryAfterMs);
+  return { ...failed, data: { ...failed.data, retryAt: new Date(host.now() + delay).toISOString() } };
 }
 
 /** Exactly what a model step sends, rendered from the log as it is now. */

@@ -1,5 +1,5 @@
 import type { AgentDefinition } from "../agents";
-import { activeChannels, MAX_NOTIFICATION_ATTEMPTS, retryDelayMs, type Notification } from "../channels";
+import { activeChannels, MAX_NOTIFICATION_ATTEMPTS, notifyRetryBaseMs, retryDelayMs, type Notification } from "../channels";
 import { linkUrl, signLink } from "../channels/links";
 import {
   pendingView,
@@ -45,8 +45,8 @@ export class HumanRequests {
     // Most specific wins: the thread's launch setting, then the tool's, then the agent's.
     const seconds = state.humanTimeoutSeconds ?? tool?.humanTimeoutSeconds ?? agent.humanTimeoutSeconds;
     const deadline = new Date(host.now() + seconds * 1000).toISOString();
-    // Armed first: a crash right after leaves at worst a timer that finds nothing open.
-    await this.armDeadline(requestId, deadline);
+    // The append re-arms the thread's one wake-up from the log (invariant 9); a crash
+    // before that re-arm is healed by the next start, which re-arms from the log too.
     host.append({
       type: "human_requested",
       data: {
@@ -57,12 +57,23 @@ export class HumanRequests {
         ...(request.call ? { call: { callId: request.call.callId, tool: request.call.tool, args: request.call.args } } : {}),
         deadline,
         // An unanswered escalation after repeated errors always fails the thread (see reduce).
-        onTimeout: tool?.onHumanTimeout ?? agent.onHumanTimeout,
+        // Most specific wins here too: the launch's policy, then the tool's, then the agent's.
+        onTimeout: state.onHumanTimeout ?? tool?.onHumanTimeout ?? agent.onHumanTimeout,
         notify: this.channelNames(),
       },
       key: `request:${requestId}`,
     });
     this.deliver();
+  }
+
+  /** Every open request whose deadline has passed (a wake): apply its timeout policy. */
+  async expireDue(): Promise<void> {
+    const { host } = this;
+    for (const request of host.log.state?.pending ?? []) {
+      // Re-read: an earlier expiry in this loop may have changed the state.
+      const current = host.log.state?.pending.find((r) => r.requestId === request.requestId);
+      if (current && host.now() >= Date.parse(current.deadline)) await this.expire(current);
+    }
   }
 
   /** The deadline passed: escalate once if the policy says so, otherwise record the timeout. */
@@ -79,7 +90,6 @@ export class HumanRequests {
         },
         { kind: "timer" },
       );
-      await this.armDeadline(request.requestId, deadline);
       this.deliver();
       return;
     }
@@ -87,17 +97,10 @@ export class HumanRequests {
     host.kick();
   }
 
-  armDeadline(requestId: RequestId | string, deadline: string): Promise<void> {
-    return this.host.arm(new Date(deadline), { type: "human_deadline", requestId: RequestId.parse(requestId) });
-  }
-
-  cancelDeadlines(): Promise<void> {
-    return this.host.disarm((payload) => payload.type === "human_deadline");
-  }
-
   /**
    * Sends every due notification in the outbox. Each attempt's outcome is an event;
-   * failures are retried with backoff by a timer, then given up on with a final
+   * failures are retried with backoff (the event's retryAt, which the thread's one
+   * wake-up reads from the log), then given up on with a final
    * notification_failed event. The request itself is never lost: the API shows it.
    */
   deliver(): void {
@@ -132,8 +135,6 @@ export class HumanRequests {
       // Every attempt appends an outcome; if none did, stop rather than spin.
       if (log.state?.lastSeq === before) break;
     }
-    const retries = (log.state?.outbox ?? []).flatMap((item) => (item.retryAt ? [Date.parse(item.retryAt)] : []));
-    if (retries.length > 0) await this.host.arm(new Date(Math.min(...retries)), { type: "notify" });
   }
 
   private async send(item: OutboxItem): Promise<void> {
@@ -184,7 +185,7 @@ export class HumanRequests {
       });
     } catch (error) {
       const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-      const retryAt = base.attempt < MAX_NOTIFICATION_ATTEMPTS ? new Date(host.now() + retryDelayMs(base.attempt)).toISOString() : undefined;
+      const retryAt = base.attempt < MAX_NOTIFICATION_ATTEMPTS ? new Date(host.now() + retryDelayMs(base.attempt, notifyRetryBaseMs(host.env))).toISOString() : undefined;
       host.append({ type: "notification_failed", data: { ...base, message, ...(retryAt ? { retryAt } : {}) } });
     }
   }

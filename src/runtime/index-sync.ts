@@ -9,9 +9,10 @@ export const INDEX_PUSH_INTERVAL_MS = 1_000;
  * Pushes a thread's summary to its index shard, one push at a time and in order, and at
  * most once per INDEX_PUSH_INTERVAL_MS: a busy thread changes status and counters several
  * times per step, and each push is a call into another Durable Object. A change inside
- * the interval marks the summary stale and arms one trailing timer; `flush` (idle) pushes
- * a stale summary at once. A failed push arms the same timer; the timer pushes whatever
- * the log says then (even in a fresh instance after eviction, which knows nothing stale).
+ * the interval marks the summary stale and asks for one trailing push at the end of the
+ * interval (`later`, which the thread's one wake-up honours); `flush` (idle) pushes a
+ * stale summary at once. A failed push asks for a retry the same way; the wake pushes
+ * whatever the log says then.
  */
 export class IndexSync {
   #pending: Promise<void> = Promise.resolve();
@@ -24,8 +25,8 @@ export class IndexSync {
   constructor(
     private readonly env: Env,
     private readonly now: () => number,
-    /** Arms the `sync_index` timer `delaySeconds` from now; the timer calls `push`. */
-    private readonly later: (delaySeconds: number) => Promise<unknown>,
+    /** A push is owed at `at` (epoch ms), or no longer owed (undefined); the wake calls `push`. */
+    private readonly later: (at: number | undefined) => void,
   ) {}
 
   /** Resolves when every push so far has finished (or failed and armed its retry). */
@@ -39,8 +40,7 @@ export class IndexSync {
     this.#stale = true;
     if (this.#trailing) return;
     this.#trailing = true;
-    const waitMs = this.#lastPushAt + INDEX_PUSH_INTERVAL_MS - this.now();
-    this.#pending = this.#pending.then(() => this.later(Math.max(1, Math.ceil(waitMs / 1000)))).then(() => undefined);
+    this.later(this.#lastPushAt + INDEX_PUSH_INTERVAL_MS);
   }
 
   /** Pushes a summary that changed since the last push. */
@@ -53,6 +53,7 @@ export class IndexSync {
     this.#lastPushAt = this.now();
     this.#stale = false;
     this.#trailing = false;
+    this.later(undefined);
     const summary = {
       id: state.id,
       agent: state.agent,
@@ -67,7 +68,7 @@ export class IndexSync {
         await indexShard(this.env, state.id).upsert(summary);
       } catch (error) {
         console.error("thread index update failed; retrying in 10 s", error);
-        await this.later(10);
+        this.later(this.now() + 10_000);
       }
     });
   }

@@ -7,7 +7,10 @@ import {
   decideResponse,
   decideResume,
   next,
+  nextDue,
   statusOf,
+  timers,
+  wakeSecond,
   threadView,
   type CallId,
   type ClosedRequest,
@@ -19,9 +22,12 @@ import {
   type ModelInput,
   type NewEvent,
   type Rejection,
+  type RuntimeRetries,
+  type RuntimeRetryKind,
   type ThreadId,
   type ThreadState,
   type ThreadView,
+  type TimeoutPolicy,
 } from "../core";
 import { sendWithBinding, type SendEmail } from "../channels/email/send";
 import { applyEmailReply, type EmailReply } from "./email-replies";
@@ -31,7 +37,7 @@ import { modelInput, perform, type EffectsHost } from "./effects";
 import { ChildReportSchema, Delegation } from "./delegation";
 import { HumanRequests } from "./human-requests";
 import { ThreadLog } from "./thread-log";
-import { TimerPayload, timerControl } from "./timers";
+import { TimerPayload, WakeTimer } from "./timers";
 import type { ThreadHost } from "./host";
 import { IndexSync } from "./index-sync";
 import { closedHow, replayed } from "./command-results";
@@ -39,6 +45,7 @@ import { variantForLaunch } from "../agents/variants";
 import { checkFork, forkKey, type ForkInput } from "./fork";
 import { countsChanged } from "./thread-index-stats";
 import { logLine } from "../log";
+import type { TimerOptions } from "../core";
 
 /** What the runtime is built from; passed in, never read from ambient globals. */
 export type RuntimeDeps = {
@@ -57,6 +64,8 @@ export type LaunchInput = {
   readonly message: string;
   readonly metadata?: JsonObject;
   readonly humanTimeoutSeconds?: number;
+  /** Overrides the timeout policy of every human request of this thread. */
+  readonly onHumanTimeout?: TimeoutPolicy;
   /** Set when another thread delegated this one (Factor 10). */
   readonly parent?: { readonly threadId: ThreadId; readonly callId: CallId };
   readonly depth?: number;
@@ -100,6 +109,9 @@ export function threadObject(deps: RuntimeDeps) {
     #correlation: string | undefined;
     /** Types appended by the step in progress, for its log line. */
     #stepEvents: string[] | undefined;
+    #wake: WakeTimer | undefined;
+    /** Retries of calls that failed on the wire, which the log cannot see (see core/timers.ts). */
+    readonly #retries: RuntimeRetries = {};
 
     get log(): ThreadLog {
       this.#log ??= new ThreadLog(this.ctx.storage.sql);
@@ -114,7 +126,7 @@ export function threadObject(deps: RuntimeDeps) {
         now,
         append: (event, source) => this.append(event, source),
         kick: () => this.kick(),
-        ...timerControl(this),
+        retryAt: (kind, at) => this.retryAt(kind, at),
       };
       return this.#host;
     }
@@ -135,21 +147,31 @@ export function threadObject(deps: RuntimeDeps) {
     }
 
     get index(): IndexSync {
-      this.#index ??= new IndexSync(this.env, now, (seconds) => this.schedule(seconds, "onTimer", { type: "sync_index" }, { idempotent: true }));
+      this.#index ??= new IndexSync(this.env, now, (at) => this.retryAt("sync_index", at));
       return this.#index;
     }
 
+    /** The thread's one wake-up, armed at the earliest timed obligation in the log (invariant 9). */
+    get wake(): WakeTimer {
+      this.#wake ??= new WakeTimer(this, () => {
+        const due = nextDue(timers(this.log.state, this.#retries, this.timerOptions()));
+        return due === undefined ? undefined : wakeSecond(due);
+      });
+      return this.#wake;
+    }
+
     /**
-     * Runs on every wake: continue unfinished work and deliver due notifications.
-     * Nothing here awaits a schedule: scheduling waits for startup, and startup waits
-     * for this method. Deadline timers are armed before their request is appended
-     * (see HumanRequests.ask), so no wake ever needs to re-arm one.
+     * Runs on every start (after eviction, restart or deploy): continue unfinished work,
+     * deliver due notifications, and re-arm the one wake-up from the log, so an alarm that
+     * was lost or fired early heals here. Nothing here awaits a schedule: scheduling waits
+     * for startup, and startup waits for this method.
      */
     override async onStart(): Promise<void> {
       if (!this.log.state) return;
       this.kick();
       this.humans.deliver();
       this.delegation.resume();
+      void this.wake.rearm();
     }
 
     private async ready(): Promise<void> {
@@ -185,6 +207,7 @@ export function threadObject(deps: RuntimeDeps) {
           message: input.message,
           ...(input.metadata ? { metadata: input.metadata } : {}),
           ...(input.humanTimeoutSeconds ? { humanTimeoutSeconds: input.humanTimeoutSeconds } : {}),
+          ...(input.onHumanTimeout ? { onHumanTimeout: input.onHumanTimeout } : {}),
           ...(input.parent ? { parent: input.parent, depth: input.depth ?? 1 } : {}),
           ...(choice.variant ? { variant: choice.variant } : {}),
           ...(input.replyChannels?.length ? { replyChannels: [...input.replyChannels] } : {}),
@@ -228,9 +251,7 @@ export function threadObject(deps: RuntimeDeps) {
     }
 
     async cancel(reason?: string) {
-      const result = await this.command((state) => decideCancel(state, reason));
-      if (result.ok) await this.humans.cancelDeadlines();
-      return result;
+      return this.command((state) => decideCancel(state, reason));
     }
 
     /**
@@ -301,12 +322,8 @@ export function threadObject(deps: RuntimeDeps) {
       await this.ready();
       const checked = checkFork(deps.agents, input, this.log.state, this.log.store.byKey(forkKey(input.threadId)));
       if (checked.kind !== "create") return checked.result;
-      // Deadline timers of the copied open requests are armed before the copy lands (as
-      // HumanRequests.ask does), so no wake ever has to re-arm one.
-      for (const request of checked.pending) await this.humans.armDeadline(request.requestId, request.deadline);
-      // Re-check after the awaits: a concurrent fork may have landed meanwhile.
-      const again = checkFork(deps.agents, input, this.log.state, this.log.store.byKey(forkKey(input.threadId)));
-      if (again.kind !== "create") return again.result;
+      // The copied open requests keep their deadlines: the marker's append re-arms this
+      // thread's one wake-up from the copied log, like any other append.
       this.log.copyIn(checked.events);
       this.append({ ...checked.marker, ...(source ? { source } : {}) });
       this.syncIndex();
@@ -325,46 +342,75 @@ export function threadObject(deps: RuntimeDeps) {
       }
       if (this.log.state) this.index.flush(this.log.state);
       await this.index.settled;
+      await this.wake.settled;
       return this.log.state ? this.view() : null;
     }
 
-    /** The one timer handler (see timers.ts). At-least-once: every branch re-checks the log. */
-    async onTimer(payload: unknown): Promise<void> {
+    /**
+     * The one timer handler: the thread's wake-up (see timers.ts). It does everything the
+     * log says is due now, then re-arms from the resulting state. An early wake does
+     * nothing but re-arm; a late or repeated one finds the work done. `schedule` is the
+     * SDK's row for this run, which it deletes afterwards: the re-arm never keeps it.
+     */
+    async onTimer(payload: unknown, schedule?: { readonly id?: string }): Promise<void> {
+      this.wake.firing(schedule?.id);
       await this.ready();
-      const timer = TimerPayload.safeParse(payload);
-      if (!timer.success) {
-        console.error("ignoring malformed timer payload", JSON.stringify(payload));
-        return;
-      }
-      switch (timer.data.type) {
-        case "human_deadline": {
-          const requestId = timer.data.requestId;
-          const request = this.log.state?.pending.find((r) => r.requestId === requestId);
-          if (!request) return; // answered, cancelled or already timed out: nothing to do
-          if (now() < Date.parse(request.deadline)) {
-            await this.humans.armDeadline(request.requestId, request.deadline); // fired early: wait again
-            return;
+      this.#correlation = `timer-${crypto.randomUUID()}`;
+      if (!TimerPayload.safeParse(payload).success) console.error("ignoring malformed timer payload", JSON.stringify(payload));
+      else if ((await this.doDue()) === "erased") return; // the storage is gone, and so is every timer
+      await this.wake.rearm();
+    }
+
+    /** Settings that add timed obligations: retention (THREAD_RETENTION_DAYS). */
+    private timerOptions(): TimerOptions {
+      const days = Number(this.env.THREAD_RETENTION_DAYS);
+      return this.env.THREAD_RETENTION_DAYS && Number.isFinite(days) && days > 0 ? { retentionMs: days * 86_400_000 } : {};
+    }
+
+    /** Everything due at this moment, each part re-checking the log itself. */
+    private async doDue(): Promise<"erased" | undefined> {
+      const state = this.log.state;
+      const at = now();
+      const due = timers(state, this.#retries, this.timerOptions()).filter((o) => o.dueAt <= at);
+      if (due.length > 0 && state) logLine("wake", { correlationId: this.#correlation, threadId: state.id, agent: state.agent, due: due.map((o) => o.kind) });
+      for (const obligation of due) {
+        switch (obligation.kind) {
+          case "erase": {
+            const erased = await this.erase();
+            if (erased.ok) return "erased";
+            // Refused (a child still runs): try again in an hour rather than every wake.
+            this.#retries.erase = at + 3_600_000;
+            logLine("erase_deferred", { threadId: state?.id, reason: erased.rejection.code }, "warn");
+            break;
           }
-          await this.humans.expire(request);
-          return;
+          case "human_deadline":
+            await this.humans.expireDue();
+            break;
+          case "notification":
+            this.humans.deliver();
+            break;
+          case "agent_deadline":
+            this.delegation.deadlineDue(obligation.callId);
+            break;
+          case "model_retry":
+          case "drive":
+            delete this.#retries.drive;
+            this.kick();
+            break;
+          case "report_to_parent":
+          case "launch_children":
+          case "cancel_children":
+            this.delegation.retry(obligation.kind);
+            break;
+          case "sync_index":
+            delete this.#retries.sync_index;
+            if (this.log.state) this.index.push(this.log.state);
+            break;
         }
-        case "notify":
-          this.humans.deliver();
-          await this.humans.delivering;
-          return;
-        case "sync_index":
-          if (this.log.state) this.index.push(this.log.state);
-          await this.index.settled;
-          return;
-        case "drive":
-          this.kick();
-          return;
-        case "agent_deadline":
-        case "cancel_children":
-        case "report_to_parent":
-        case "launch_children":
-          return this.delegation.onTimer(timer.data);
       }
+      await this.humans.delivering;
+      await this.delegation.busy;
+      await this.index.settled;
     }
 
     /** A child thread reports its end (Factor 10). Exactly once per call: duplicates and late reports append no outcome. */
@@ -450,8 +496,10 @@ export function threadObject(deps: RuntimeDeps) {
       // Counts that change outside a step loop run (a timer's escalation) are pushed now;
       // inside one, the push at the end of the run carries them (see runLoop).
       else if (!appended.duplicate && after && !this.#driving && countsChanged(before, after)) this.syncIndex();
-      // Factor 10: an end is reported to the parent and cancels the children (each retried by a timer).
+      // Factor 10: an end is reported to the parent and cancels the children (each retried by the wake-up).
       if (!appended.duplicate && after?.end && !before?.end) this.delegation.ended();
+      // Whatever this event changed about deadlines and retries, the one wake-up follows it.
+      if (!appended.duplicate) void this.wake.rearm();
       return appended;
     }
 
@@ -481,7 +529,7 @@ export function threadObject(deps: RuntimeDeps) {
         // Storage or programming errors only: effects report their own failures as events.
         // After an abort this instance can no longer touch storage; the next one resumes from the log.
         console.error("step loop failed; retrying in 5 s", error);
-        await this.schedule(5, "onTimer", { type: "drive" }, { idempotent: true }).catch(() => undefined);
+        this.retryAt("drive", now() + 5_000);
       }
     }
 
@@ -491,7 +539,7 @@ export function threadObject(deps: RuntimeDeps) {
       if (!state) return false;
       const agent = deps.agents.get(state.agent);
       if (!agent) return !state.end;
-      return next(state, agent.catalog, agent.plan).kind !== "wait";
+      return next(state, agent.catalog, agent.plan, now()).kind !== "wait";
     }
 
     private async drive(): Promise<void> {
@@ -505,7 +553,7 @@ export function threadObject(deps: RuntimeDeps) {
           }
           return;
         }
-        const step = next(state, agent.catalog, agent.plan);
+        const step = next(state, agent.catalog, agent.plan, now());
         if (step.kind === "wait") return;
         const started = Date.now();
         this.#stepEvents = [];
@@ -528,6 +576,14 @@ export function threadObject(deps: RuntimeDeps) {
           throw new Error(`step ${step.kind} appended nothing at seq ${state.lastSeq}`);
         }
       }
+    }
+
+    /** A runtime-only retry is due at `at` (or no longer owed): the wake-up follows. */
+    private retryAt(kind: RuntimeRetryKind, at: number | undefined): void {
+      if (this.#retries[kind] === at) return;
+      if (at === undefined) delete this.#retries[kind];
+      else this.#retries[kind] = at;
+      void this.wake.rearm();
     }
 
     /** The thread summary changed: its index shard hears of it (throttled, see index-sync.ts). */

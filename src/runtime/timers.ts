@@ -1,56 +1,107 @@
 import { z } from "zod";
-import { CallId, RequestId } from "../core";
 
 /**
- * The one timer payload. Every schedule goes to a single handler that parses this
- * union, so a renamed method can never silently orphan a persisted timer.
+ * The one timer payload. The thread keeps a single wake-up (`{type: "wake"}`); what it
+ * does is read from the log, never from the payload (invariant 9). The per-kind payloads
+ * of earlier versions may still sit in deployed objects' schedule tables: each one is
+ * parsed as a plain wake, so an old row wakes the thread, which does whatever is due.
  */
-export const TimerPayload = z.discriminatedUnion("type", [
-  /** A human request's deadline: append the timeout if the request is still open. */
-  z.object({ type: z.literal("human_deadline"), requestId: RequestId }),
-  /** Retry pushing this thread's summary to the thread index. */
-  z.object({ type: z.literal("sync_index") }),
-  /** Retry due notifications in the outbox. */
-  z.object({ type: z.literal("notify") }),
-  /** Continue the step loop (after a wake with work pending). */
-  z.object({ type: z.literal("drive") }),
-  // ---- Composition (Factor 10), handled by delegation.ts ----
-  /** A delegated call's deadline: take the child's end, or record a timeout and cancel the child. */
-  z.object({ type: z.literal("agent_deadline"), callId: CallId }),
-  /** Retry cancelling children this thread ended or gave up on. */
-  z.object({ type: z.literal("cancel_children") }),
-  /** Retry telling the parent how this (child) thread ended, until it acknowledges. */
-  z.object({ type: z.literal("report_to_parent") }),
-  /** Retry launching the children of waiting delegate calls. */
-  z.object({ type: z.literal("launch_children") }),
-]);
+export const LEGACY_TIMER_TYPES = [
+  "human_deadline",
+  "sync_index",
+  "notify",
+  "drive",
+  "agent_deadline",
+  "cancel_children",
+  "report_to_parent",
+  "launch_children",
+] as const;
+
+export const TimerPayload = z.object({ type: z.enum(["wake", ...LEGACY_TIMER_TYPES]) });
 export type TimerPayload = z.infer<typeof TimerPayload>;
 
-/** Arming and disarming the one timer handler; the thread object implements it over the SDK's schedules. */
-export type TimerControl = {
-  /** Arms `onTimer(payload)` at `when` (SDK `schedule`, deduplicated by payload). */
-  arm(when: Date, payload: TimerPayload): Promise<void>;
-  /** Cancels every armed timer whose payload matches. */
-  disarm(match: (payload: TimerPayload) => boolean): Promise<void>;
-};
+export const WAKE: { readonly type: "wake" } = { type: "wake" };
 
-/** The part of the SDK's scheduler the timers use. */
+/** The part of the SDK's scheduler the wake-up uses. */
 export type Scheduler = {
-  schedule(when: Date | number, callback: "onTimer", payload: TimerPayload, options: { idempotent: boolean }): Promise<unknown>;
-  listSchedules(): Promise<readonly { readonly id: string; readonly payload: unknown }[]> | readonly { readonly id: string; readonly payload: unknown }[];
+  schedule(when: Date, callback: "onTimer", payload: typeof WAKE, options: { idempotent: false }): Promise<unknown>;
+  listSchedules(): Promise<readonly ScheduleRow[]> | readonly ScheduleRow[];
   cancelSchedule(id: string): Promise<unknown>;
 };
+export type ScheduleRow = { readonly id: string; readonly callback: string; readonly time: number };
 
-export function timerControl(scheduler: Scheduler): TimerControl {
-  return {
-    arm: async (when, payload) => {
-      await scheduler.schedule(when, "onTimer", payload, { idempotent: true });
-    },
-    disarm: async (match) => {
-      for (const schedule of await scheduler.listSchedules()) {
-        const payload = TimerPayload.safeParse(schedule.payload);
-        if (payload.success && match(payload.data)) await scheduler.cancelSchedule(schedule.id);
+/**
+ * Keeps exactly one `onTimer` schedule armed at the earliest due time of the thread,
+ * rounded up to the whole second (`target` returns that second, or undefined when nothing
+ * is owed). Why it cannot lose a timer:
+ *
+ * - Never early: the SDK floors a Date to the second; a target rounded UP to the second is
+ *   stored exactly, so the job runs at or after every deadline it is for.
+ * - Never deduplicated onto a dying row: the SDK's `idempotent` option matches the row that
+ *   is running now, which it deletes after the callback. We never use it. A re-arm keeps
+ *   an existing row only if it is the single `onTimer` row at exactly the target second
+ *   and has never fired in this instance; otherwise it cancels every other `onTimer` row
+ *   and inserts a NEW row (new id), which the running row's deletion does not touch.
+ * - Serialized: re-arms run one at a time, the latest request last, so an older
+ *   computation never overwrites a newer one.
+ * - Self-healing: every start, every wake and every append re-arms from the log, so an
+ *   alarm that was lost, fired early or fired twice is replaced by the next re-arm.
+ */
+export class WakeTimer {
+  /** Rows that have started to fire in this instance: the SDK deletes them when their callback returns. */
+  readonly #fired = new Set<string>();
+  #running: Promise<void> | undefined;
+  #again = false;
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    /** The whole second to wake at, or undefined when nothing is owed. */
+    private readonly target: () => number | undefined,
+  ) {}
+
+  /** A row is firing: never keep it as the armed wake-up. */
+  firing(id: string | undefined): void {
+    if (id) this.#fired.add(id);
+  }
+
+  /** Re-arms from the current state; resolves once a re-arm that started after this call has finished. */
+  rearm(): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = this.loop();
+    return this.#running;
+  }
+
+  /** Settles when no re-arm is running. */
+  get settled(): Promise<void> {
+    return this.#running ?? Promise.resolve();
+  }
+
+  private async loop(): Promise<void> {
+    for (;;) {
+      this.#again = false;
+      try {
+        await this.once();
+      } catch (error) {
+        // Storage gone (an aborted instance) or a scheduler error: the next start re-arms from the log.
+        console.error("re-arming the wake-up failed", error);
       }
-    },
-  };
+      // Checked and cleared in one synchronous step: a request that arrives later starts a new loop.
+      if (!this.#again) {
+        this.#running = undefined;
+        return;
+      }
+    }
+  }
+
+  private async once(): Promise<void> {
+    const at = this.target();
+    const rows = (await this.scheduler.listSchedules()).filter((row) => row.callback === "onTimer" && !this.#fired.has(row.id));
+    const only = rows[0];
+    if (at !== undefined && rows.length === 1 && only && only.time === at) return;
+    for (const row of rows) await this.scheduler.cancelSchedule(row.id);
+    if (at !== undefined) await this.scheduler.schedule(new Date(at * 1000), "onTimer", WAKE, { idempotent: false });
+  }
 }

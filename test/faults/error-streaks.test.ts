@@ -4,9 +4,10 @@
  * streak escalates again. test/runtime/model-failures.test.ts covers each failure once
  * and one mixed streak; this proves the streak rule for every kind.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { Event } from "../../src/core";
-import { api, eventsOf, fireTimer, launch, settle } from "../support/api";
+import { api, eventsOf, fireTimer, launch, settleRetries as settle } from "../support/api";
+// Retryable model errors now wait out a backoff; `settle` here lets each wait pass on the test clock.
 import { clock, model } from "../support/harness";
 import type { ScriptStep } from "../support/scripted-model";
 import { assertConsistent, fresh } from "./consistency";
@@ -91,4 +92,8 @@ describe("three failures in a row escalate, for every kind of failure", () => {
     expect(events.filter((e) => e.type === "thread_failed")).toHaveLength(1);
     expect(model.consumed(id)).toBe(3);
   });
+});
+
+afterEach(() => {
+  clock.offsetMs = 0;
 });

@@ -1,6 +1,6 @@
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ThreadView } from "../../src/core";
 import { api, deadlineTimers, eventsOf, fireTimer, launch, respond, settle, types } from "../support/api";
 import { clock, executions, model, webhook } from "../support/harness";
@@ -123,7 +123,8 @@ describe("deadlines on alarms", () => {
     // The deadline is stamped a moment before the event itself.
     expect(Date.parse(pending.deadline) - requested).toBeGreaterThan(119_000);
     expect(Date.parse(pending.deadline) - requested).toBeLessThanOrEqual(120_000);
-    expect(await deadlineTimers(id)).toEqual([{ requestId: pending.requestId, time: Math.floor(Date.parse(pending.deadline) / 1000) }]);
+    // The one wake-up is at the deadline rounded UP to the second: the SDK floors, so never early.
+    expect(await deadlineTimers(id)).toEqual([{ requestId: pending.requestId, time: Math.ceil(Date.parse(pending.deadline) / 1000) }]);
   });
 
   it("timeout (deny): appended exactly once even if the alarm fires late and twice; the model sees it", async () => {
@@ -145,20 +146,22 @@ describe("deadlines on alarms", () => {
   });
 
   it("the real alarm path: once the deadline is due, runDurableObjectAlarm delivers the timeout", async () => {
-    const { id, view } = await start([guarded("alarm-1"), { tool: "request_more_information", args: { message: "timed out; now what?" } }]);
-    const { requestId } = pendingOf(view);
-    clock.advance(60_000);
-    // TEST ONLY: the deadline is real-time 60 s away; move the SDK's stored job to now so it is due.
-    await runInDurableObject(env.THREADS.getByName(id), (_instance, state) => {
-      state.storage.sql.exec("UPDATE cf_agents_jobs SET time = ? WHERE payload LIKE ?", Math.floor(Date.now() / 1000) - 1, `%${requestId}%`);
-    });
-    expect(await runDurableObjectAlarm(env.THREADS.getByName(id))).toBe(true);
-    await settle(id);
-    const events = await eventsOf(id);
-    expect(types(events).filter((t) => t === "human_timed_out")).toHaveLength(1);
-    // The fired one-shot timer is gone; the only timer left is the follow-up question's.
-    expect((await deadlineTimers(id)).map((t) => t.requestId)).toEqual([pendingOf(await settle(id)).requestId]);
-    expect(pendingOf(await settle(id)).requestId).not.toBe(requestId);
+    // Time passes for the SDK's scheduler too: the fake Date reaches the object (same isolate).
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    try {
+      const { id, view } = await start([guarded("alarm-1"), { tool: "request_more_information", args: { message: "timed out; now what?" } }]);
+      const { requestId, deadline } = pendingOf(view);
+      vi.setSystemTime(Math.ceil(Date.parse(deadline) / 1000) * 1000);
+      expect(await runDurableObjectAlarm(env.THREADS.getByName(id))).toBe(true);
+      await settle(id);
+      const events = await eventsOf(id);
+      expect(types(events).filter((t) => t === "human_timed_out")).toHaveLength(1);
+      // The fired wake-up is gone; the one armed now is for the follow-up question's deadline.
+      expect((await deadlineTimers(id)).map((t) => t.requestId)).toEqual([pendingOf(await settle(id)).requestId]);
+      expect(pendingOf(await settle(id)).requestId).not.toBe(requestId);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("a timer that fires early does nothing but wait again", async () => {
@@ -295,7 +298,7 @@ describe("notifications through the webhook channel (durable outbox)", () => {
 
   it("a failed send is an event and is retried with backoff until it lands", async () => {
     webhook.failNext = 2;
-    const { id } = await start([guarded("hook-retry")]);
+    const { id } = await start([guarded("hook-retry")], { humanTimeoutSeconds: 3_600 });
     let events = await eventsOf(id);
     const failed = events.filter((e) => e.type === "notification_failed");
     expect(failed).toHaveLength(1);

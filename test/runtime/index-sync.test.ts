@@ -18,8 +18,10 @@ const indexed = async () => (await listThreads(env, { agent: AGENT, limit: 10 })
 describe("IndexSync", () => {
   it("pushes the first change at once, coalesces the rest of the interval behind one timer, and flush or the interval delivers the latest", async () => {
     let clock = 1_000_000;
-    const timers: number[] = [];
-    const sync = new IndexSync(env, () => clock, async (seconds) => void timers.push(seconds));
+    // What the thread's wake-up is asked for: a trailing push at a time, or none owed (undefined).
+    const owed: (number | undefined)[] = [];
+    const timers = () => owed.filter((at) => at !== undefined);
+    const sync = new IndexSync(env, () => clock, (at) => void owed.push(at));
 
     sync.changed(at(1));
     await sync.settled;
@@ -31,19 +33,20 @@ describe("IndexSync", () => {
     sync.changed(at(3));
     await sync.settled;
     expect(await indexed()).toBe(1); // inside the interval: not pushed yet...
-    expect(timers).toEqual([1]); // ...but one trailing timer, armed once, about a second out
+    expect(timers()).toEqual([1_000_000 + INDEX_PUSH_INTERVAL_MS]); // ...but one trailing push, asked for once, at the end of the interval
 
     sync.flush(at(3));
     await sync.settled;
     expect(await indexed()).toBe(3);
+    expect(owed.at(-1)).toBeUndefined(); // the flush pushed: nothing owed any more
     sync.flush(at(3)); // nothing stale: no push, no timer
     await sync.settled;
-    expect(timers).toEqual([1]);
+    expect(timers()).toHaveLength(1);
 
     clock += INDEX_PUSH_INTERVAL_MS;
     sync.changed(at(4));
     await sync.settled;
     expect(await indexed()).toBe(4); // a new interval: at once
-    expect(timers).toEqual([1]);
+    expect(timers()).toHaveLength(1);
   });
 });

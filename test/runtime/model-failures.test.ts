@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { Event } from "../../src/core";
-import { eventsOf, launch, settle, types } from "../support/api";
+import { eventsOf, launch, settleRetries as settle, types } from "../support/api";
+// Retryable model errors now wait out a backoff; `settle` here lets each wait pass on the test clock.
 import { model } from "../support/harness";
 import type { ScriptStep } from "../support/scripted-model";
 
@@ -88,4 +89,8 @@ describe("tools that misbehave", () => {
     expect(result?.type === "tool_succeeded" && result.data.truncatedFromBytes).toBeGreaterThan(5_000_000);
     expect(JSON.stringify(result).length).toBeLessThan(10_000);
   });
+});
+
+afterEach(async () => {
+  (await import("../support/harness")).clock.offsetMs = 0;
 });

@@ -53,15 +53,26 @@ export async function fireTimer(id: string, payload: Record<string, unknown>): P
   });
 }
 
-/** The human-deadline timers currently scheduled on a thread. */
-export async function deadlineTimers(id: string): Promise<{ requestId: string; time: number }[]> {
+/** The thread's armed wake-ups (`onTimer` schedules): there is at most one. `time` is in whole seconds. */
+export async function wakeRows(id: string): Promise<{ id: string; time: number; payload: unknown }[]> {
   const { runInDurableObject } = await import("cloudflare:test");
-  return runInDurableObject(env.THREADS.getByName(id), async (instance) =>
-    (await instance.listSchedules()).flatMap((s) => {
-      const payload = s.payload as { type?: string; requestId?: string };
-      return payload.type === "human_deadline" && payload.requestId ? [{ requestId: payload.requestId, time: s.time }] : [];
-    }),
-  );
+  return runInDurableObject(env.THREADS.getByName(id), async (instance) => {
+    await instance.idle();
+    return (await instance.listSchedules()).filter((s) => s.callback === "onTimer").map((s) => ({ id: s.id, time: s.time, payload: s.payload }));
+  });
+}
+
+/**
+ * The open requests whose deadline the thread's one wake-up is armed for (the wake is at
+ * the earliest deadline rounded up to the second), as `{requestId, time}`.
+ */
+export async function deadlineTimers(id: string): Promise<{ requestId: string; time: number }[]> {
+  const rows = await wakeRows(id);
+  if (rows.length > 1) throw new Error(`thread ${id} has ${rows.length} wake-ups armed; there must be at most one`);
+  const view = await thread(id).thread();
+  const row = rows[0];
+  if (!row || !view) return [];
+  return view.pendingRequests.filter((r) => Math.ceil(Date.parse(r.deadline) / 1000) === row.time).map((r) => ({ requestId: r.requestId, time: row.time }));
 }
 
 export async function respond(id: string, body: Record<string, unknown>) {
@@ -89,4 +100,18 @@ export async function listedThreads(): Promise<string[]> {
     cursor = page.next;
   } while (cursor);
   return ids.sort();
+}
+
+/**
+ * Settles a thread, letting each model retry wait (a retryable error's backoff) pass on the
+ * test clock and waking the thread as its one wake-up would, until no wait is left.
+ */
+export async function settleRetries(id: string): Promise<ThreadView> {
+  const { clock } = await import("./harness");
+  for (;;) {
+    const view = await settle(id);
+    if (!view.retryAt || view.status !== "running") return view;
+    clock.advance(Math.max(0, Date.parse(view.retryAt) - clock.now()) + 1);
+    await fireTimer(id, { type: "wake" });
+  }
 }

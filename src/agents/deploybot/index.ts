@@ -16,6 +16,8 @@ const deployTool = (service: Service) =>
     input: deployInput,
     // Production needs a human; staging runs inline.
     requiresApproval: (args) => args.environment === "production",
+    // Nobody approved in time: notify ESCALATION_CONTACT once and wait as long again, then deny.
+    onHumanTimeout: "escalate",
     timeoutMs: 120_000,
     run: (args, ctx) => targetFrom(ctx.env, ctx.fetch).deploy({ service, ...args }, ctx.signal),
   });

@@ -24,6 +24,7 @@ export function agentRoutes(agents: AgentRegistry) {
           description: agent.description,
           prompt: { file: agent.prompt.file, version: await promptVersion(agent.prompt.template) },
           humanTimeoutSeconds: agent.humanTimeoutSeconds,
+          onHumanTimeout: agent.onHumanTimeout,
           variants: await Promise.all(
             agent.variants.map(async (v) => ({ name: v.name, file: v.file, version: await promptVersion(v.template), weight: v.weight })),
           ),
@@ -35,6 +36,7 @@ export function agentRoutes(agents: AgentRegistry) {
             needsApproval: tool.intent === "act" ? tool.approval : "never",
             idempotent: tool.intent === "act" ? tool.idempotent : true,
             parameters: agent.toolSpecs.find((s) => s.name === tool.name)?.parameters,
+            ...("onHumanTimeout" in tool && tool.onHumanTimeout ? { onHumanTimeout: tool.onHumanTimeout } : {}),
             // Composition (Factor 10): which agent a delegate hands work to, and how long it waits.
             ...(tool.intent === "delegate" ? { delegatesTo: tool.agent, timeoutSeconds: tool.timeoutSeconds } : {}),
           })),
@@ -60,6 +62,7 @@ export function agentRoutes(agents: AgentRegistry) {
         message: body.message,
         ...(body.metadata ? { metadata: body.metadata } : {}),
         ...(body.humanTimeoutSeconds ? { humanTimeoutSeconds: body.humanTimeoutSeconds } : {}),
+        ...(body.onHumanTimeout ? { onHumanTimeout: body.onHumanTimeout } : {}),
         ...(body.variant !== undefined ? { variant: body.variant } : {}),
       },
       httpSource(c, key ? { idempotencyKey: key } : undefined),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JsonObject, RequestId, ThreadId } from "../../core";
+import { JsonObject, RequestId, ThreadId, TimeoutPolicy } from "../../core";
 
 // Request bodies are strict: a misspelled field is a 400, not silently ignored.
 
@@ -11,6 +11,8 @@ export const LaunchBody = z.strictObject({
   threadId: ThreadId.optional(),
   metadata: JsonObject.optional(),
   humanTimeoutSeconds: z.number().int().min(1).max(MAX_HUMAN_TIMEOUT_SECONDS).optional(),
+  /** What an unanswered human request does at its deadline, for every request of this thread. */
+  onHumanTimeout: TimeoutPolicy.optional(),
   /** Pin a prompt variant (Factor 2); unknown -> 400 unknown_variant. */
   variant: z.string().min(1).max(40).optional(),
 });

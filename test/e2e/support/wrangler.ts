@@ -20,7 +20,7 @@ export type DevServer = {
 };
 
 /** Options for startWranglerDev: reuse the state of a killed server to prove a restart. */
-export type DevOptions = { readyWithinMs?: number; stateDir?: string };
+export type DevOptions = { readyWithinMs?: number; stateDir?: string; /** Another Worker entry than wrangler.toml's `main` (same bindings). */ main?: string };
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -32,7 +32,7 @@ export async function freePort(): Promise<number> {
 
 /** Starts `wrangler dev` with `vars` (secrets and var overrides) and waits until it answers. */
 export async function startWranglerDev(vars: (url: string) => Record<string, string>, options: number | DevOptions = 60_000): Promise<DevServer> {
-  const { readyWithinMs = 60_000, stateDir } = typeof options === "number" ? { readyWithinMs: options } : options;
+  const { readyWithinMs = 60_000, stateDir, main } = typeof options === "number" ? { readyWithinMs: options } : options;
   const root = resolve(import.meta.dirname, "../../..");
   const dir = stateDir ?? mkdtempSync(join(tmpdir(), "edge-agents-e2e-"));
   const [port, inspector] = [await freePort(), await freePort()];
@@ -40,7 +40,7 @@ export async function startWranglerDev(vars: (url: string) => Record<string, str
   const values = vars(url);
   const envFile = join(dir, "e2e.env");
   writeFileSync(envFile, Object.entries(values).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n"));
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector)];
+  const args = ["dev", ...(main ? [main] : []), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector)];
   args.push("--persist-to", join(dir, "state"), "--env-file", envFile, "--show-interactive-dev-session=false");
   const child = spawn(join(root, "node_modules/.bin/wrangler"), args, {
     cwd: root,
