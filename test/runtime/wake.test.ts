@@ -192,7 +192,7 @@ describe("every timer kind fires through the SDK's job driver", () => {
     await alarm(id);
     expect(await eventsOf(id)).toEqual(before); // woke early: nothing appended
     await expectOneWakeAt(id, view.pending!.deadline); // ...and exactly one wake-up still armed
-    pass(2_000);
+    passTo(view.pending!.deadline);
     expect((await alarm(id)).status).toBe("done");
     expect(count(await eventsOf(id), "human_timed_out")).toBe(1);
   });
