@@ -18,7 +18,9 @@ import { model, webhook } from "../support/harness";
 import type { ScriptStep } from "../support/scripted-model";
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+  // Frozen at 1 ms past a whole second: every deadline then needs the most rounding up
+  // (999 ms), the worst case for the SDK's flooring, and every run is the same.
+  vi.useFakeTimers({ toFake: ["Date"], now: Math.floor(Date.now() / 1000) * 1000 + 1 });
 });
 afterEach(() => {
   vi.useRealTimers();
