@@ -2,8 +2,9 @@
 /**
  * End to end over real HTTP, and a real crash: the Worker under `wrangler dev`, the scripted
  * model and a deploy target served from Node. The second test SIGKILLs wrangler and workerd
- * while two tool calls are in flight, starts `wrangler dev` again on the same persisted
- * state, and checks invariant 3 against a side-effect ledger kept outside the crashed process.
+ * while two tool calls are in flight and a third thread waits for a human's approval, starts
+ * `wrangler dev` again on the same persisted state, and checks invariant 3 (against a
+ * side-effect ledger kept outside the crashed process) and invariant 6 (the wait survives).
  */
 import { afterAll, describe, expect, it } from "vitest";
 import type { Event, ThreadView } from "../../src/core";
@@ -98,8 +99,18 @@ describe("deploybot over real HTTP, through a SIGKILL", () => {
     ]);
   });
 
-  it("SIGKILL mid-tool, restart on the same state: a GET wakes each thread; non-idempotent -> outcome_unknown, idempotent -> re-run", async () => {
+  it("SIGKILL mid-tool and while a thread waits for a human, restart on the same state: non-idempotent -> outcome_unknown, idempotent -> re-run, the wait keeps its request and deadline and takes its approval", async () => {
     if (!model || !target || !dev) throw new Error("the first test starts the servers");
+    // A thread waiting for a human's approval when the server dies (invariant 6).
+    const waitMarker = model.model.script("e2e-kill-wait", [
+      { tool: "deploy_backend", args: { tag: "v3.0.0", environment: "production" } },
+      { tool: "done_for_now", args: { message: "Deployed v3.0.0 after the restart." } },
+    ]);
+    const waitId = "e2e-kill-wait";
+    expect((await v1<ThreadView>("/agents/deploybot/threads", { method: "POST", body: JSON.stringify({ message: `go ${waitMarker}`, threadId: waitId }) })).status).toBe(201);
+    const waitingBefore = await until(waitId, (t) => t.status === "waiting_for_human");
+    const waitEventsBefore = await eventsOf(waitId);
+    expect(types(waitEventsBefore)).toEqual(["thread_launched", "model_decided", "human_requested"]);
     const deployHeld = target.hold("POST /deployments");
     const tagsHeld = target.hold("GET /tags");
     const deployMarker = model.model.script("e2e-kill-deploy", [
@@ -167,5 +178,25 @@ describe("deploybot over real HTTP, through a SIGKILL", () => {
     expect(tagEvents.flatMap((e) => (e.type === "tool_started" ? [e.data.attempt] : []))).toEqual([1, 2]);
     expect(target.count("GET /tags")).toBe(tagsBefore + 1);
     expect([model.model.consumed("e2e-kill-deploy"), model.model.consumed("e2e-kill-tags")]).toEqual([2, 2]);
+
+    // The thread that was waiting for a human still waits, for the same request with the
+    // same deadline; nothing was appended or run meanwhile; the approval is taken and runs once.
+    const waitingAfter = await until(waitId, (t) => t.status === "waiting_for_human");
+    expect(waitingAfter.pending).toEqual(waitingBefore.pending);
+    expect(await eventsOf(waitId)).toEqual(waitEventsBefore);
+    expect(target.received.filter((r) => r.path === "/deployments" && r.body.includes("v3.0.0"))).toEqual([]);
+    const approved = await v1<{ error?: unknown }>(`/threads/${waitId}/responses`, {
+      method: "POST",
+      body: JSON.stringify({ requestId: waitingBefore.pending?.requestId, approved: true, comment: "after the crash" }),
+    });
+    expect(approved.status).toBe(200);
+    expect(await until(waitId, (t) => t.status === "done" || t.status === "failed")).toMatchObject({ status: "done", result: { message: "Deployed v3.0.0 after the restart." } });
+    const waitEvents = await eventsOf(waitId);
+    assertConsistent(waitEvents);
+    expect(types(waitEvents)).toEqual([
+      "thread_launched", "model_decided", "human_requested", "human_responded",
+      "tool_started", "tool_succeeded", "model_decided", "thread_finished",
+    ]);
+    expect(target.received.filter((r) => r.path === "/deployments" && r.body.includes("v3.0.0"))).toHaveLength(1);
   });
 });

@@ -114,7 +114,47 @@ describe("delegation timers fired many times, late, and at once", () => {
     expect(count(child, "parent_notified")).toBe(1);
   });
 
-  it("the child's end races 5 late deadline firings: exactly one outcome, and the parent finishes", async () => {
+  // The race below may go either way, so each order is also pinned by a test of its own:
+  // every run checks both outcomes, not whichever one the scheduler picked.
+  it("the child's end lands first, then 5 late deadline firings: the child's result is the one outcome; the firings change nothing", async () => {
+    const { id } = await startBoss([toProbe([ask("tag?"), done("child finished in time")]), done("boss done")]);
+    const d = await delegated(id);
+    const pending = (await view(d.childThreadId)).pending;
+    expect((await respond(d.childThreadId, { requestId: pending?.requestId, answer: "v1" })).status).toBe(200);
+    expect((await settleAll(id)).status).toBe("done");
+    const parent = await eventsOf(id);
+    const child = await eventsOf(d.childThreadId);
+    clock.advance((BOSS_CHILD_TIMEOUT_SECONDS + 1) * 1000);
+    await times(5, () => fireTimer(id, { type: "agent_deadline", callId: d.callId }));
+    await settleAll(id);
+    expect(await eventsOf(id)).toEqual(parent);
+    expect(await eventsOf(d.childThreadId)).toEqual(child);
+    assertConsistent(parent);
+    expect(outcomesOf(parent, d.callId)).toMatchObject([{ type: "tool_succeeded", data: { result: { message: "child finished in time" } } }]);
+    expect((await view(d.childThreadId)).status).toBe("done");
+    expect(count(child, "parent_notified")).toBe(1);
+  });
+
+  it("5 late deadline firings land first, then the child's answer: agent_timeout is the one outcome; the cancelled child takes no answer", async () => {
+    const { id } = await startBoss([toProbe([ask("tag?"), done("child finished too late")]), done("boss done")]);
+    const d = await delegated(id);
+    const pending = (await view(d.childThreadId)).pending;
+    clock.advance((BOSS_CHILD_TIMEOUT_SECONDS + 1) * 1000);
+    await times(5, () => fireTimer(id, { type: "agent_deadline", callId: d.callId }));
+    expect((await settleAll(id)).status).toBe("done");
+    const parent = await eventsOf(id);
+    const answer = await respond(d.childThreadId, { requestId: pending?.requestId, answer: "v1" });
+    expect(answer.status).toBe(409);
+    await settleAll(id);
+    expect(await eventsOf(id)).toEqual(parent);
+    assertConsistent(parent);
+    expect(outcomesOf(parent, d.callId)).toMatchObject([{ type: "tool_failed", data: { code: "agent_timeout" } }]);
+    const child = await eventsOf(d.childThreadId);
+    expect(count(child, "thread_cancelled")).toBe(1);
+    expect(count(child, "human_responded")).toBe(0);
+  });
+
+  it("the child's end and 5 late deadline firings at once: exactly one outcome, whichever lands first, and the parent finishes", async () => {
     const { id } = await startBoss([toProbe([ask("tag?"), done("child finished in time")]), done("boss done")]);
     const d = await delegated(id);
     const pending = (await view(d.childThreadId)).pending;
@@ -128,10 +168,13 @@ describe("delegation timers fired many times, late, and at once", () => {
     assertConsistent(events);
     const outcomes = outcomesOf(events, d.callId);
     expect(outcomes).toHaveLength(1);
-    const child = await view(d.childThreadId);
-    // Either the end landed first (its result), or the timeout did (and the child was cancelled or had just finished).
-    if (outcomes[0]?.type === "tool_succeeded") expect(child.status).toBe("done");
-    else expect(outcomes[0]).toMatchObject({ type: "tool_failed", data: { code: "agent_timeout" } });
+    // One of the two outcomes pinned above, and the child agrees with it.
+    const childStatus = (await view(d.childThreadId)).status;
+    const won = outcomes[0]?.type === "tool_succeeded" ? "child" : "deadline";
+    expect({ won, outcome: outcomes[0]?.data }).toMatchObject(
+      won === "child" ? { outcome: { result: { message: "child finished in time" } } } : { outcome: { code: "agent_timeout" } },
+    );
+    expect(won === "child" ? childStatus === "done" : ["cancelled", "done"].includes(childStatus)).toBe(true);
     expect(count(await eventsOf(d.childThreadId), "parent_notified")).toBe(1);
   });
 });

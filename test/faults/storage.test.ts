@@ -45,7 +45,11 @@ const echoes = (n: number): ScriptStep[] => [
 
 describe("rows stay small and storage grows linearly", () => {
   it("a 5 MB tool result is stored as a truncated row far below 2 MB", async () => {
-    const { usage: u } = await run([{ tool: "big", args: { bytes: 5_000_000 } }, { tool: "done_for_now", args: { message: "ok" } }]);
+    const { usage: u, events } = await run([{ tool: "big", args: { bytes: 5_000_000 } }, { tool: "done_for_now", args: { message: "ok" } }]);
+    // Stored as a success with a marked, truncated result: not a failed insert, nor a failed tool.
+    const outcome = events.find((e) => e.type === "tool_succeeded" || e.type === "tool_failed");
+    expect(outcome).toMatchObject({ type: "tool_succeeded", data: { tool: "big", result: { truncated: true } } });
+    expect(outcome?.type === "tool_succeeded" ? outcome.data.truncatedFromBytes : 0).toBeGreaterThan(5_000_000);
     expect(u.maxRow).toBeLessThan(2_000_000);
     expect(u.maxRow).toBeLessThan(200_000);
     expect(u.databaseSize).toBeLessThan(2_000_000);

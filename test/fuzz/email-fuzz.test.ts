@@ -4,7 +4,8 @@
  * base64/QP, absurdly nested multiparts). For every case: the handler never throws, every
  * outcome is one logged line with a reason (a refusal also calls setReject with it), no
  * refusal is the catch-all "temporary failure" (that would be a parser crash), and a thread
- * exists only for mail that may start one. Rerun with the same MAIL_SEED to reproduce.
+ * exists only for mail that may start one. And the other way round: every well-formed mail
+ * from an allowed sender launches exactly one thread. Rerun with the same MAIL_SEED to reproduce.
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -13,11 +14,12 @@ import type { EmailOutcome } from "../../src/triggers/email";
 import { eventsOf, listedThreads, settle, thread } from "../support/api";
 import worker from "../support/worker";
 import { prng } from "./generate";
-import { mailCase, type MailCase } from "./mail";
+import { mailCase, wellFormedCase, type MailCase } from "./mail";
 import { redactEmails } from "../../src/log";
 
 const MAIL_SEED = 0xe_4a11;
 const CASES = 400;
+const WELL_FORMED = 60;
 
 /** Header block as Email Routing would hand it over; lines the Headers class refuses are skipped (adapter, not handler). */
 function headersOf(raw: Uint8Array): Headers {
@@ -150,5 +152,35 @@ describe(`email fuzz (seed ${MAIL_SEED}, ${CASES} cases)`, () => {
     }
     expect(await thread("e_doesnotexist").thread()).toBeNull();
     console.info(`email fuzz seed ${MAIL_SEED}: ${CASES} cases, outcomes ${JSON.stringify(Object.fromEntries([...tally].sort()))}, ${launched.size} launched`);
+  });
+
+  it("every well-formed mail from an allowed sender to a known agent launches exactly one thread, carrying its text", { timeout: 120_000 }, async () => {
+    lines = [];
+    const before = await listedThreads();
+    const rng = prng(MAIL_SEED + 1);
+    const cases = Array.from({ length: WELL_FORMED }, (_, i) => wellFormedCase(rng, i));
+    const shapes = new Set(cases.map((c) => c.mutations[0]));
+    expect(shapes.size, "every well-formed shape is sent").toBe(6);
+    const launched = new Map<string, (typeof cases)[number]>();
+    for (const c of cases) {
+      const seen = await deliver(c, lines);
+      const what = `well-formed case ${c.index} [${c.mutations.join("+")}] to=${c.envelope.to}`;
+      expect(seen.threw, what).toBeUndefined();
+      expect(seen.rejected, what).toBeUndefined();
+      expect(seen.outcome, what).toMatchObject({ action: "launched" });
+      if (seen.outcome?.action !== "launched") continue;
+      expect(launched.has(seen.outcome.threadId), `${what}: thread ${seen.outcome.threadId} launched twice`).toBe(false);
+      launched.set(seen.outcome.threadId, c);
+    }
+    expect(launched.size).toBe(WELL_FORMED);
+    for (const [id, c] of launched) {
+      await settle(id);
+      const [first] = await eventsOf(id);
+      expect(first?.type, `case ${c.index}`).toBe("thread_launched");
+      expect(first?.source?.kind).toBe("email");
+      expect(JSON.stringify(first?.data), `case ${c.index}: the thread's message lost the mail's text`).toContain(c.marker);
+    }
+    const after = await listedThreads();
+    expect(after.filter((id) => !before.includes(id)).sort()).toEqual([...launched.keys()].sort());
   });
 });

@@ -53,9 +53,21 @@ export type FuzzRequest = {
   headers: Record<string, string>;
   body?: string;
   sign?: SignSpec;
-  /** The only statuses this case may get, where the fault pins it down (see EXPECTED). */
-  expect?: readonly number[];
+  /** The exact answer this case must get: the fault pins both status and error code. */
+  expect: Expected;
+  /** The row it was built from. */
+  route?: RouteSpec;
 };
+
+/**
+ * One status and one error code (`page`: the human-link page's HTML error page, which has
+ * no code). Any other answer is a finding: a mutation that makes a route answer 409 to
+ * everything, or 404 instead of 401, fails the fuzzer.
+ */
+export type Expected = { readonly status: number; readonly code: string };
+const pin = (status: number, code: string): Expected => ({ status, code });
+/** The link page answers in HTML; the JSON API and webhooks in the error shape. */
+const page = (r: RouteSpec, status: number, code: string): Expected => (r.auth === "link" ? pin(status, "page") : pin(status, code));
 
 export type Targets = {
   readonly seeds: Seeds;
@@ -113,19 +125,29 @@ const bearer = (token = "test-token") => ({ authorization: `Bearer ${token}` });
 
 /** The valid baseline request for a route (with a seeded thread and a known agent). */
 function baseline(route: RouteSpec, rng: Rng, t: Targets, fault: string): FuzzRequest {
+  return validRequest(route, t, fault, rng.pick(t.agents), rng.pick(t.threads));
+}
+
+/**
+ * A route's valid request for this agent and thread: what every fault starts from, and
+ * what the fuzzer sends unfaulted as a control. Its `expect` is only a placeholder; each
+ * fault pins its own, and the controls check success and the change they must make.
+ */
+export function validRequest(route: RouteSpec, t: Targets, fault: string, agent: string, thread: string): FuzzRequest {
+  const expect = pin(200, "none");
   const path = route.path
-    .replace("{agent}", rng.pick(t.agents))
-    .replace("{id}", rng.pick(t.threads))
+    .replace("{agent}", agent)
+    .replace("{id}", thread)
     .replace("{token}", t.token)
     .replace("{source}", route.signed ?? "");
   const headers: Record<string, string> = { ...(route.auth === "bearer" ? bearer() : {}), ...(route.headers?.(t.seeds) ?? {}) };
   const sign = route.signed ? { sign: { scheme: route.signed, secret: WEBHOOK_SECRETS[route.signed] } } : {};
-  if (!route.body) return { fault, method: route.method, path, headers, ...sign };
+  if (!route.body) return { fault, method: route.method, path, headers, expect, ...sign };
   const body = route.body(t.seeds);
   if (route.form) {
-    return { fault, method: route.method, path, headers: { ...headers, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(body as Record<string, string>).toString() };
+    return { fault, method: route.method, path, headers: { ...headers, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(body as Record<string, string>).toString(), expect };
   }
-  return { fault, method: route.method, path, headers: { ...headers, ...JSON_HEADERS }, body: JSON.stringify(body), ...sign };
+  return { fault, method: route.method, path, headers: { ...headers, ...JSON_HEADERS }, body: JSON.stringify(body), expect, ...sign };
 }
 
 const jsonRoute = (r: RouteSpec) => r.auth === "bearer" && r.body !== undefined;
@@ -148,7 +170,12 @@ export const FAULTS: readonly Fault[] = [
       );
       const method = rng.pick(["PUT", "PATCH", ...["GET", "POST", "DELETE"].filter((m) => !taken.has(m))]);
       // A GET/DELETE with a body is not allowed by fetch; keep the headers, drop the body.
-      return { ...base, method, ...(method === "GET" ? { body: undefined } : {}) };
+      // The API has no route for the method (404 not_found); a webhook URL exists only for
+      // POST (405); the link page exists for GET and POST, so a bodiless POST is a form in
+      // the wrong media type (415).
+      const expect =
+        route.auth === "bearer" ? pin(404, "not_found") : route.auth === "signature" ? pin(405, "method_not_allowed") : method === "POST" ? pin(415, "page") : pin(405, "page");
+      return { ...base, method, expect, ...(method === "GET" ? { body: undefined } : {}) };
     },
   },
   {
@@ -161,7 +188,7 @@ export const FAULTS: readonly Fault[] = [
         undefined, "", "Bearer", "Bearer ", "Bearer test-token-", "Bearer TEST-TOKEN", "Basic dGVzdC10b2tlbg==", "test-token",
         "Bearer test-token extra", `Bearer ${"x".repeat(5000)}`, "Bearer t\u00e9st-token", "Token test-token",
       ]);
-      return { ...base, headers: bad === undefined ? rest : { ...rest, authorization: bad } };
+      return { ...base, headers: bad === undefined ? rest : { ...rest, authorization: bad }, expect: pin(401, "unauthorized") };
     },
   },
   {
@@ -177,7 +204,7 @@ export const FAULTS: readonly Fault[] = [
       ]);
       // Some slices of a valid body are themselves valid JSON, and an empty body deliberately
       // counts as `{}` (a bodiless POST /pause is valid): re-check, so the fault is guaranteed.
-      return { ...base, body: isJson(body) || body === "" ? "{" : body };
+      return { ...base, body: isJson(body) || body === "" ? "{" : body, expect: pin(400, "malformed_json") };
     },
   },
   {
@@ -187,7 +214,9 @@ export const FAULTS: readonly Fault[] = [
     build(route, rng, t) {
       const base = baseline(route, rng, t, "wrong_content_type");
       const type = rng.pick(["text/plain", "text/json", "application/jsonx", "application/json-patch", "application/xml", "multipart/form-data; boundary=x", "image/png", ...(route.form ? [] : ["application/x-www-form-urlencoded"]), ...(route.form ? ["application/json"] : [])]);
-      return { ...base, headers: { ...base.headers, "content-type": type } };
+      // The link page parses a multipart form (and finds no decision in it: 400); anything else is 415.
+      const expect = route.form && type.startsWith("multipart/form-data") ? pin(400, "page") : page(route, 415, "unsupported_media_type");
+      return { ...base, headers: { ...base.headers, "content-type": type }, expect };
     },
   },
   {
@@ -201,7 +230,7 @@ export const FAULTS: readonly Fault[] = [
       const piece = unicode(rng, 10);
       const filler = rng.chance(0.5) ? "x".repeat(size) : piece.repeat(Math.ceil(size / piece.length));
       const body = route.form ? `comment=${encodeURIComponent(filler)}` : JSON.stringify({ ...bodyOf(route, t), filler });
-      return { ...base, body };
+      return { ...base, body, expect: page(route, 413, "body_too_large") };
     },
   },
   {
@@ -211,7 +240,7 @@ export const FAULTS: readonly Fault[] = [
       const base = baseline(route, rng, t, "deep_json");
       const depth = rng.pick([33, 64, 500, 5_000, 20_000]);
       const [field] = Object.keys(bodyOf(route, t));
-      return { ...base, body: `{"${field ?? "x"}": ${nested(depth)}}` };
+      return { ...base, body: `{"${field ?? "x"}": ${nested(depth)}}`, expect: pin(400, "invalid_request") };
     },
   },
   {
@@ -221,7 +250,9 @@ export const FAULTS: readonly Fault[] = [
       const body = bodyOf(route, t);
       const field = rng.pick(Object.keys(body));
       body[field] = wrongType(rng, body[field]);
-      return { ...baseline(route, rng, t, "wrong_type"), body: rng.chance(0.2) ? JSON.stringify(body).replace(/1e\+308/, "1e999") : JSON.stringify(body) };
+      // 1e999 parses as Infinity, which JSON.parse accepts and the schema refuses.
+      const text = rng.chance(0.2) ? JSON.stringify(body).replace(/1e\+308/, "1e999") : JSON.stringify(body);
+      return { ...baseline(route, rng, t, "wrong_type"), body: text, expect: pin(400, "invalid_request") };
     },
   },
   {
@@ -232,7 +263,7 @@ export const FAULTS: readonly Fault[] = [
       const value = rng.chance(0.5) ? { text: "polluted", isAdmin: true } : rng.pick(HUGE_NUMBERS);
       // Written as text so `__proto__` is a real own key on the wire, as an attacker would send it.
       const body = JSON.stringify(bodyOf(route, t)).replace(/^\{/, `{${JSON.stringify(key)}:${JSON.stringify(value)},`);
-      return { ...baseline(route, rng, t, "unknown_field"), body };
+      return { ...baseline(route, rng, t, "unknown_field"), body, expect: pin(400, "invalid_request") };
     },
   },
   {
@@ -245,7 +276,7 @@ export const FAULTS: readonly Fault[] = [
         : route.path.endsWith("/threads") ? "message" : route.path.endsWith("/messages") ? "text" : "requestId";
       delete body[required];
       body["note"] = unicode(rng);
-      return { ...baseline(route, rng, t, "missing_required"), body: JSON.stringify(body) };
+      return { ...baseline(route, rng, t, "missing_required"), body: JSON.stringify(body), expect: pin(400, "invalid_request") };
     },
   },
   {
@@ -258,7 +289,12 @@ export const FAULTS: readonly Fault[] = [
         .replace("{id}", rng.pick(t.unknownIds))
         .replace("{token}", t.token)
         .replace("{source}", rng.pick(["gitlab", "GitHub", "SLACK", "constructor", "__proto__", "toString", "github.", "slack%00", "x".repeat(300), "%F0%9F%92%A5"]));
-      return { ...base, path };
+      const expect = route.path.includes("{id}")
+        ? pin(404, "thread_not_found")
+        : route.path.includes("{agent}")
+          ? pin(404, "unknown_agent")
+          : pin(404, "unknown_source");
+      return { ...base, path, expect };
     },
   },
   {
@@ -270,7 +306,9 @@ export const FAULTS: readonly Fault[] = [
         "__proto__", "x".repeat(3000), "a.b", "a%20", "%", "t%5Bt%5D",
       ]);
       const encoded = /%|\.\./.test(bad) ? bad : encodeURIComponent(bad);
-      return { ...baseline(route, rng, t, "malformed_id"), path: route.path.replace("{id}", encoded) };
+      // A dot segment moves the request to another path, which no route serves (an encoded slash does not).
+      const expect = PATH_CHANGING_IDS.includes(bad) ? pin(404, "not_found") : pin(400, "invalid_thread_id");
+      return { ...baseline(route, rng, t, "malformed_id"), path: route.path.replace("{id}", encoded), expect };
     },
   },
   {
@@ -286,10 +324,14 @@ export const FAULTS: readonly Fault[] = [
         agent: ["a".repeat(41)],
         cursor: ["not-a-cursor", "%%%", "eyJ9", btoa('{"createdAt":1}'), "a".repeat(501)],
       };
-      const query = rng.chance(0.25)
+      const unknown = rng.chance(0.25);
+      const query = unknown
         ? `${encodeURIComponent(rng.pick(PROTO_KEYS.concat(["unknown", "limit[]"])))}=${encodeURIComponent(unicode(rng, 8))}`
         : `${param}=${encodeURIComponent(rng.pick(values[param] ?? ["x"]))}`;
-      return { ...base, path: `${base.path}?${query}` };
+      // A cursor past 500 characters fails the query schema; a shorter bad one fails to decode.
+      const value = query.slice(param.length + 1);
+      const expect = !unknown && param === "cursor" && value.length <= 500 ? pin(400, "invalid_cursor") : pin(400, "invalid_query");
+      return { ...base, path: `${base.path}?${query}`, expect };
     },
   },
   {
@@ -298,7 +340,7 @@ export const FAULTS: readonly Fault[] = [
     build(route, rng, t) {
       const base = baseline(route, rng, t, "bad_idempotency_key");
       const key = rng.pick(["a b", "k\u00e9y", "x".repeat(201), "tab\there", "\u00a0nbsp", "del\u007f", "\u00ff".repeat(10)]);
-      return { ...base, headers: { ...base.headers, "idempotency-key": key } };
+      return { ...base, headers: { ...base.headers, "idempotency-key": key }, expect: pin(400, "invalid_idempotency_key") };
     },
   },
   {
@@ -313,7 +355,8 @@ export const FAULTS: readonly Fault[] = [
         `${payload}.${signature}.extra`, encodeURIComponent(unicode(rng, 10)), "x".repeat(4000), btoa('{"threadId":"fz-waiting"}') + ".AAAA",
         `${btoa(JSON.stringify({ threadId: "fz-waiting", requestId: t.seeds.requestId, exp: 9999999999 })).replace(/=+$/, "")}.${signature}`,
       ]);
-      return { ...base, path: route.path.replace("{token}", token) };
+      // "." is a dot segment: /h/. is /h/, which no route serves.
+      return { ...base, path: route.path.replace("{token}", token), expect: token === "." ? pin(404, "not_found") : pin(403, "page") };
     },
   },
   // ---- since issue 6 ----
@@ -344,10 +387,10 @@ export const FAULTS: readonly Fault[] = [
           () => ({ sentTimestampDelta: rng.pick([-1, 1, 60]) }),
         );
       }
-      const spec = { ...sign, ...rng.pick(forgeries)() };
+      const spec: SignSpec = { ...sign, ...rng.pick(forgeries)() };
       // A bearer token never stands in for a signature.
       const headers = rng.chance(0.3) ? { ...base.headers, ...bearer() } : base.headers;
-      return { ...base, headers, sign: spec };
+      return { ...base, headers, sign: spec, expect: pin(401, forgeryCode(spec)) };
     },
   },
   {
@@ -359,12 +402,14 @@ export const FAULTS: readonly Fault[] = [
       const bad = rng.pick(["", "../../etc", "has space", "-dash", "_under", "a".repeat(57), "x/y", "\u00e9t\u00e9", "id;drop", "a.b"]);
       if (route.signed === "github") {
         const { "x-github-delivery": _drop, ...rest } = base.headers;
-        return { ...base, headers: rng.chance(0.3) ? rest : { ...rest, "x-github-delivery": bad } };
+        const expect = pin(400, "invalid_delivery_id");
+        return { ...base, headers: rng.chance(0.3) ? rest : { ...rest, "x-github-delivery": bad }, expect };
       }
+      // Slack's delivery id is a field of the signed body, so its schema refuses it.
       const body = bodyOf(route, t);
       if (rng.chance(0.3)) delete body["event_id"];
       else body["event_id"] = bad;
-      return { ...base, body: JSON.stringify(body) };
+      return { ...base, body: JSON.stringify(body), expect: pin(400, "invalid_request") };
     },
   },
   {
@@ -374,7 +419,8 @@ export const FAULTS: readonly Fault[] = [
     build(route, rng, t) {
       const base = baseline(route, rng, t, "unknown_thread_ref");
       const other = rng.pick([...t.unknownIds, "fz-done", t.seeds.freshId]);
-      return { ...base, body: (base.body ?? "").replace(`thread:${t.seeds.target}`, `thread:${other}`) };
+      const expect = other === "fz-done" ? pin(409, "thread_closed") : pin(404, "thread_not_found");
+      return { ...base, body: (base.body ?? "").replace(`thread:${t.seeds.target}`, `thread:${other}`), expect };
     },
   },
   {
@@ -385,11 +431,23 @@ export const FAULTS: readonly Fault[] = [
       const values = route.badValues?.(t.seeds) ?? {};
       const field = rng.pick(Object.keys(values));
       const body = bodyOf(route, t);
-      body[field] = rng.pick(values[field] ?? []);
-      return { ...baseline(route, rng, t, "bad_value"), body: JSON.stringify(body) };
+      const [value, status, code] = rng.pick(values[field] ?? []);
+      body[field] = value;
+      return { ...baseline(route, rng, t, "bad_value"), body: JSON.stringify(body), expect: pin(status, code) };
     },
   },
 ];
+
+/** Ids that are not ids but path syntax once in the URL (see malformed_id). */
+const PATH_CHANGING_IDS: readonly string[] = ["..", "%2e%2e"];
+
+/** What a forged signature must be refused as: which check stops it first (github.ts, slack.ts). */
+function forgeryCode(spec: SignSpec): string {
+  const header = spec.scheme === "github" ? "x-hub-signature-256" : "x-slack-signature";
+  if (spec.drop?.includes(header) || spec.drop?.includes("x-slack-request-timestamp") || spec.sentTimestamp === "") return "missing_signature";
+  if (spec.skewSeconds !== undefined || spec.sentTimestamp !== undefined) return "stale_timestamp";
+  return "bad_signature";
+}
 
 function isJson(text: string): boolean {
   try {
@@ -400,30 +458,9 @@ function isJson(text: string): boolean {
   }
 }
 
-/**
- * Exact statuses for webhook cases: a signed case must get past the signature (a 401 there
- * means the fuzzer signed wrongly and tested nothing), a forged one must stop at it.
- */
-const EXPECTED_SIGNED: Readonly<Record<string, readonly number[]>> = {
-  bad_signature: [401],
-  signed_bad_delivery: [400],
-  unknown_thread_ref: [404, 409],
-  malformed_json: [400],
-  deep_json: [400],
-  wrong_type: [400],
-  missing_required: [400],
-  oversized_body: [413],
-  unknown_id: [404],
-  wrong_method: [405],
-};
-/** Faults whose outcome is known on every route. */
-const EXPECTED: Readonly<Record<string, readonly number[]>> = { bad_value: [400, 409] };
-
 /** One fuzz case: a route, one fault that applies to it, built from the PRNG. */
 export function fuzzCase(rng: Rng, t: Targets, routes: readonly RouteSpec[]): FuzzRequest {
   const route = rng.pick(routes);
   const fault = rng.pick(FAULTS.filter((f) => f.applies(route)));
-  const request = fault.build(route, rng, t);
-  const expect = route.auth === "signature" ? EXPECTED_SIGNED[fault.name] : EXPECTED[fault.name];
-  return expect ? { ...request, expect } : request;
+  return { ...fault.build(route, rng, t), route };
 }

@@ -203,3 +203,50 @@ export function mailCase(rng: Rng, index: number): MailCase {
     recipient.known && allowedEnvelope && automatedEnvelope === undefined && !automatedHeader && raw.byteLength <= MAX_BYTES && !(fromDenied && headersIntact);
   return { index, mutations, envelope: { from, to: recipient.to }, raw, mayLaunch, mustReject: !recipient.known };
 }
+
+/**
+ * The other way round: a well-formed mail from an allowed sender to a known agent, in one
+ * of the shapes real clients send (plain, QP, base64, multipart/alternative, an attachment,
+ * an encoded-word subject, a display name). Each MUST launch exactly one thread whose
+ * message carries the body's marker; without these, an allowlist that denied everyone
+ * passed the fuzzer with 0 mails launched.
+ */
+export function wellFormedCase(rng: Rng, index: number): MailCase & { readonly marker: string } {
+  const from = `wf-${index}@${ALLOWED_DOMAIN}`;
+  const to = rng.pick([`deploybot@${DOMAIN}`, `probe@${DOMAIN}`, `DeployBot@${DOMAIN.toUpperCase()}`]);
+  const marker = `marker-wf-${index}`;
+  const text = `Please look at ${marker}. ${rng.pick(["Danke schön.", "café ☕", "plain ascii", "日本語も"])}`;
+  const d = draft(index, rng.pick([from, `Well Formed <${from}>`, `"=?utf-8?B?w6k=?=" <${from}>`]), to);
+  setHeader(d, "Message-ID", `<wf-${index}@${ALLOWED_DOMAIN}>`);
+  const shape = rng.pick(["plain", "qp", "base64", "alternative", "attachment", "encoded_subject"] as const);
+  const utf8 = (s: string) => String.fromCharCode(...enc.encode(s));
+  switch (shape) {
+    case "plain":
+      d.body = text;
+      break;
+    case "qp":
+      setHeader(d, "Content-Transfer-Encoding", "quoted-printable");
+      d.body = [...enc.encode(text)].map((b) => (b < 128 && b !== 61 ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, "0")}`)).join("");
+      break;
+    case "base64":
+      setHeader(d, "Content-Transfer-Encoding", "base64");
+      d.body = btoa(utf8(text));
+      break;
+    case "alternative":
+      setHeader(d, "Content-Type", "multipart/alternative; boundary=alt");
+      d.body = multipart(rng, "alt", [textPart(text), `Content-Type: text/html; charset=utf-8${CRLF}${CRLF}<p>${text}</p>`]);
+      break;
+    case "attachment":
+      setHeader(d, "Content-Type", "multipart/mixed; boundary=mix");
+      d.body = multipart(rng, "mix", [
+        textPart(text),
+        `Content-Type: text/csv${CRLF}Content-Disposition: attachment; filename="report-${index}.csv"${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}${btoa("a,b\n1,2\n")}`,
+      ]);
+      break;
+    case "encoded_subject":
+      setHeader(d, "Subject", `=?utf-8?B?${btoa(utf8(`Frage ${index}: schön`))}?=`);
+      d.body = text;
+      break;
+  }
+  return { index, mutations: [`well_formed:${shape}`], envelope: { from, to }, raw: enc.encode(serialize(d)), mayLaunch: true, mustReject: false, marker };
+}

@@ -31,6 +31,10 @@ export type Seeds = {
 export const WEBHOOK_SECRETS = { github: "github-test-secret", slack: "slack-test-secret" } as const;
 export type WebhookScheme = keyof typeof WEBHOOK_SECRETS;
 
+/** A value of the right JSON type that a route must refuse, and exactly how. */
+export type BadValue = readonly [value: Json, status: number, code: string];
+const each = (values: readonly Json[], status: number, code: string): BadValue[] => values.map((v) => [v, status, code] as const);
+
 export type RouteSpec = {
   readonly method: "GET" | "POST";
   readonly path: string;
@@ -53,8 +57,8 @@ export type RouteSpec = {
   readonly headers?: (seeds: Seeds) => Record<string, string>;
   /** Body fields whose absence must fail (missing_required picks one); default: the row's one required field by path. */
   readonly required?: readonly string[];
-  /** Values of the right JSON type that must still fail, per field (bad_value picks one). */
-  readonly badValues?: (seeds: Seeds) => Readonly<Record<string, readonly Json[]>>;
+  /** Values of the right JSON type that must still fail, per field, each with the status and error code it must get (bad_value picks one). */
+  readonly badValues?: (seeds: Seeds) => Readonly<Record<string, readonly BadValue[]>>;
   /** The body names `seeds.target` as `thread:<id>` (unknown_thread_ref swaps in a thread that cannot take it). */
   readonly threadRef?: boolean;
 };
@@ -100,10 +104,13 @@ export const ROUTES: readonly RouteSpec[] = [
     // Valid for every seeded thread (all are probe threads with >= 1 event): only the fault may stop it.
     body: (s) => ({ atSeq: 1, threadId: s.freshId, variant: "default", model: "fuzz-model" }),
     badValues: (s) => ({
-      atSeq: [0, -1, 1.5, -0.5, 1_000_000, 2 ** 53],
-      threadId: ["", "has space", "-dash", "a".repeat(65), "fz-running", "fz-waiting", "fz-paused", "fz-done", s.target],
-      variant: ["", "nope", "DEFAULT", "terse", "v".repeat(41)],
-      model: ["", "a b", "m".repeat(201), "mod\u00e8le", "tab\tmodel"],
+      atSeq: [...each([0, -1, 1.5, -0.5, 2 ** 53], 400, "invalid_request"), [1_000_000, 400, "at_seq_out_of_range"]],
+      threadId: [
+        ...each(["", "has space", "-dash", "a".repeat(65)], 400, "invalid_request"),
+        ...each(["fz-running", "fz-waiting", "fz-paused", "fz-done", s.target], 409, "thread_exists"),
+      ],
+      variant: [...each(["", "v".repeat(41)], 400, "invalid_request"), ...each(["nope", "DEFAULT", "terse"], 400, "unknown_variant")],
+      model: each(["", "a b", "m".repeat(201), "mod\u00e8le", "tab\tmodel"], 400, "invalid_request"),
     }),
   },
   { method: "GET", path: "/v1/agents/{agent}/variants", auth: "bearer" },

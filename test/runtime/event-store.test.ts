@@ -25,3 +25,19 @@ describe("EventStore reads in bounded pages", () => {
     });
   });
 });
+
+describe("EventStore idempotency keys (invariant 4)", () => {
+  it("an event whose key is already in the log is not appended again: the original comes back, marked duplicate", async () => {
+    await runInDurableObject(env.THREADS.getByName("store-keys"), (_instance, state) => {
+      const store = new EventStore(state.storage.sql);
+      const at = "2025-01-01T00:00:00.000Z";
+      const first = store.append({ type: "user_messaged", data: { text: "once" }, key: "msg:k1" }, at);
+      expect(first.duplicate).toBe(false);
+      const again = store.append({ type: "user_messaged", data: { text: "once" }, key: "msg:k1" }, "2025-01-01T00:00:09.000Z");
+      expect(again).toEqual({ event: first.event, duplicate: true });
+      const other = store.append({ type: "user_messaged", data: { text: "twice" }, key: "msg:k2" }, at);
+      expect(other.duplicate).toBe(false);
+      expect([...store.after(0)].map((e) => e.key)).toEqual(["msg:k1", "msg:k2"]);
+    });
+  });
+});
