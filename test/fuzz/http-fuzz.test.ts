@@ -158,7 +158,7 @@ describe("HTTP fuzz controls: every route's valid request, unfaulted", () => {
     // the API, one through its link), and the seeded ones (fz-paused takes messages).
     const viaApi = await go("fz-c-approve-api", "fz-c-api");
     const viaLink = await go("fz-c-approve-link", "fz-c-link");
-    const link = await signLink(env.HUMAN_LINK_SECRET, { threadId: "fz-c-approve-link", requestId: viaLink, exp: Math.floor(clock.now() / 1000) + 3600 });
+    const link = await signLink(env.HUMAN_LINK_SECRET ?? "", { threadId: "fz-c-approve-link", requestId: viaLink, exp: Math.floor(clock.now() / 1000) + 3600 });
     const watched = [...SEEDED, "fz-c-approve-api", "fz-c-approve-link"];
 
     type Control = { thread: string; seeds?: Partial<Targets["seeds"]>; token?: string; creates?: string; changes: Record<string, string[]> };
