@@ -38,6 +38,10 @@ import { closedHow, replayed } from "./command-results";
 import { variantForLaunch } from "../agents/variants";
 import { checkFork, forkKey, type ForkInput } from "./fork";
 import { countsChanged } from "./thread-index-stats";
+import { StreamHub, type StreamOptions } from "./stream-hub";
+
+/** What `stream()` answers: no such thread, an ended thread with nothing past the cursor, or the live SSE bytes. */
+export type StreamOpened = { readonly kind: "not_found" } | { readonly kind: "ended" } | { readonly kind: "open"; readonly body: ReadableStream<Uint8Array> };
 
 /** What the runtime is built from; passed in, never read from ambient globals. */
 export type RuntimeDeps = {
@@ -95,6 +99,7 @@ export function threadObject(deps: RuntimeDeps) {
     #humans: HumanRequests | undefined;
     #effects: EffectsHost | undefined;
     #delegation: Delegation | undefined;
+    #hub: StreamHub | undefined;
 
     get log(): ThreadLog {
       this.#log ??= new ThreadLog(this.ctx.storage.sql);
@@ -127,6 +132,11 @@ export function threadObject(deps: RuntimeDeps) {
     get humans(): HumanRequests {
       this.#humans ??= new HumanRequests({ ...this.host, fetch: outbound, sendEmail: deps.sendEmail ?? sendWithBinding });
       return this.#humans;
+    }
+
+    get hub(): StreamHub {
+      this.#hub ??= new StreamHub({ events: (after, limit) => this.log.events(after, limit), ended: () => Boolean(this.log.state?.end) });
+      return this.#hub;
     }
 
     get index(): IndexSync {
@@ -245,6 +255,19 @@ export function threadObject(deps: RuntimeDeps) {
       const page = events.slice(0, limit);
       const last = page[page.length - 1];
       return events.length > limit && last ? { events: page, next: last.seq } : { events: page };
+    }
+
+    /**
+     * The log from `after` on as Server-Sent Events, live. The open response keeps this
+     * object in memory (an HTTP stream cannot hibernate) until the thread ends or
+     * `options.maxMs` passes; then the client reconnects with Last-Event-ID.
+     */
+    async stream(after: number, options: StreamOptions): Promise<StreamOpened> {
+      await this.ready();
+      const state = this.log.state;
+      if (!state) return { kind: "not_found" };
+      if (state.end && after >= state.lastSeq) return { kind: "ended" };
+      return { kind: "open", body: this.hub.subscribe(after, options) };
     }
 
     /** What closed a request that is no longer open, as the log says (null: never closed, or never existed). */
@@ -417,6 +440,7 @@ export function threadObject(deps: RuntimeDeps) {
       else if (!appended.duplicate && after && !this.#driving && countsChanged(before, after)) this.syncIndex();
       // Factor 10: an end is reported to the parent and cancels the children (each retried by a timer).
       if (!appended.duplicate && after?.end && !before?.end) this.delegation.ended();
+      if (!appended.duplicate) this.#hub?.notify();
       return appended;
     }
 

@@ -21,6 +21,7 @@ export type ThreadRpc = Pick<
   | "adoptFork"
   | "emailReply"
   | "sentEmail"
+  | "stream"
 >;
 
 /**

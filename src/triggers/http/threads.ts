@@ -8,6 +8,7 @@ import { parseThreadId, type AppEnv } from "./app";
 import { idempotencyKey } from "./agents";
 import { decodeCursor, encodeCursor, EventsQuery, ListQuery, MessageBody, ReasonBody, ResponseBody } from "./schemas";
 import { jsonBody, queryOf, requireJson } from "./validate";
+import { resumeFrom, StreamQuery, streamResponse } from "./stream";
 
 /** A thread object's answer, or its rejection thrown for the one error handler. */
 function unwrap<T>(result: Result<T>): T {
@@ -52,6 +53,10 @@ export function threadRoutes() {
     if (!(await s.thread())) throw new ApiError(404, "thread_not_found", `No thread ${c.var.threadId}.`);
     return sendJson(c, await s.events(after, limit));
   });
+
+  routes.get("/:id/stream", queryOf(StreamQuery), async (c) =>
+    streamResponse(c.env, c.var.threadId, resumeFrom(c.req.header("last-event-id"), c.req.valid("query").after)),
+  );
 
   routes.get("/:id/context", async (c) => sendJson(c, unwrap(await stub(c).context())));
 
