@@ -50,6 +50,8 @@ export default defineConfig({
           name: "workers",
           // The first request in a fresh isolate pays ~2.5 s of module loading.
           testTimeout: 20_000,
+          // beforeAll hooks pay the same cold start; on a loaded machine it exceeds the 10 s default.
+          hookTimeout: 30_000,
           include: ["test/**/*.test.ts"],
           exclude: ["test/core/**", "test/e2e/**"],
         },

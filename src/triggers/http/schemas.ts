@@ -26,6 +26,14 @@ export const ResponseBody = z.strictObject({
 
 export const ReasonBody = z.strictObject({ reason: z.string().max(1000).optional() });
 
+/** POST /v1/threads/{id}/fork: a new thread from events 1..atSeq of this one. */
+export const ForkBody = z.strictObject({
+  atSeq: z.number().int().min(1),
+  threadId: ThreadId.optional(),
+  variant: z.string().min(1).max(40).optional(),
+  model: z.string().regex(/^[\x21-\x7e]{1,200}$/, "1-200 printable ASCII characters").optional(),
+});
+
 export const ThreadStatusFilter = z.enum(["running", "waiting_for_human", "paused", "done", "failed", "cancelled", "waiting_for_agent"]);
 
 export const ListQuery = z.strictObject({
