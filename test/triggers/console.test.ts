@@ -132,3 +132,15 @@ describe("console", () => {
     expect(text).not.toMatch(/https?:\/\/(cdn|unpkg|fonts)\./);
   });
 });
+
+describe("named credentials", () => {
+  it("API_TOKENS pairs are named credentials; API_TOKEN alone is `default`; malformed pairs are ignored", async () => {
+    const { credentials, checkCredential } = await import("../../src/console/credentials");
+    const all = credentials({ API_TOKEN: "the-default-token", API_TOKENS: " ops-alice:alice-token-123 , bad pair, Upper:abcdefgh, short:abc, ci:ci-token-456" });
+    expect(all.map((c) => c.name)).toEqual(["ops-alice", "ci", "default"]);
+    expect(await checkCredential(all, "ops-alice", "alice-token-123")).toMatchObject({ name: "ops-alice" });
+    expect(await checkCredential(all, "ops-alice", "ci-token-456")).toBeUndefined();
+    expect(await checkCredential(all, "nobody", "alice-token-123")).toBeUndefined();
+    expect(credentials({ API_TOKEN: "" }).length).toBe(0);
+  });
+});
