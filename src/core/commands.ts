@@ -1,3 +1,4 @@
+import type { Principal } from "./principal";
 import type { EventBody } from "./events";
 import type { RequestId } from "./ids";
 import type { JsonObject } from "./json";
@@ -56,7 +57,7 @@ export type HumanAnswer = {
   readonly approved?: boolean;
   readonly comment?: string;
   readonly answer?: string;
-  readonly by?: string;
+  readonly by?: string | Principal;
 };
 
 /**

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AgentName, CallId, RequestId, ThreadId, Timestamp } from "./ids";
 import { Json, JsonObject } from "./json";
+import { Principal } from "./principal";
 
 // Every fact about a thread is one of these events. Names are past tense: an
 // event records what happened, never what should happen.
@@ -200,7 +201,7 @@ export const EventBody = z.discriminatedUnion("type", [
       approved: z.boolean().optional(),
       comment: z.string().optional(),
       answer: z.string().optional(),
-      by: z.string().optional(),
+      by: z.union([z.string(), Principal]).optional(),
     }),
   ),
   body("human_timed_out", z.object({ requestId: RequestId })),

@@ -2,6 +2,7 @@
 // reads the clock or makes ids: the runtime stamps time and ids onto events.
 export * from "./ids";
 export * from "./json";
+export * from "./principal";
 export * from "./events";
 export * from "./state";
 export * from "./reduce";

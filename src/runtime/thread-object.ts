@@ -46,6 +46,10 @@ import { checkFork, forkKey, type ForkInput } from "./fork";
 import { countsChanged } from "./thread-index-stats";
 import { logLine } from "../log";
 import type { TimerOptions } from "../core";
+import { StreamHub, type StreamOptions } from "./stream-hub";
+
+/** What `stream()` answers: no such thread, an ended thread with nothing past the cursor, or the live SSE bytes. */
+export type StreamOpened = { readonly kind: "not_found" } | { readonly kind: "ended" } | { readonly kind: "open"; readonly body: ReadableStream<Uint8Array> };
 
 /** What the runtime is built from; passed in, never read from ambient globals. */
 export type RuntimeDeps = {
@@ -112,6 +116,7 @@ export function threadObject(deps: RuntimeDeps) {
     #wake: WakeTimer | undefined;
     /** Retries of calls that failed on the wire, which the log cannot see (see core/timers.ts). */
     readonly #retries: RuntimeRetries = {};
+    #hub: StreamHub | undefined;
 
     get log(): ThreadLog {
       this.#log ??= new ThreadLog(this.ctx.storage.sql);
@@ -144,6 +149,11 @@ export function threadObject(deps: RuntimeDeps) {
     get humans(): HumanRequests {
       this.#humans ??= new HumanRequests({ ...this.host, fetch: outbound, sendEmail: deps.sendEmail ?? sendWithBinding });
       return this.#humans;
+    }
+
+    get hub(): StreamHub {
+      this.#hub ??= new StreamHub({ events: (after, limit) => this.log.events(after, limit), ended: () => Boolean(this.log.state?.end) });
+      return this.#hub;
     }
 
     get index(): IndexSync {
@@ -296,6 +306,19 @@ export function threadObject(deps: RuntimeDeps) {
       const page = events.slice(0, limit);
       const last = page[page.length - 1];
       return events.length > limit && last ? { events: page, next: last.seq } : { events: page };
+    }
+
+    /**
+     * The log from `after` on as Server-Sent Events, live. The open response keeps this
+     * object in memory (an HTTP stream cannot hibernate) until the thread ends or
+     * `options.maxMs` passes; then the client reconnects with Last-Event-ID.
+     */
+    async stream(after: number, options: StreamOptions): Promise<StreamOpened> {
+      await this.ready();
+      const state = this.log.state;
+      if (!state) return { kind: "not_found" };
+      if (state.end && after >= state.lastSeq) return { kind: "ended" };
+      return { kind: "open", body: this.hub.subscribe(after, options) };
     }
 
     /** What closed a request that is no longer open, as the log says (null: never closed, or never existed). */
@@ -500,6 +523,7 @@ export function threadObject(deps: RuntimeDeps) {
       if (!appended.duplicate && after?.end && !before?.end) this.delegation.ended();
       // Whatever this event changed about deadlines and retries, the one wake-up follows it.
       if (!appended.duplicate) void this.wake.rearm();
+      if (!appended.duplicate) this.#hub?.notify();
       return appended;
     }
 

@@ -22,6 +22,7 @@ export type ThreadRpc = Pick<
   | "emailReply"
   | "sentEmail"
   | "erase"
+  | "stream"
 >;
 
 /**

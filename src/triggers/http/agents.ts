@@ -1,5 +1,3 @@
-import { Hono } from "hono";
-import { z } from "zod";
 import type { AgentRegistry } from "../../agents";
 import { promptVersion } from "../../agents/prompt";
 import { unknownVariant } from "../../agents/variants";
@@ -8,15 +6,17 @@ import { ThreadId } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
 import { ApiError, sendJson } from "./errors";
 import type { AppEnv } from "./app";
-import { IdempotencyKey, LaunchBody } from "./schemas";
-import { jsonBody, queryOf, requireJson } from "./validate";
+import { IdempotencyKey } from "./schemas";
+import { limitDepth, requireJson } from "./validate";
+import { contractApp, serve } from "./contract/serve";
+import * as route from "./contract/agent-routes";
 import { usageTotals } from "../../runtime/thread-index";
 import { httpSource } from "./source";
 
 export function agentRoutes(agents: AgentRegistry) {
-  const routes = new Hono<AppEnv>();
+  const routes = contractApp<AppEnv>();
 
-  routes.get("/", async (c) =>
+  serve(routes, route.listAgents, async (c) =>
     sendJson(c, {
       agents: await Promise.all(
         [...agents.values()].map(async (agent) => ({
@@ -45,7 +45,7 @@ export function agentRoutes(agents: AgentRegistry) {
     }),
   );
 
-  routes.post("/:agent/threads", requireJson, jsonBody(LaunchBody), async (c) => {
+  serve(routes, route.launchThread, async (c) => {
     const agent = agents.get(c.req.param("agent"));
     if (!agent) throw new ApiError(404, "unknown_agent", `No agent named "${c.req.param("agent").slice(0, 40)}".`);
     const body = c.req.valid("json");
@@ -69,15 +69,15 @@ export function agentRoutes(agents: AgentRegistry) {
     );
     if (!result.ok) throw ApiError.from(result.rejection);
     return sendJson(c, result.value.thread, result.value.created ? 201 : 200);
-  });
+  }, requireJson, limitDepth);
 
-  routes.get("/:agent/variants", async (c) => {
+  serve(routes, route.agentVariants, async (c) => {
     const agent = agents.get(c.req.param("agent"));
     if (!agent) throw new ApiError(404, "unknown_agent", `No agent named "${c.req.param("agent").slice(0, 40)}".`);
     return sendJson(c, await variantStatsView(c.env, agent));
   });
 
-  routes.get("/:agent/usage", queryOf(UsageQuery), async (c) => {
+  serve(routes, route.agentUsage, async (c) => {
     const agent = agents.get(c.req.param("agent"));
     if (!agent) throw new ApiError(404, "unknown_agent", `No agent named "${c.req.param("agent").slice(0, 40)}".`);
     const { from, to } = c.req.valid("query");
@@ -98,10 +98,6 @@ export function agentRoutes(agents: AgentRegistry) {
 
   return routes;
 }
-
-/** A window over thread creation times: ISO-8601 instants, `from` inclusive, `to` exclusive. */
-const Instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
-const UsageQuery = z.object({ from: Instant.optional(), to: Instant.optional() }).strict();
 
 export function idempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;

@@ -1,5 +1,3 @@
-import { Hono } from "hono";
-import { z } from "zod";
 import type { AgentRegistry } from "../../agents";
 import { unknownVariant } from "../../agents/variants";
 import { ThreadId, type Event } from "../../core";
@@ -7,27 +5,23 @@ import { threadStub, type ThreadRpc } from "../../runtime/thread-stub";
 import { idempotencyKey, newThreadId } from "./agents";
 import { parseThreadId, type AppEnv } from "./app";
 import { ApiError, sendJson } from "./errors";
-import { jsonBody, requireJson } from "./validate";
+import { limitDepth, requireJson } from "./validate";
+import { contractApp, serve } from "./contract/serve";
+import { forkThread } from "./contract/thread-routes";
 import { httpSource } from "./source";
 
 // POST /v1/threads/{id}/fork: a new thread from events 1..atSeq of this one, optionally
 // with another prompt variant or model. The original is only read (its public RPCs),
 // never written; the new thread's object checks and adopts the copy in one step.
 
-export const ForkBody = z.strictObject({
-  atSeq: z.number().int().min(1),
-  threadId: ThreadId.optional(),
-  variant: z.string().min(1).max(40).optional(),
-  model: z.string().regex(/^[\x21-\x7e]{1,200}$/, "1-200 printable ASCII characters").optional(),
-});
 
 /** Workers RPC carries at most 32 MiB per call; a copy must fit in one, with room to spare. */
 export const MAX_FORK_BYTES = 24 * 1024 * 1024;
 
 export function forkRoutes(agents: AgentRegistry) {
-  const routes = new Hono<AppEnv>();
+  const routes = contractApp<AppEnv>();
 
-  routes.post("/:id/fork", requireJson, jsonBody(ForkBody), async (c) => {
+  serve(routes, forkThread, async (c) => {
     const from = parseThreadId(c.req.param("id"));
     const body = c.req.valid("json");
     const key = idempotencyKey(c.req.header("idempotency-key"));
@@ -71,7 +65,7 @@ export function forkRoutes(agents: AgentRegistry) {
       throw ApiError.from(result.rejection);
     }
     return sendJson(c, result.value.thread, result.value.created ? 201 : 200);
-  });
+  }, requireJson, limitDepth);
 
   return routes;
 }

@@ -28,6 +28,14 @@ export const ResponseBody = z.strictObject({
 
 export const ReasonBody = z.strictObject({ reason: z.string().max(1000).optional() });
 
+/** POST /v1/threads/{id}/fork: a new thread from events 1..atSeq of this one. */
+export const ForkBody = z.strictObject({
+  atSeq: z.number().int().min(1),
+  threadId: ThreadId.optional(),
+  variant: z.string().min(1).max(40).optional(),
+  model: z.string().regex(/^[\x21-\x7e]{1,200}$/, "1-200 printable ASCII characters").optional(),
+});
+
 export const ThreadStatusFilter = z.enum(["running", "waiting_for_human", "paused", "done", "failed", "cancelled", "waiting_for_agent"]);
 
 export const ListQuery = z.strictObject({
@@ -62,3 +70,7 @@ export function decodeCursor(text: string): z.infer<typeof Cursor> | undefined {
 }
 
 export { ThreadId };
+
+/** GET /v1/agents/{agent}/usage: a window over thread creation times, ISO-8601 instants, `from` inclusive, `to` exclusive. */
+const Instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
+export const UsageQuery = z.object({ from: Instant.optional(), to: Instant.optional() }).strict();

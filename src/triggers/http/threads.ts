@@ -1,4 +1,4 @@
-import { Hono, type Context, type MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { RequestId } from "../../core";
 import { listThreads } from "../../runtime/thread-index";
 import type { Result } from "../../runtime/thread-object";
@@ -6,8 +6,11 @@ import { threadStub } from "../../runtime/thread-stub";
 import { ApiError, sendJson } from "./errors";
 import { parseThreadId, type AppEnv } from "./app";
 import { idempotencyKey } from "./agents";
-import { decodeCursor, encodeCursor, EventsQuery, ListQuery, MessageBody, ReasonBody, ResponseBody } from "./schemas";
-import { jsonBody, queryOf, requireJson } from "./validate";
+import { decodeCursor, encodeCursor } from "./schemas";
+import { limitDepth, requireJson } from "./validate";
+import { resumeFrom, streamResponse } from "./stream";
+import { contractApp, serve } from "./contract/serve";
+import * as route from "./contract/thread-routes";
 import { httpSource } from "./source";
 
 /** A thread object's answer, or its rejection thrown for the one error handler. */
@@ -19,9 +22,10 @@ function unwrap<T>(result: Result<T>): T {
 const stub = (c: Context<AppEnv>) => threadStub(c.env, c.var.threadId);
 
 export function threadRoutes() {
-  const routes = new Hono<AppEnv>();
+  const routes = contractApp();
+  const body = [requireJson, limitDepth];
 
-  routes.get("/", queryOf(ListQuery), async (c) => {
+  serve(routes, route.listThreads, async (c) => {
     const query = c.req.valid("query");
     const before = query.cursor !== undefined ? decodeCursor(query.cursor) : undefined;
     if (query.cursor !== undefined && !before) throw new ApiError(400, "invalid_cursor", "The cursor is not one this API issued.");
@@ -41,28 +45,32 @@ export function threadRoutes() {
   routes.use("/:id", withThreadId);
   routes.use("/:id/*", withThreadId);
 
-  routes.get("/:id", async (c) => {
+  serve(routes, route.getThread, async (c) => {
     const thread = await stub(c).thread();
     if (!thread) throw new ApiError(404, "thread_not_found", `No thread ${c.var.threadId}.`);
     return sendJson(c, thread);
   });
 
-  routes.get("/:id/events", queryOf(EventsQuery), async (c) => {
+  serve(routes, route.threadEvents, async (c) => {
     const { after, limit } = c.req.valid("query");
     const s = stub(c);
     if (!(await s.thread())) throw new ApiError(404, "thread_not_found", `No thread ${c.var.threadId}.`);
     return sendJson(c, await s.events(after, limit));
   });
 
-  routes.get("/:id/context", async (c) => sendJson(c, unwrap(await stub(c).context())));
+  serve(routes, route.threadStream, async (c) =>
+    streamResponse(c.env, c.var.threadId, resumeFrom(c.req.header("last-event-id"), c.req.valid("query").after)),
+  );
 
-  routes.post("/:id/messages", requireJson, jsonBody(MessageBody), async (c) => {
+  serve(routes, route.threadContext, async (c) => sendJson(c, unwrap(await stub(c).context())));
+
+  serve(routes, route.postMessage, async (c) => {
     const key = idempotencyKey(c.req.header("idempotency-key"));
     const result = unwrap(await stub(c).message(c.req.valid("json").text, key, httpSource(c)));
     return sendJson(c, { thread: result.thread, event: result.event }, result.duplicate ? 200 : 202);
-  });
+  }, ...body);
 
-  routes.post("/:id/responses", requireJson, jsonBody(ResponseBody), async (c) => {
+  serve(routes, route.postResponse, async (c) => {
     const key = idempotencyKey(c.req.header("idempotency-key"));
     const body = c.req.valid("json");
     const answer = {
@@ -73,17 +81,13 @@ export function threadRoutes() {
     };
     const result = unwrap(await stub(c).respond(answer, key, httpSource(c)));
     return sendJson(c, { thread: result.thread, event: result.event }, 200);
-  });
+  }, ...body);
 
-  routes.post("/:id/pause", requireJson, jsonBody(ReasonBody), async (c) =>
-    sendJson(c, unwrap(await stub(c).pause(c.req.valid("json").reason)).thread),
-  );
-  routes.post("/:id/resume", requireJson, jsonBody(ReasonBody), async (c) => sendJson(c, unwrap(await stub(c).resume()).thread));
-  routes.post("/:id/cancel", requireJson, jsonBody(ReasonBody), async (c) =>
-    sendJson(c, unwrap(await stub(c).cancel(c.req.valid("json").reason)).thread),
-  );
+  serve(routes, route.pauseThread, async (c) => sendJson(c, unwrap(await stub(c).pause(c.req.valid("json").reason)).thread), ...body);
+  serve(routes, route.resumeThread, async (c) => sendJson(c, unwrap(await stub(c).resume()).thread), ...body);
+  serve(routes, route.cancelThread, async (c) => sendJson(c, unwrap(await stub(c).cancel(c.req.valid("json").reason)).thread), ...body);
 
-  routes.delete("/:id", async (c) => {
+  serve(routes, route.deleteThread, async (c) => {
     unwrap(await stub(c).erase());
     return c.body(null, 204);
   });

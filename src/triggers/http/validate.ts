@@ -52,6 +52,28 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
+/**
+ * Before schema validation: 400 when the JSON body nests deeper than MAX_JSON_DEPTH, and a
+ * `null` body counts as `{}` (as no body does). Reads a clone, so the validator parses the
+ * (possibly replaced) request itself; a malformed body is left to the validator's 400.
+ */
+export const limitDepth: MiddlewareHandler = async (c, next) => {
+  if (c.req.raw.body !== null) {
+    const value: unknown = await c.req.raw.clone().json().catch(() => undefined);
+    if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
+      throw new ApiError(400, "invalid_request", "The request body does not match the schema.", [
+        { path: "", message: `JSON nested more than ${MAX_JSON_DEPTH} levels deep` },
+      ]);
+    }
+    if (value === null) {
+      const headers = new Headers(c.req.raw.headers);
+      headers.delete("content-length");
+      c.req.raw = new Request(c.req.raw, { body: "{}", headers });
+    }
+  }
+  await next();
+};
+
 /** JSON body validated by a zod schema; `c.req.valid("json")` is then typed. A missing body counts as `{}`. */
 export const jsonBody = <S extends z.ZodType>(schema: S) =>
   validator("json", (value): z.infer<S> => {

@@ -1,0 +1,242 @@
+/** @jsxImportSource hono/jsx */
+import { Hono, type Context } from "hono";
+import { deleteCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
+import type { AgentRegistry } from "../agents";
+import { EventBody, RequestId, ThreadId, type Event } from "../core";
+import { listThreads } from "../runtime/thread-index";
+import { threadStub } from "../runtime/thread-stub";
+import { ApiError, onError } from "../triggers/http/errors";
+import { decodeCursor, encodeCursor, ThreadStatusFilter } from "../triggers/http/schemas";
+import { resumeFrom, streamResponse } from "../triggers/http/stream";
+import { variantStatsView } from "../triggers/http/variant-stats";
+import { CONSOLE_JS } from "./client";
+import { checkCredential, credentials } from "./credentials";
+import { requireSession, sameOrigin, securityHeaders, type ConsoleEnv } from "./guard";
+import { AgentPage, AgentsPage, InboxEntry, InboxPage, MessagePage, SignInPage, ThreadHeader, ThreadPage, ThreadsPage, Timeline, type InboxItem } from "./pages/pages";
+import { page } from "./pages/layout";
+import { COOKIE, issueSession, sessionLifetime } from "./session";
+import { CONSOLE_CSS } from "./style";
+import { agentUsage } from "./usage";
+
+// /console: the operator's pages. Reads go to the same thread objects and index as the
+// API; answers go through the same respond() check, recorded with the signed-in principal.
+
+const EVENT_TYPES = EventBody.options.map((o) => o.shape.type.value);
+
+const SignIn = z.object({ name: z.string().min(1).max(40), token: z.string().min(1).max(500), next: z.string().max(500).optional() });
+const Respond = z.object({
+  requestId: RequestId,
+  decision: z.enum(["approve", "reject", "answer"]).optional(),
+  comment: z.string().max(32_000).optional(),
+  answer: z.string().max(32_000).optional(),
+  returnTo: z.string().max(500).optional(),
+});
+const Fork = z.object({
+  atSeq: z.coerce.number().int().min(1),
+  variant: z.string().max(40).optional(),
+  model: z.string().max(200).optional(),
+});
+const ListFilter = z.object({
+  agent: z.string().max(40).optional(),
+  status: z.union([ThreadStatusFilter, z.literal("")]).optional(),
+  cursor: z.string().max(500).optional(),
+});
+
+/** Only console paths are followed after a form post: never an open redirect. */
+const safeReturn = (to: string | undefined, fallback: string) => (to && /^\/console(\/[\w\-/.]*)?$/.test(to) ? to : fallback);
+
+const wantsJson = (c: Context) => (c.req.header("accept") ?? "").includes("application/json");
+
+async function form<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const media = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (media !== "application/x-www-form-urlencoded" && media !== "multipart/form-data") {
+    throw new ApiError(415, "unsupported_media_type", "Send the form as application/x-www-form-urlencoded or multipart/form-data.");
+  }
+  const body = await c.req.parseBody().catch(() => undefined);
+  if (!body) throw new ApiError(400, "malformed_form", "The form could not be read.");
+  // Empty optional fields arrive as "": treat them as absent.
+  const cleaned = Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === "string" && v !== ""));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) throw new ApiError(400, "invalid_form", "The form fields are not valid.", parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join("."), message: i.message })));
+  return parsed.data;
+}
+
+const threadIdOf = (raw: string | undefined) => {
+  const parsed = ThreadId.safeParse(raw ?? "");
+  if (!parsed.success) throw new ApiError(400, "invalid_thread_id", "Not a valid thread id.");
+  return parsed.data;
+};
+
+async function allEvents(env: Env, id: ThreadId, after = 0): Promise<Event[]> {
+  const out: Event[] = [];
+  for (let cursor: number | undefined = after; cursor !== undefined; ) {
+    const pageOf: { events: Event[]; next?: number } = await threadStub(env, id).events(cursor, 1000);
+    out.push(...pageOf.events);
+    cursor = pageOf.next;
+  }
+  return out;
+}
+
+async function inboxItems(env: Env): Promise<InboxItem[]> {
+  const waiting = await listThreads(env, { status: "waiting_for_human", limit: 100 });
+  const threads = await Promise.all(waiting.threads.map((t) => threadStub(env, t.id as ThreadId).thread()));
+  const items = threads.flatMap((thread) => (thread ? thread.pendingRequests.map((request) => ({ thread, request })) : []));
+  // Oldest first: every request's deadline is its ask time plus its timeout, so on equal timeouts this is ask order.
+  return items.sort((a, b) => a.request.deadline.localeCompare(b.request.deadline));
+}
+
+export type Dispatch = (request: Request, env: Env) => Promise<Response>;
+
+export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch: Dispatch) {
+  const app = new Hono<ConsoleEnv>();
+  const variantsOf = (agent: string) => agents.get(agent)?.variants.map((v) => v.name) ?? [];
+  app.use("*", securityHeaders);
+  app.onError((error, c) => {
+    // A person navigating gets a page; the client script and other callers get the JSON error shape.
+    if (error instanceof ApiError && !wantsJson(c) && (c.req.header("accept") ?? "").includes("text/html")) {
+      const who = c.get("session")?.credential;
+      return c.html(page(<MessagePage title="Not done" message={error.message} {...(who ? { who } : {})} />), error.status);
+    }
+    return onError(error, c);
+  });
+
+  app.get("/static/console.js", (c) => c.body(CONSOLE_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" }));
+  app.get("/static/console.css", (c) => c.body(CONSOLE_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=300" }));
+
+  app.get("/sign-in", (c) => {
+    const next = safeReturn(c.req.query("next"), "/console/inbox");
+    return c.html(page(<SignInPage next={next} names={credentials(c.env).map((x) => x.name)} />));
+  });
+  app.post("/sign-in", sameOrigin, async (c) => {
+    const input = await form(c, SignIn);
+    const credential = await checkCredential(credentials(c.env), input.name, input.token);
+    if (!credential) {
+      const next = safeReturn(input.next, "/console/inbox");
+      return c.html(page(<SignInPage error="That name and token do not match a credential." next={next} names={[]} />), 401);
+    }
+    const lifetime = sessionLifetime(c.env);
+    const session = await issueSession(credential, now(), lifetime);
+    setCookie(c, COOKIE, session.value, { httpOnly: true, secure: true, sameSite: "Strict", path: "/", maxAge: lifetime });
+    return c.redirect(safeReturn(input.next, "/console/inbox"), 303);
+  });
+  app.post("/sign-out", sameOrigin, (c) => {
+    deleteCookie(c, COOKIE, { path: "/", secure: true, httpOnly: true, sameSite: "Strict" });
+    return c.redirect("/console/sign-in", 303);
+  });
+
+  app.use("*", requireSession(now), sameOrigin);
+  const who = (c: Context<ConsoleEnv>) => c.var.session.credential;
+
+  app.get("/", (c) => c.redirect("/console/inbox", 303));
+
+  app.get("/inbox", async (c) => c.html(page(<InboxPage who={who(c)} items={await inboxItems(c.env)} />)));
+  // The inbox's live part: the client adds entries it does not show yet and drops answered ones.
+  app.get("/inbox/items", async (c) => {
+    const items = await inboxItems(c.env);
+    return c.html(items.map((item) => String(<InboxEntry item={item} returnTo="/console/inbox" />)).join(""));
+  });
+
+  app.get("/threads", async (c) => {
+    const parsed = ListFilter.safeParse(c.req.query());
+    if (!parsed.success) throw new ApiError(400, "invalid_query", "Unknown filter value.");
+    const filter = parsed.data;
+    const before = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+    if (filter.cursor && !before) throw new ApiError(400, "invalid_cursor", "The cursor is not one this console issued.");
+    const result = await listThreads(c.env, {
+      limit: 25,
+      ...(filter.agent ? { agent: filter.agent } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(before ? { before } : {}),
+    });
+    const shown = { ...(filter.agent ? { agent: filter.agent } : {}), ...(filter.status ? { status: filter.status } : {}) };
+    return c.html(
+      page(<ThreadsPage who={who(c)} threads={result.threads} agents={[...agents.keys()]} filter={shown} {...(result.next ? { next: encodeCursor(result.next) } : {})} />),
+    );
+  });
+
+  app.get("/threads/:id", async (c) => {
+    const id = threadIdOf(c.req.param("id"));
+    const thread = await threadStub(c.env, id).thread();
+    if (!thread) throw new ApiError(404, "thread_not_found", `No thread ${id}.`);
+    const events = await allEvents(c.env, id);
+    return c.html(page(<ThreadPage who={who(c)} thread={thread} events={events} variants={variantsOf(thread.agent)} eventTypes={EVENT_TYPES} />));
+  });
+  // Fragments the client fetches when the stream says the log grew: one renderer, on the server.
+  app.get("/threads/:id/timeline", async (c) => {
+    const id = threadIdOf(c.req.param("id"));
+    const after = z.coerce.number().int().min(0).safeParse(c.req.query("after") ?? "0");
+    if (!after.success) throw new ApiError(400, "invalid_query", "after must be a seq.");
+    const thread = await threadStub(c.env, id).thread();
+    if (!thread) throw new ApiError(404, "thread_not_found", `No thread ${id}.`);
+    return c.html(String(<Timeline events={await allEvents(c.env, id, after.data)} threadId={id} variants={variantsOf(thread.agent)} />));
+  });
+  app.get("/threads/:id/header", async (c) => {
+    const thread = await threadStub(c.env, threadIdOf(c.req.param("id"))).thread();
+    if (!thread) throw new ApiError(404, "thread_not_found", "No such thread.");
+    return c.html(String(<ThreadHeader thread={thread} />));
+  });
+  app.get("/threads/:id/stream", async (c) => {
+    const after = z.coerce.number().int().min(0).optional().safeParse(c.req.query("after"));
+    if (!after.success) throw new ApiError(400, "invalid_query", "after must be a seq.");
+    return streamResponse(c.env, threadIdOf(c.req.param("id")), resumeFrom(c.req.header("last-event-id"), after.data));
+  });
+
+  app.post("/threads/:id/respond", async (c) => {
+    const id = threadIdOf(c.req.param("id"));
+    const input = await form(c, Respond);
+    const result = await threadStub(c.env, id).respond(
+      {
+        requestId: input.requestId,
+        ...(input.decision === "approve" || input.decision === "reject" ? { approved: input.decision === "approve" } : {}),
+        ...(input.comment?.trim() ? { comment: input.comment } : {}),
+        ...(input.answer?.trim() ? { answer: input.answer } : {}),
+        by: { kind: "console", id: who(c), verifiedBy: "session" },
+      },
+      undefined,
+      { kind: "http", detail: { via: "console", credential: who(c) } },
+    );
+    if (!result.ok) throw ApiError.from(result.rejection);
+    if (wantsJson(c)) return c.json({ status: result.value.thread.status, event: { seq: result.value.event.seq, type: result.value.event.type } });
+    return c.redirect(safeReturn(input.returnTo, `/console/threads/${id}`), 303);
+  });
+
+  for (const verb of ["pause", "resume", "cancel"] as const) {
+    app.post(`/threads/:id/${verb}`, async (c) => {
+      const id = threadIdOf(c.req.param("id"));
+      const stub = threadStub(c.env, id);
+      const result = verb === "pause" ? await stub.pause(`paused in the console by ${who(c)}`) : verb === "resume" ? await stub.resume() : await stub.cancel(`cancelled in the console by ${who(c)}`);
+      if (!result.ok) throw ApiError.from(result.rejection);
+      return c.redirect(`/console/threads/${id}`, 303);
+    });
+  }
+
+  // A fork goes through the API's own route (one implementation of its checks), as the signed-in credential.
+  app.post("/threads/:id/fork", async (c) => {
+    const id = threadIdOf(c.req.param("id"));
+    const input = await form(c, Fork);
+    const credential = credentials(c.env).find((x) => x.name === who(c));
+    if (!credential) throw new ApiError(401, "signed_out", "The credential of this session no longer exists.");
+    const request = new Request(new URL(`/v1/threads/${id}/fork`, c.req.url), {
+      method: "POST",
+      headers: { authorization: `Bearer ${credential.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ atSeq: input.atSeq, ...(input.variant ? { variant: input.variant } : {}), ...(input.model ? { model: input.model } : {}) }),
+    });
+    const response = await dispatch(request, c.env);
+    const body = (await response.json()) as { id?: string; error?: { code: string; message: string; details?: unknown } };
+    if (!response.ok || !body.id) {
+      throw new ApiError(response.status === 201 || response.status === 200 ? 500 : (response.status as 400), body.error?.code ?? "fork_failed", body.error?.message ?? "The fork failed.");
+    }
+    return c.redirect(`/console/threads/${body.id}`, 303);
+  });
+
+  app.get("/agents", (c) => c.html(page(<AgentsPage who={who(c)} agents={[...agents.values()].map((a) => ({ name: a.name, description: a.description }))} />)));
+  app.get("/agents/:agent", async (c) => {
+    const agent = agents.get(c.req.param("agent"));
+    if (!agent) throw new ApiError(404, "unknown_agent", "No such agent.");
+    const [stats, usage] = await Promise.all([variantStatsView(c.env, agent), agentUsage(c.env, agent.name)]);
+    return c.html(page(<AgentPage who={who(c)} agent={{ name: agent.name, description: agent.description }} variants={stats.variants} usage={usage} />));
+  });
+
+  return app;
+}

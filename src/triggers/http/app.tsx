@@ -1,0 +1,73 @@
+/** @jsxImportSource hono/jsx */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AgentRegistry } from "../../agents";
+import { ThreadId } from "../../core";
+import { ApiError, onError, sendJson } from "./errors";
+import { requireApiToken } from "./auth";
+import { agentRoutes } from "./agents";
+import { humanLinkRoutes } from "./human-links";
+import { threadRoutes } from "./threads";
+import { forkRoutes } from "./fork";
+import { limitBody } from "./validate";
+import { requestLog } from "./request-log";
+import { defaultWebhookSources, webhookRoutes } from "../webhooks";
+import { contractApp } from "./contract/serve";
+import * as other from "./contract/other-routes";
+import { docsRoutes } from "./docs";
+import { consoleRoutes } from "../../console/routes";
+import { WelcomePage } from "../../console/pages/pages";
+import { page } from "../../console/pages/layout";
+
+export type AppEnv = { Bindings: Env; Variables: { threadId: ThreadId; correlationId: string } };
+
+/** The HTTP trigger: one Hono app, bearer auth on /v1, one error mapping point, one generated contract. */
+export function httpApp(agents: AgentRegistry, options: { readonly now?: () => number } = {}) {
+  const app = contractApp();
+  app.use(requestLog);
+  app.onError(onError);
+  app.notFound((c) => c.json({ error: { code: "not_found", message: `No route ${c.req.method} ${c.req.path}.` } }, 404));
+
+  app.get("/", (c) => {
+    const index = { name: "edge-agents", agents: [...agents.keys()], console: "/console", docs: "/docs", openapi: "/openapi.json" };
+    // A browser asks for HTML first; API clients (curl's */*, fetch's default) keep the JSON.
+    if (prefersHtml(c.req.header("accept"))) return c.html(page(<WelcomePage agents={index.agents} />));
+    return sendJson(c, index);
+  });
+
+  app.route("/h", humanLinkRoutes()); // authorised by its signed token, not the bearer token
+  // Authorised by each source's signature, not the bearer token: registered before /v1's auth.
+  app.route("/v1/webhooks", webhookRoutes(defaultWebhookSources(agents), options.now ?? (() => Date.now())));
+  app.use("/v1/*", requireApiToken, limitBody);
+  app.route("/v1/agents", agentRoutes(agents));
+  app.route("/v1/threads", threadRoutes());
+  app.route("/v1/threads", forkRoutes(agents)); // POST /v1/threads/{id}/fork
+  app.route("/console", consoleRoutes(agents, options.now ?? (() => Date.now()), (request, env) => Promise.resolve(app.fetch(request, env))));
+  document(app);
+  app.route("/", docsRoutes(app));
+  return app;
+}
+
+/** Routes served by plain Hono handlers are described here, so the document lists them too. */
+function document(app: OpenAPIHono<AppEnv>): void {
+  for (const route of [other.root, other.openapiDocument, other.docsPage, other.humanLinkPage, other.humanLinkAnswer, other.webhook, ...other.consoleRoutesDoc]) {
+    app.openAPIRegistry.registerPath(route);
+  }
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "A named API credential (API_TOKENS) or API_TOKEN (named `default`).",
+  });
+}
+
+function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const html = accept.indexOf("text/html");
+  const json = accept.indexOf("application/json");
+  return html >= 0 && (json < 0 || html < json);
+}
+
+export function parseThreadId(raw: string): ThreadId {
+  const parsed = ThreadId.safeParse(raw);
+  if (!parsed.success) throw new ApiError(400, "invalid_thread_id", `"${raw.slice(0, 80)}" is not a valid thread id.`);
+  return parsed.data;
+}

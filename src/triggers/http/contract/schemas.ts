@@ -1,0 +1,161 @@
+import { named, z } from "./zod";
+import { Event, Json } from "../../../core";
+import { ThreadSummary } from "../../../runtime/thread-index";
+
+// Response schemas of the public API: the OpenAPI document is generated from them, and the
+// contract test validates real responses against them. Request schemas live in ../schemas.ts.
+
+// The recursive Json schema becomes one named component (a $ref) instead of an endless inline
+// expansion; `.openapi()` on a lazy schema also tags the original, so every use in core refers to it.
+named(Json, "Json");
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().regex(/^[a-z][a-z0-9_]*$/),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi("Error");
+
+const ThreadStatus = z.enum(["running", "waiting_for_human", "paused", "done", "failed", "cancelled", "waiting_for_agent"]);
+
+export const PendingRequest = z
+  .object({
+    requestId: z.string(),
+    kind: z.enum(["approval", "input"]),
+    reason: z.string(),
+    message: z.string(),
+    tool: z.object({ name: z.string(), args: z.record(z.string(), Json) }).optional(),
+    deadline: z.string(),
+    onTimeout: z.enum(["deny", "escalate", "fail"]),
+    escalated: z.boolean(),
+    link: z.string().optional(),
+  })
+  .openapi("PendingRequest");
+
+export const Thread = z
+  .object({
+    id: z.string(),
+    agent: z.string(),
+    status: ThreadStatus,
+    pending: PendingRequest.optional(),
+    pendingRequests: z.array(PendingRequest),
+    result: z.object({ message: z.string() }).optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    metadata: z.record(z.string(), Json).optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    lastSeq: z.number().int().nonnegative(),
+    variant: z.string().optional(),
+    model: z.string().optional(),
+    forkedFrom: z.object({ threadId: z.string(), atSeq: z.number().int() }).optional(),
+    parent: z.object({ threadId: z.string(), callId: z.string() }).optional(),
+    depth: z.number().int().optional(),
+    children: z
+      .array(
+        z.object({
+          threadId: z.string(),
+          agent: z.string(),
+          callId: z.string(),
+          status: z.union([ThreadStatus, z.literal("timed_out")]),
+          deadline: z.string(),
+        }),
+      )
+      .optional(),
+    usage: z
+      .object({ modelCalls: z.number().int(), promptTokens: z.number().int(), completionTokens: z.number().int(), totalTokens: z.number().int() })
+      .optional(),
+    retryAt: z.string().optional(),
+    onHumanTimeout: z.enum(["deny", "escalate", "fail"]).optional(),
+  })
+  .openapi("Thread");
+
+const UsageTotals = z.object({
+  threads: z.number().int(),
+  steps: z.number().int(),
+  promptTokens: z.number().int(),
+  completionTokens: z.number().int(),
+  totalTokens: z.number().int(),
+});
+
+export const Usage = z
+  .object({
+    agent: z.string(),
+    window: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
+    consistency: z.literal("eventual"),
+    total: UsageTotals,
+    variants: z.record(z.string(), UsageTotals),
+  })
+  .openapi("Usage");
+
+export const LogEvent = named(Event, "Event");
+
+export const ThreadList = z.object({ threads: z.array(named(ThreadSummary, "ThreadSummary")), next: z.string().optional() });
+
+export const EventPage = z.object({ events: z.array(LogEvent), next: z.number().int().optional() });
+
+export const CommandResult = z.object({ thread: Thread, event: LogEvent });
+
+const ToolSpec = z.object({ name: z.string(), description: z.string(), parameters: z.record(z.string(), z.unknown()) });
+
+export const ModelContext = z.object({
+  messages: z.array(z.object({ role: z.string(), content: z.string() })),
+  tools: z.array(ToolSpec),
+  promptVersion: z.string(),
+  seenSeq: z.number().int(),
+  stats: z.record(z.string(), z.unknown()),
+});
+
+export const AgentList = z.object({
+  agents: z.array(
+    z
+      .object({
+        name: z.string(),
+        description: z.string(),
+        prompt: z.object({ file: z.string(), version: z.string() }),
+        humanTimeoutSeconds: z.number(),
+        variants: z.array(z.object({ name: z.string(), file: z.string(), version: z.string(), weight: z.number() })),
+        prefetch: z.array(z.unknown()).optional(),
+        tools: z.array(
+          z.object({
+            name: z.string(),
+            description: z.string(),
+            intent: z.string(),
+            needsApproval: z.string(),
+            idempotent: z.boolean(),
+            parameters: z.unknown().optional(),
+            delegatesTo: z.string().optional(),
+            timeoutSeconds: z.number().optional(),
+          }),
+        ),
+      })
+      .openapi("Agent"),
+  ),
+});
+
+const Outcomes = z.object({ done: z.number().int(), failed: z.number().int(), cancelled: z.number().int(), open: z.number().int() });
+
+export const VariantStats = z.object({
+  agent: z.string(),
+  consistency: z.literal("eventual"),
+  variants: z.array(
+    z.object({
+      name: z.string(),
+      file: z.string().optional(),
+      version: z.string().optional(),
+      weight: z.number().optional(),
+      retired: z.literal(true).optional(),
+      threads: z.number().int(),
+      steps: z.number().int(),
+      errors: z.number().int(),
+      escalations: z.number().int(),
+      outcomes: Outcomes,
+    }),
+  ),
+});
+
+export const Root = z.object({ name: z.string(), agents: z.array(z.string()), console: z.string(), docs: z.string(), openapi: z.string() });
+
+export const WebhookAccepted = z.record(z.string(), z.unknown());

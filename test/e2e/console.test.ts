@@ -1,0 +1,214 @@
+/// <reference types="node" />
+/**
+ * The operator console end to end: the real Worker under `wrangler dev`, the scripted model
+ * over real HTTP, headless Chromium signing in, watching the inbox and a timeline update live,
+ * approving, forking; and the stream read by `curl -N`. Screenshots of every page go to
+ * test-results/console/.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Event, ThreadView } from "../../src/core";
+import { startModelServer, type ModelServer } from "./support/model-server";
+import { e2eVars, startWranglerDev, type DevServer } from "./support/wrangler";
+
+const CHROMIUM = "/usr/bin/chromium";
+const TOKEN = "e2e-console-token";
+const SHOTS = resolve(import.meta.dirname, "../../test-results/console");
+
+let model: ModelServer;
+let dev: DevServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\`.`);
+  mkdirSync(SHOTS, { recursive: true });
+  model = await startModelServer();
+  const modelUrl = model.baseUrl;
+  dev = await startWranglerDev((url) => e2eVars({ url, token: TOKEN, modelUrl }, { STREAM_HEARTBEAT_SECONDS: "1" }));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await dev?.stop();
+  await model?.close();
+});
+
+async function v1<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(`${dev.url}/v1${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...init.headers } });
+  if (!response.ok) throw new Error(`${init.method ?? "GET"} /v1${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Another process owns the thread, so we poll: short intervals, capped in total. */
+async function until(id: string, done: (t: ThreadView) => boolean, withinMs = 20_000): Promise<ThreadView> {
+  const giveUp = Date.now() + withinMs;
+  for (;;) {
+    const thread = await v1<ThreadView>(`/threads/${id}`);
+    if (done(thread)) return thread;
+    if (Date.now() > giveUp) throw new Error(`thread ${id} still ${thread.status} after ${withinMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function deployThread(name: string): Promise<ThreadView> {
+  const marker = model.model.script(name, [
+    { tool: "deploy_backend", args: { tag: "v2.0.0", environment: "production" } },
+    { tool: "done_for_now", args: { message: "Deployed v2.0.0 to production." } },
+  ]);
+  return v1<ThreadView>("/agents/deploybot/threads", { method: "POST", body: JSON.stringify({ message: `deploy v2.0.0 to production ${marker}` }) });
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+
+describe("operator console in a real browser", () => {
+  it("sign in, a thread appears in the inbox live, approve it there, watch its timeline reach done live, fork it; refusals", async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    const cspViolations: string[] = [];
+    const pageErrors: string[] = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+
+    // Signed out: the console sends the browser to sign in.
+    await page.goto(`${dev.url}/console/inbox`);
+    expect(new URL(page.url()).pathname).toBe("/console/sign-in");
+    await shot(page, "01-sign-in");
+    // With only API_TOKEN configured, the credential is named "default" (API_TOKENS adds named ones;
+    // wrangler dev loads only declared secrets, so that path is covered in test/triggers/console.test.ts).
+    await page.getByLabel("Credential name").fill("default");
+    await page.getByLabel("Token").fill(TOKEN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${dev.url}/console/inbox`);
+    const cookie = (await context.cookies()).find((c) => c.name === "console_session");
+    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: "Strict" });
+    await shot(page, "02-inbox-empty");
+
+    // A thread launched over the API appears in the open inbox without a reload.
+    const launched = await deployThread("console-e2e");
+    await until(launched.id, (t) => t.status === "waiting_for_human");
+    const entry = page.locator("#inbox li", { hasText: launched.id });
+    await entry.waitFor({ timeout: 10_000 });
+    await expect(entry.getByRole("heading").textContent()).resolves.toContain("Approve deploy_backend?");
+    await expect(entry.locator("[data-countdown]").textContent()).resolves.toMatch(/^\(in /);
+    await shot(page, "03-inbox-pending");
+
+    // The thread page, open in a second tab, follows the stream.
+    const watcher = await context.newPage();
+    watcher.on("pageerror", (e) => pageErrors.push(e.message));
+    await watcher.goto(`${dev.url}/console/threads/${launched.id}`);
+    await watcher.locator('#thread-header[data-status="waiting_for_human"]').waitFor();
+    const before = await watcher.locator("#timeline > li").count();
+
+    // Approve from the inbox, without leaving it.
+    await entry.getByLabel("Comment (optional)").fill("Ship it from the console.");
+    await entry.getByRole("button", { name: "Approve" }).click();
+    await entry.waitFor({ state: "detached", timeout: 10_000 });
+    expect(new URL(page.url()).pathname).toBe("/console/inbox");
+
+    await watcher.locator('#thread-header[data-status="done"]').waitFor({ timeout: 15_000 });
+    await watcher.locator("#timeline .type", { hasText: "thread_finished" }).waitFor();
+    const after = await watcher.locator("#timeline > li").count();
+    expect(after).toBeGreaterThan(before);
+    const { events } = await v1<{ events: Event[] }>(`/threads/${launched.id}/events?limit=1000`);
+    expect(after).toBe(events.length); // every event rendered once, live
+    expect(events.find((e) => e.type === "human_responded")).toMatchObject({
+      data: { approved: true, comment: "Ship it from the console.", by: { kind: "console", id: "default", verifiedBy: "session" } },
+    });
+    await expect(watcher.locator("#timeline").textContent()).resolves.toContain("answered by console:default");
+    await shot(watcher, "04-thread-done");
+
+    // Fork at the first model decision, with another model.
+    const decided = events.find((e) => e.type === "model_decided");
+    if (!decided) throw new Error("no model decision");
+    const item = watcher.locator(`#e${decided.seq}`);
+    await item.getByText("Fork from here").click();
+    model.model.script(launched.id, [{ tool: "done_for_now", args: { message: "Fork: nothing to deploy." } }]);
+    await item.getByLabel("Model").fill("fork-model");
+    await item.getByRole("button", { name: `Fork at #${decided.seq}` }).click();
+    await watcher.waitForURL(/\/console\/threads\/t_[0-9a-f]{32}$/);
+    const forkId = new URL(watcher.url()).pathname.split("/").pop() as string;
+    await expect(watcher.locator("#thread-header").textContent()).resolves.toContain(`forked from ${launched.id} at #${decided.seq}`);
+    const fork = await v1<ThreadView>(`/threads/${forkId}`);
+    expect(fork).toMatchObject({ forkedFrom: { threadId: launched.id, atSeq: decided.seq }, model: "fork-model" });
+    await shot(watcher, "05-fork");
+
+    // The other pages.
+    await page.goto(`${dev.url}/console/threads?agent=deploybot`);
+    await expect(page.locator("#threads tbody").textContent()).resolves.toContain(launched.id);
+    await shot(page, "06-threads");
+    await page.goto(`${dev.url}/console/agents/deploybot`);
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Agent deploybot");
+    await shot(page, "07-agent");
+    await page.goto(`${dev.url}/docs`);
+    await page.locator("details.op").first().click();
+    await shot(page, "08-docs");
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await deployThread("console-e2e-phone");
+    await phone.context().addCookies([{ ...cookie!, sameSite: "Strict" }]);
+    await phone.goto(`${dev.url}/console/inbox`);
+    await phone.locator("#inbox li").first().waitFor({ timeout: 10_000 });
+    await shot(phone, "09-inbox-phone");
+    // Keyboard: the skip link is the first stop and is visible when focused.
+    await phone.keyboard.press("Tab");
+    await expect(phone.evaluate("document.activeElement && document.activeElement.textContent")).resolves.toBe("Skip to content");
+    await phone.close();
+
+    // A cross-site form post: the browser withholds the SameSite=Strict cookie, and the server refuses.
+    const other = await context.newPage();
+    const crossOrigin = dev.url.replace("127.0.0.1", "localhost");
+    await other.goto(`${crossOrigin}/`);
+    const target = await deployThread("console-e2e-csrf");
+    await until(target.id, (t) => t.status === "waiting_for_human");
+    const [response] = await Promise.all([
+      other.waitForResponse((r) => r.url().includes(`/console/threads/${target.id}/cancel`)),
+      // A page on another site posts a form to the console (the DOM code runs in the browser).
+      other.evaluate(
+        `(() => { const f = document.createElement("form"); f.method = "POST"; f.action = ${JSON.stringify(`${dev.url}/console/threads/${target.id}/cancel`)}; document.body.append(f); f.submit(); })()`,
+      ),
+    ]);
+    expect([401, 403]).toContain(response.status());
+    // With the cookie but from another origin (a browser that ignores SameSite): the Origin check refuses.
+    const forged = await fetch(`${dev.url}/console/threads/${target.id}/cancel`, {
+      method: "POST",
+      headers: { cookie: `console_session=${cookie!.value}`, origin: "http://evil.example", "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      body: "",
+      redirect: "manual",
+    });
+    expect(forged.status).toBe(403);
+    expect((await v1<ThreadView>(`/threads/${target.id}`)).status).toBe("waiting_for_human");
+
+    // Sign out: the console is closed again.
+    await page.goto(`${dev.url}/console/inbox`);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(`${dev.url}/console/sign-in`);
+    await page.goto(`${dev.url}/console/threads`);
+    expect(new URL(page.url()).pathname).toBe("/console/sign-in");
+
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  });
+
+  it("the stream works with curl -N: frames with id and event, and heartbeats", async () => {
+    const launched = await deployThread("console-e2e-curl");
+    const waiting = await until(launched.id, (t) => t.status === "waiting_for_human");
+    // curl exits at --max-time with code 28; the output so far is what an operator would see.
+    const result = await promisify(execFile)("curl", ["-sN", "--max-time", "2.5", "-H", `Authorization: Bearer ${TOKEN}`, `${dev.url}/v1/threads/${launched.id}/stream`]).catch(
+      (error: { stdout?: string; code?: number }) => ({ stdout: error.stdout ?? "", code: error.code }),
+    );
+    const out = result.stdout;
+    expect(out).toContain("id: 1\nevent: thread_launched\ndata: {");
+    expect(out).toContain(`id: ${waiting.lastSeq}\n`);
+    expect(out).toMatch(/: heartbeat\n/);
+  });
+});

@@ -1,0 +1,146 @@
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { eventsOf, launch, settle } from "../support/api";
+import { clock, model } from "../support/harness";
+
+// The console through the Worker's fetch handler: sign-in and the cookie it sets, refusals
+// (signed out, wrong credential, cross-site, expired session), and an answer recorded with
+// the console principal. The real-browser run is test/e2e/console.test.ts.
+
+const ORIGIN = "https://agents.test";
+const get = (path: string, headers: HeadersInit = {}) => exports.default.fetch(new Request(`${ORIGIN}${path}`, { headers: { accept: "text/html", ...headers }, redirect: "manual" }));
+const post = (path: string, fields: Record<string, string>, headers: HeadersInit = {}) =>
+  exports.default.fetch(
+    new Request(`${ORIGIN}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: ORIGIN, accept: "text/html", ...headers },
+      body: new URLSearchParams(fields).toString(),
+      redirect: "manual",
+    }),
+  );
+
+async function signIn(): Promise<string> {
+  const response = await post("/console/sign-in", { name: "default", token: "test-token", next: "/console/threads" });
+  expect(response.status).toBe(303);
+  expect(response.headers.get("location")).toBe("/console/threads");
+  const cookie = response.headers.get("set-cookie") ?? "";
+  expect(cookie).toMatch(/^console_session=[^;]+;/);
+  expect(cookie).toMatch(/HttpOnly/);
+  expect(cookie).toMatch(/Secure/);
+  expect(cookie).toMatch(/SameSite=Strict/);
+  expect(cookie).toMatch(/Max-Age=43200/);
+  return cookie.split(";")[0] as string;
+}
+
+describe("console", () => {
+  it("signs in with the named credential; a wrong token, a signed-out visit and a cross-site post are refused", async () => {
+    const wrong = await post("/console/sign-in", { name: "default", token: "nope" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get("set-cookie")).toBeNull();
+
+    const signedOut = await get("/console/inbox");
+    expect(signedOut.status).toBe(303);
+    expect(signedOut.headers.get("location")).toBe("/console/sign-in?next=%2Fconsole%2Finbox");
+    const fragment = await get("/console/inbox/items", { accept: "*/*" });
+    expect(fragment.status).toBe(401);
+    expect(await fragment.json()).toMatchObject({ error: { code: "signed_out" } });
+
+    const cookie = await signIn();
+    const inbox = await get("/console/inbox", { cookie });
+    expect(inbox.status).toBe(200);
+    const csp = inbox.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    const html = await inbox.text();
+    expect(html).toContain("Approvals inbox");
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
+
+    const crossSite = await post("/console/threads/t_x/pause", {}, { cookie, origin: "https://evil.example", accept: "application/json" });
+    expect(crossSite.status).toBe(403);
+    expect(await crossSite.json()).toMatchObject({ error: { code: "cross_site_request" } });
+    const noOrigin = await exports.default.fetch(
+      new Request(`${ORIGIN}/console/threads/t_x/pause`, { method: "POST", headers: { cookie, "content-type": "application/x-www-form-urlencoded" }, body: "" }),
+    );
+    expect(noOrigin.status).toBe(403);
+    const loginCsrf = await post("/console/sign-in", { name: "default", token: "test-token" }, { origin: "https://evil.example" });
+    expect(loginCsrf.status).toBe(403);
+
+    const out = await post("/console/sign-out", {}, { cookie });
+    expect(out.status).toBe(303);
+    expect(out.headers.get("set-cookie")).toMatch(/console_session=;.*Max-Age=0/);
+  });
+
+  it("a session expires; a forged or edited cookie counts for nothing", async () => {
+    const cookie = await signIn();
+    const [name, value] = cookie.split("=") as [string, string];
+    const [payload, mac] = value.split(".") as [string, string];
+    expect((await get("/console/inbox", { cookie: `${name}=${payload}.${mac.replace(/^./, mac[0] === "a" ? "b" : "a")}` })).status).toBe(303);
+    const edited = btoa(JSON.stringify({ n: "default", exp: 9_999_999_999 })).replace(/=+$/, "");
+    expect((await get("/console/inbox", { cookie: `${name}=${edited}.${mac}` })).status).toBe(303);
+    clock.offsetMs = 43_201_000;
+    try {
+      expect((await get("/console/inbox", { cookie })).status).toBe(303);
+    } finally {
+      clock.offsetMs = 0;
+    }
+    expect((await get("/console/inbox", { cookie })).status).toBe(200);
+  });
+
+  it("an approval from the console records the signed-in principal; the thread page shows the whole timeline", async () => {
+    const cookie = await signIn();
+    const id = `console-${crypto.randomUUID().slice(0, 8)}`;
+    const marker = model.script(id, [{ tool: "guarded", args: { label: `k-${id}` } }, { tool: "done_for_now", args: { message: "all done" } }]);
+    await launch("probe", `go ${marker}`, { threadId: id });
+    const view = await settle(id);
+    const inbox = await (await get("/console/inbox/items", { cookie })).text();
+    expect(inbox).toContain(`data-request="${view.pending!.requestId}"`);
+
+    const answer = await post(`/console/threads/${id}/respond`, { requestId: view.pending!.requestId, decision: "approve", comment: "ok from console" }, { cookie, accept: "application/json" });
+    expect(answer.status).toBe(200);
+    expect((await settle(id)).status).toBe("done");
+    const responded = (await eventsOf(id)).find((e) => e.type === "human_responded");
+    expect(responded?.data).toMatchObject({ approved: true, comment: "ok from console", by: { kind: "console", id: "default", verifiedBy: "session" } });
+
+    const again = await post(`/console/threads/${id}/respond`, { requestId: view.pending!.requestId, decision: "approve" }, { cookie, accept: "application/json" });
+    expect(again.status).toBe(409);
+
+    const pageHtml = await (await get(`/console/threads/${id}`, { cookie })).text();
+    for (const type of ["thread_launched", "model_decided", "human_requested", "human_responded", "tool_started", "tool_succeeded", "thread_finished"]) {
+      expect(pageHtml).toContain(`<span class="type">${type}</span>`);
+    }
+    expect(pageHtml).toContain("answered by <strong>console:default (verified by session)</strong>");
+    expect(pageHtml).toContain("prompt <code>");
+
+    const forked = await post(`/console/threads/${id}/fork`, { atSeq: "2", model: "other-model" }, { cookie });
+    expect(forked.status).toBe(303);
+    expect(forked.headers.get("location")).toMatch(/^\/console\/threads\/t_[0-9a-f]{32}$/);
+  });
+
+  it("GET / gives browsers a page pointing to the console and docs, API clients JSON; /docs renders the reference offline", async () => {
+    const browser = await get("/");
+    expect(browser.status).toBe(200);
+    const page = await browser.text();
+    expect(page).toContain('href="/console"');
+    expect(page).toContain('href="/docs"');
+    const client = await exports.default.fetch(new Request(`${ORIGIN}/`, { headers: { accept: "*/*" } }));
+    expect(await client.json()).toMatchObject({ name: "edge-agents", console: "/console", docs: "/docs" });
+    const docs = await get("/docs");
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const text = await docs.text();
+    expect(text).toContain("/v1/threads/{id}/stream");
+    expect(text).not.toMatch(/https?:\/\/(cdn|unpkg|fonts)\./);
+  });
+});
+
+describe("named credentials", () => {
+  it("API_TOKENS pairs are named credentials; API_TOKEN alone is `default`; malformed pairs are ignored", async () => {
+    const { credentials, checkCredential } = await import("../../src/console/credentials");
+    const all = credentials({ API_TOKEN: "the-default-token", API_TOKENS: " ops-alice:alice-token-123 , bad pair, Upper:abcdefgh, short:abc, ci:ci-token-456" });
+    expect(all.map((c) => c.name)).toEqual(["ops-alice", "ci", "default"]);
+    expect(await checkCredential(all, "ops-alice", "alice-token-123")).toMatchObject({ name: "ops-alice" });
+    expect(await checkCredential(all, "ops-alice", "ci-token-456")).toBeUndefined();
+    expect(await checkCredential(all, "nobody", "alice-token-123")).toBeUndefined();
+    expect(credentials({ API_TOKEN: "" }).length).toBe(0);
+  });
+});
