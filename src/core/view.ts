@@ -1,4 +1,4 @@
-import type { ChildRecord, PendingRequest, ThreadState, ThreadStatus } from "./state";
+import type { AnswerRecord, ChildRecord, PendingRequest, ThreadState, ThreadStatus } from "./state";
 import { statusOf } from "./state";
 import type { JsonObject } from "./json";
 
@@ -12,6 +12,8 @@ export type PendingView = {
   readonly deadline: string;
   readonly onTimeout: "deny" | "escalate" | "fail";
   readonly escalated: boolean;
+  /** Who may answer (the tool's policy); absent = any verified principal. */
+  readonly approvers?: readonly string[];
   /** Signed link to the approval page, when links are configured (added by the runtime). */
   readonly link?: string;
 };
@@ -40,6 +42,8 @@ export type ThreadView = {
   readonly depth?: number;
   /** Composition (Factor 10): child threads this one launched, oldest first. */
   readonly children?: readonly ChildView[];
+  /** The latest answers (who, when, approved?), oldest first; the events hold every one. */
+  readonly answers?: readonly AnswerRecord[];
 };
 
 /** A child thread as its parent shows it; the runtime refreshes `status` of running children from the child itself. */
@@ -61,6 +65,7 @@ export function pendingView(request: PendingRequest): PendingView {
     deadline: request.deadline,
     onTimeout: request.onTimeout,
     escalated: request.escalated,
+    ...(request.approvers?.length ? { approvers: request.approvers } : {}),
   };
 }
 
@@ -85,6 +90,7 @@ export function threadView(state: ThreadState): ThreadView {
     ...(state.variant ? { variant: state.variant } : {}),
     ...(state.model ? { model: state.model } : {}),
     ...(state.forkedFrom ? { forkedFrom: state.forkedFrom } : {}),
+    ...(state.answers ? { answers: state.answers } : {}),
   };
 }
 

@@ -18,6 +18,7 @@ import {
   type JsonObject,
   type ModelInput,
   type NewEvent,
+  type Principal,
   type Rejection,
   type ThreadId,
   type ThreadState,
@@ -211,6 +212,12 @@ export function threadObject(deps: RuntimeDeps) {
         if (extended) return this.respond(answer, key, source);
         return { ok: false as const, rejection: decision.rejection };
       }
+      if (!decision.ok && "record" in decision) {
+        // Kept for the audit trail (who tried to answer), never acted on; no idempotency key,
+        // so a later allowed answer under the same key is not mistaken for a replay.
+        this.append({ ...decision.record, ...(source ? { source } : {}) });
+        return { ok: false as const, rejection: decision.rejection };
+      }
       return this.apply(decision, key && `response:${key}`, source);
     }
 
@@ -230,11 +237,13 @@ export function threadObject(deps: RuntimeDeps) {
 
     // ---- RPC: queries ----
 
-    async thread(): Promise<ThreadView | null> {
+    /** The thread; `viewer` (an API principal) gets links issued to itself, so an answer through them is recorded as it. */
+    async thread(viewer?: Principal): Promise<ThreadView | null> {
       await this.ready();
       if (!this.log.state) return null;
       const view = this.view();
-      const withLinks = await Promise.all(view.pendingRequests.map((request) => this.humans.withLink(request)));
+      const to = viewer ? `${viewer.kind}:${viewer.id}` : "api";
+      const withLinks = await Promise.all(view.pendingRequests.map((request) => this.humans.withLink(request, to)));
       const linked = { ...view, pendingRequests: withLinks, ...(withLinks[0] ? { pending: withLinks[0] } : {}) };
       return this.delegation.withChildStatus(linked);
     }
@@ -354,6 +363,7 @@ export function threadObject(deps: RuntimeDeps) {
       return applyEmailReply(
         {
           log: this.log,
+          secret: this.env.HUMAN_LINK_SECRET,
           respond: (answer, key, src) => this.respond(answer, key, src),
           message: (text, key, src) => this.message(text, key, src),
         },

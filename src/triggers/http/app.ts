@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { AgentRegistry } from "../../agents";
-import { ThreadId } from "../../core";
+import { ThreadId, type Principal } from "../../core";
 import { ApiError, onError } from "./errors";
 import { requireApiToken } from "./auth";
 import { agentRoutes } from "./agents";
@@ -10,10 +10,10 @@ import { forkRoutes } from "./fork";
 import { limitBody } from "./validate";
 import { defaultWebhookSources, webhookRoutes } from "../webhooks";
 
-export type AppEnv = { Bindings: Env; Variables: { threadId: ThreadId } };
+export type AppEnv = { Bindings: Env; Variables: { threadId: ThreadId; principal: Principal } };
 
 /** The HTTP trigger: one Hono app, bearer auth on /v1, one error mapping point. */
-export function httpApp(agents: AgentRegistry, options: { readonly now?: () => number } = {}) {
+export function httpApp(agents: AgentRegistry, options: { readonly now?: () => number; readonly fetch?: typeof fetch } = {}) {
   const app = new Hono<AppEnv>();
   app.onError(onError);
   app.notFound((c) => c.json({ error: { code: "not_found", message: `No route ${c.req.method} ${c.req.path}.` } }, 404));
@@ -25,7 +25,8 @@ export function httpApp(agents: AgentRegistry, options: { readonly now?: () => n
   app.route("/h", humanLinkRoutes()); // authorised by its signed token, not the bearer token
   // Authorised by each source's signature, not the bearer token: registered before /v1's auth.
   app.route("/v1/webhooks", webhookRoutes(defaultWebhookSources(agents), options.now ?? (() => Date.now())));
-  app.use("/v1/*", requireApiToken, limitBody);
+  const outbound = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  app.use("/v1/*", requireApiToken(outbound), limitBody);
   app.route("/v1/agents", agentRoutes(agents));
   app.route("/v1/threads", threadRoutes());
   app.route("/v1/threads", forkRoutes(agents)); // POST /v1/threads/{id}/fork
