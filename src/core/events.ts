@@ -53,6 +53,8 @@ export const ToolErrorCode = z.enum([
   "agent_timeout",
   "delegation_depth_exceeded",
   "delegation_fanout_exceeded",
+  /** The thread already had MAX_OPEN_REQUESTS open human requests. */
+  "too_many_open_requests",
 ]);
 export type ToolErrorCode = z.infer<typeof ToolErrorCode>;
 

@@ -6,4 +6,4 @@
  * recomputes it, so any change to those files fails the suite until this constant is
  * updated, and the new value makes every stored snapshot stale (replayed from the log).
  */
-export const REDUCER_VERSION = "6a113ce207348204";
+export const REDUCER_VERSION = "e574691f39c16f1a";

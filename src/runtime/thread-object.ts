@@ -28,7 +28,10 @@ import { sendWithBinding, type SendEmail } from "../channels/email/send";
 import { applyEmailReply, type EmailReply } from "./email-replies";
 import { emailHistory } from "./email-thread";
 import type { Appended } from "./event-store";
-import { modelInput, perform, type EffectsHost } from "./effects";
+import { modelInput, perform, positiveInt, type EffectsHost } from "./effects";
+
+/** Default cap on events per thread (MAX_THREAD_EVENTS). */
+export const DEFAULT_MAX_THREAD_EVENTS = 5000;
 import { ChildReportSchema, Delegation } from "./delegation";
 import { HumanRequests } from "./human-requests";
 import { ThreadLog } from "./thread-log";
@@ -200,6 +203,8 @@ export function threadObject(deps: RuntimeDeps) {
       await this.ready();
       const state = this.log.state;
       if (!state) return notFound("here");
+      const full = this.full(state);
+      if (full) return full;
       const original = key ? this.log.store.byKey(`response:${key}`) : undefined;
       if (original) return this.replayed(original, { type: "human_responded", data: answer });
       const decision = decideResponse(state, answer, iso(), this.history(answer.requestId));
@@ -230,7 +235,8 @@ export function threadObject(deps: RuntimeDeps) {
     }
 
     async cancel(reason?: string) {
-      const result = await this.command((state) => decideCancel(state, reason));
+      // Cancel is never capped: a full thread must still be stoppable.
+      const result = await this.command((state) => decideCancel(state, reason), undefined, undefined, false);
       if (result.ok) await this.humans.cancelDeadlines();
       return result;
     }
@@ -390,10 +396,13 @@ export function threadObject(deps: RuntimeDeps) {
       decideFor: (state: ThreadState) => Decision,
       key?: string | undefined | "",
       source?: EventSource,
+      capped = true,
     ): Promise<Result<CommandResult>> {
       await this.ready();
       const state = this.log.state;
       if (!state) return notFound("here");
+      const full = capped ? this.full(state) : undefined;
+      if (full) return full;
       const decision = decideFor(state);
       // A retry finds its original first, even if that original has since closed the thread
       // (then there is no new event to compare, and the original stands).
@@ -411,6 +420,16 @@ export function threadObject(deps: RuntimeDeps) {
 
     private replayed(original: Event, attempt: { type: string; data: unknown }): Result<CommandResult> {
       return replayed(original, attempt, this.view());
+    }
+
+    /**
+     * Per-thread cap on events (MAX_THREAD_EVENTS): outside input past it gets 409
+     * thread_full and appends nothing; the thread's own steps and cancel still run.
+     */
+    private full(state: ThreadState): { ok: false; rejection: Rejection } | undefined {
+      const cap = positiveInt(this.env.MAX_THREAD_EVENTS) ?? DEFAULT_MAX_THREAD_EVENTS;
+      if (state.lastSeq < cap) return undefined;
+      return { ok: false, rejection: { status: 409, code: "thread_full", message: `Thread ${state.id} holds ${state.lastSeq} events (the cap is ${cap}); it accepts no more input. Fork it or start a new one.` } };
     }
 
     private history(requestId: string): ClosedRequest | undefined {
