@@ -27,6 +27,8 @@ export default defineConfig({
               durableObjects: { TEST_GATES: "TestGate" },
               bindings: {
                 API_TOKEN: "test-token",
+                // Named credentials (invariant 10): each answer records the credential's name.
+                API_TOKENS: "release-manager:rm-token-1234, intern:intern-token-1234",
                 MODEL: "scripted-model",
                 OPENAI_API_KEY: "sk-test",
                 OPENAI_BASE_URL: "http://scripted-model.test/v1",
