@@ -107,7 +107,8 @@ describe(`${N} duplicate deliveries per trigger kind`, () => {
     const results = await times(N, () => hook("github", raw, { "x-github-event": "workflow_run", "x-github-delivery": delivery }));
     expect(tally(results.map((r) => r.status))).toEqual({ 201: 1, 200: N - 1 });
     expect(results.filter((r) => r.status === 200).every((r) => r.body.action === "duplicate")).toBe(true);
-    const id = `github-${delivery}`;
+    const created = results.find((r) => r.status === 201)?.body as { thread?: { id: string } } | undefined;
+    const id = created?.thread?.id ?? "";
     await settle(id);
     const events = await eventsOf(id);
     assertConsistent(events);

@@ -7,6 +7,10 @@ import { rateLimit } from "./rate-limit";
 
 type AuthEnv = { Bindings: Env; Variables: { principal: Principal } };
 
+/** RFC 6750: a 401 names the scheme it wants. */
+const challenge = { "WWW-Authenticate": 'Bearer realm="edge-agents"' };
+const unauthorized = (message: string) => new ApiError(401, "unauthorized", message, undefined, challenge);
+
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=:-]+)[ \t]*$/i;
 
 /**
@@ -21,9 +25,9 @@ export function requireApiToken(outbound: typeof fetch): MiddlewareHandler<AuthE
     const access = accessConfig(c.env);
     if (access) {
       const jwt = c.req.header("cf-access-jwt-assertion");
-      if (!jwt) throw new ApiError(401, "unauthorized", "Cloudflare Access protects this API: the request carries no Cf-Access-Jwt-Assertion.");
+      if (!jwt) throw unauthorized("Cloudflare Access protects this API: the request carries no Cf-Access-Jwt-Assertion.");
       const identity = await verifyAccessJwt(access, jwt, outbound);
-      if (!identity) throw new ApiError(401, "unauthorized", "The Cloudflare Access assertion does not verify (signature, issuer, audience or expiry).");
+      if (!identity) throw unauthorized("The Cloudflare Access assertion does not verify (signature, issuer, audience or expiry).");
       c.set("principal", { kind: "api", id: identity.id, verifiedBy: "cloudflare_access" });
     } else {
       let credentials;
@@ -36,11 +40,11 @@ export function requireApiToken(outbound: typeof fetch): MiddlewareHandler<AuthE
         throw new ApiError(503, "server_misconfigured", "Neither API_TOKEN nor API_TOKENS is set on this Worker (see .dev.vars.example).");
       }
       const header = c.req.header("authorization");
-      if (!header) throw new ApiError(401, "unauthorized", "Send Authorization: Bearer <token>.");
+      if (!header) throw unauthorized("Send Authorization: Bearer <token>.");
       const token = BEARER.exec(header)?.[1];
-      if (!token) throw new ApiError(401, "unauthorized", "Malformed Authorization header: send Bearer <token>.");
+      if (!token) throw unauthorized("Malformed Authorization header: send Bearer <token>.");
       const credential = await credentialFor(credentials, token);
-      if (!credential) throw new ApiError(401, "unauthorized", "The bearer token is wrong.");
+      if (!credential) throw unauthorized("The bearer token is wrong.");
       c.set("principal", { kind: "api", id: credential.name, verifiedBy: "api_token" });
     }
     await rateLimit(c.env.API_RATE_LIMIT, `api:${c.var.principal.id}`);
