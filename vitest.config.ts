@@ -25,6 +25,14 @@ export default defineConfig({
             miniflare: {
               // TEST ONLY: gates that hold a tool or model call until a test opens them.
               durableObjects: { TEST_GATES: "TestGate" },
+              // The suite fires thousands of requests with one credential (100 duplicates at
+              // once, fuzzers): production's limits would turn them into 429s. The limiter
+              // itself is tested through TEST_TIGHT_RATE_LIMIT (test/triggers/limits.test.ts).
+              ratelimits: {
+                API_RATE_LIMIT: { namespace_id: "1001", simple: { limit: 1_000_000, period: 60 } },
+                WEBHOOK_RATE_LIMIT: { namespace_id: "1002", simple: { limit: 1_000_000, period: 60 } },
+                TEST_TIGHT_RATE_LIMIT: { namespace_id: "1999", simple: { limit: 3, period: 60 } },
+              },
               bindings: {
                 API_TOKEN: "test-token",
                 // Named credentials (invariant 10): each answer records the credential's name.
@@ -50,8 +58,10 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          // The first request in a fresh isolate pays ~2.5 s of module loading.
+          // The first request in a fresh isolate pays ~2.5 s of module loading on a quiet
+          // machine and 20 s on a loaded one; files pay it once in a warm-up beforeAll.
           testTimeout: 20_000,
+          hookTimeout: 60_000,
           include: ["test/**/*.test.ts"],
           exclude: ["test/core/**", "test/e2e/**"],
         },

@@ -55,10 +55,15 @@ export function emailMessage(raw: string, envelope: { from: string; to: string; 
 }
 
 /** Delivers a raw message to the Worker's real email() handler; resolves with what the handler did. */
-export async function deliver(raw: string, envelope: { from: string; to: string; rawSize?: number; authResults?: string | null }): Promise<Delivery> {
+export async function deliver(
+  raw: string,
+  envelope: { from: string; to: string; rawSize?: number; authResults?: string | null },
+  vars: Partial<Env> = {},
+): Promise<Delivery> {
   const { message, delivery } = emailMessage(withAuthResults(raw, envelope), envelope);
   const ctx = createExecutionContext();
-  await worker.email(message, env, ctx);
+  // `vars` overrides configuration for this one delivery (e.g. EMAIL_AUTH "off").
+  await worker.email(message, { ...env, ...vars }, ctx);
   await waitOnExecutionContext(ctx);
   return delivery;
 }
