@@ -18,7 +18,7 @@ const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=:-]+)[ \t]*$/i;
  * identity in `Cf-Access-Jwt-Assertion` (verified against the team's keys); otherwise a
  * named bearer credential (API_TOKEN as "default", API_TOKENS name:token pairs). The
  * principal lands in `c.var.principal`; every answer given on this request records it.
- * Then the caller's rate limit: 429 with Retry-After past it.
+ * Then, for writes, the caller's rate limit: 429 with Retry-After past it.
  */
 export function requireApiToken(outbound: typeof fetch): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
@@ -47,7 +47,9 @@ export function requireApiToken(outbound: typeof fetch): MiddlewareHandler<AuthE
       if (!credential) throw unauthorized("The bearer token is wrong.");
       c.set("principal", { kind: "api", id: credential.name, verifiedBy: "api_token" });
     }
-    await rateLimit(c.env.API_RATE_LIMIT, `api:${c.var.principal.id}`);
+    // Writes are limited per credential (launches, messages, answers, forks); reads are not,
+    // so a client polling a thread it waits on is never turned away.
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") await rateLimit(c.env.API_RATE_LIMIT, `api:${c.var.principal.id}`, "API_RATE_LIMIT");
     await next();
   };
 }

@@ -38,7 +38,7 @@ export function webhookRoutes(sources: WebhookSources, now: () => number) {
     const verified = await source.verify({ headers: c.req.raw.headers, body, now: now() }, secret);
     if (!verified.ok) throw new ApiError(401, verified.code, verified.message);
 
-    await rateLimit(c.env.WEBHOOK_RATE_LIMIT, `webhook:${source.name}`);
+    await rateLimit(c.env.WEBHOOK_RATE_LIMIT, `webhook:${source.name}`, "WEBHOOK_RATE_LIMIT");
 
     const payload = parsePayload(body, c.req.header("content-type"));
     const mapped = source.map(payload, c.req.raw.headers, c.env); // a ZodError here is a 400 (onError)
