@@ -52,8 +52,18 @@ export default defineConfig({
             miniflare: {
               // TEST ONLY: gates that hold a tool or model call until a test opens them.
               durableObjects: { TEST_GATES: "TestGate" },
+              // The suite fires thousands of requests with one credential (100 duplicates at
+              // once, fuzzers): production's limits would turn them into 429s. The limiter
+              // itself is tested through TEST_TIGHT_RATE_LIMIT (test/triggers/limits.test.ts).
+              ratelimits: {
+                API_RATE_LIMIT: { namespace_id: "1001", simple: { limit: 1_000_000, period: 60 } },
+                WEBHOOK_RATE_LIMIT: { namespace_id: "1002", simple: { limit: 1_000_000, period: 60 } },
+                TEST_TIGHT_RATE_LIMIT: { namespace_id: "1999", simple: { limit: 3, period: 60 } },
+              },
               bindings: {
                 API_TOKEN: "test-token",
+                // Named credentials (invariant 10): each answer records the credential's name.
+                API_TOKENS: "release-manager:rm-token-1234, intern:intern-token-1234",
                 MODEL: "scripted-model",
                 OPENAI_API_KEY: "sk-test",
                 OPENAI_BASE_URL: "http://scripted-model.test/v1",

@@ -4,6 +4,8 @@
 // each of the others switches a feature on (README "Configuration", wrangler.toml).
 interface OptionalSecrets {
   API_TOKEN?: string;
+  /** Named API credentials, `name:token` pairs (docs/security.md); API_TOKEN is the credential `default`. */
+  API_TOKENS?: string;
   OPENAI_API_KEY?: string;
   DEPLOY_TARGET_TOKEN?: string;
   HUMAN_WEBHOOK_SECRET?: string;

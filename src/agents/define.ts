@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ApproverEntry } from "../core";
 import { checkDelegates, type DelegateTool } from "./delegate";
 import {
   AgentName,
@@ -49,6 +50,8 @@ export type ActionTool<S extends z.ZodObject = z.ZodObject> = Common<S> & {
   readonly humanTimeoutSeconds?: number;
   /** What a missed approval deadline does, overriding the agent's default. */
   readonly onHumanTimeout?: TimeoutPolicy;
+  /** Who may approve (addresses, @domains, credential names), read from the environment at request time; empty = any verified principal. */
+  readonly approvers?: (env: Env) => readonly string[];
 };
 
 /** A tool whose call is a message to a human (ask) or the thread's final answer (finish). */
@@ -72,6 +75,8 @@ export function defineTool<S extends z.ZodObject>(tool: {
   timeoutMs?: number;
   humanTimeoutSeconds?: number;
   onHumanTimeout?: TimeoutPolicy;
+  /** Named approvers: a fixed list, or read from the environment (e.g. a var holding a list). */
+  approvers?: readonly string[] | ((env: Env) => readonly string[]);
 }): ActionTool<z.ZodObject> {
   const policy = tool.requiresApproval ?? false;
   const definition: ActionTool<S> = {
@@ -86,9 +91,29 @@ export function defineTool<S extends z.ZodObject>(tool: {
     timeoutMs: tool.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
     ...(tool.humanTimeoutSeconds ? { humanTimeoutSeconds: tool.humanTimeoutSeconds } : {}),
     ...(tool.onHumanTimeout ? { onHumanTimeout: tool.onHumanTimeout } : {}),
+    ...(tool.approvers ? { approvers: approverSource(tool.approvers) } : {}),
   };
   // Variance: the handler only ever receives args parsed by this same schema.
   return definition as unknown as ActionTool<z.ZodObject>;
+}
+
+/** Checked once at definition: a malformed entry would otherwise silently match nobody. */
+function approverSource(approvers: readonly string[] | ((env: Env) => readonly string[])): (env: Env) => readonly string[] {
+  if (typeof approvers === "function") return (env) => parseApprovers(approvers(env));
+  const fixed = parseApprovers(approvers);
+  return () => fixed;
+}
+
+/** Lowercased entries; throws on one that is not an address, an @domain or a credential name. */
+export function parseApprovers(entries: readonly string[] | string | undefined): string[] {
+  const list = typeof entries === "string" ? entries.split(/[\s,]+/) : (entries ?? []);
+  return list
+    .map((e) => e.trim().toLowerCase())
+    .filter((e) => e.length > 0)
+    .map((e) => {
+      if (!ApproverEntry.safeParse(e).success) throw new Error(`"${e}" is not an approver entry (an address, an @domain or a credential name).`);
+      return e;
+    });
 }
 
 const messageInput = (what: string) => z.object({ message: z.string().min(1).describe(what) });

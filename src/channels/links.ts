@@ -11,6 +11,8 @@ export const LinkClaims = z.strictObject({
   requestId: RequestId,
   /** Epoch seconds; the link stops working at this instant. */
   exp: z.number().int().positive(),
+  /** Whom the link was issued to (a mail address, "webhook", "api:<credential>"): the principal of its answer. */
+  to: z.string().min(1).max(320).optional(),
 });
 export type LinkClaims = z.infer<typeof LinkClaims>;
 
@@ -22,7 +24,7 @@ const MAX_TOKEN_CHARS = 1024;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const encoder = new TextEncoder();
 
-export async function signLink(secret: string, claims: { threadId: string; requestId: string; exp: number }): Promise<string> {
+export async function signLink(secret: string, claims: { threadId: string; requestId: string; exp: number; to?: string }): Promise<string> {
   if (!secret) throw new Error("signLink needs a non-empty secret (HUMAN_LINK_SECRET).");
   const payload = toBase64Url(encoder.encode(JSON.stringify(LinkClaims.parse(claims))));
   const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret, "sign"), encoder.encode(payload));
@@ -57,9 +59,10 @@ export async function requestLink(
   config: { secret: string; publicUrl: string },
   threadId: string,
   request: { requestId: string; deadline: string },
+  to?: string,
 ): Promise<string> {
   const exp = Math.floor(Date.parse(request.deadline) / 1000);
-  return linkUrl(config.publicUrl, await signLink(config.secret, { threadId, requestId: request.requestId, exp }));
+  return linkUrl(config.publicUrl, await signLink(config.secret, { threadId, requestId: request.requestId, exp, ...(to ? { to } : {}) }));
 }
 
 function toBase64Url(bytes: Uint8Array): string {

@@ -1,14 +1,14 @@
-import type { Principal } from "./principal";
 import type { EventBody } from "./events";
 import type { RequestId } from "./ids";
 import type { JsonObject } from "./json";
 import type { ThreadState } from "./state";
+import { isApprover, type Principal } from "./principal";
 
 // Inbound commands are checked against the state before anything is appended
 // (invariant 7): the answer is either the event to append or a rejection with a code.
 
 export type Rejection = {
-  readonly status: 400 | 404 | 409;
+  readonly status: 400 | 403 | 404 | 409;
   readonly code: string;
   readonly message: string;
   readonly details?: JsonObject;
@@ -57,7 +57,8 @@ export type HumanAnswer = {
   readonly approved?: boolean;
   readonly comment?: string;
   readonly answer?: string;
-  readonly by?: string | Principal;
+  /** The verified principal answering; every path that answers must name one (invariant 10). */
+  readonly by: Principal;
 };
 
 /**
@@ -70,7 +71,11 @@ export function decideResponse(
   answer: HumanAnswer,
   now: string,
   history: ClosedRequest | undefined,
-): Decision | { readonly ok: false; readonly expire: RequestId; readonly rejection: Rejection } {
+):
+  | Decision
+  | { readonly ok: false; readonly expire: RequestId; readonly rejection: Rejection }
+  /** Refused, and kept for the audit trail: append `record`, act on nothing. */
+  | { readonly ok: false; readonly record: EventBody; readonly rejection: Rejection } {
   const isClosed = closed(state);
   if (isClosed) return isClosed;
   const request = state.pending.find((r) => r.requestId === answer.requestId);
@@ -94,6 +99,26 @@ export function decideResponse(
       },
     };
   }
+  if (!isApprover(answer.by, request.approvers)) {
+    return {
+      ok: false,
+      record: {
+        type: "human_response_refused",
+        data: {
+          requestId: request.requestId,
+          by: answer.by,
+          code: "not_an_approver",
+          ...(typeof answer.approved === "boolean" ? { approved: answer.approved } : {}),
+        },
+      },
+      rejection: {
+        status: 403,
+        code: "not_an_approver",
+        message: `${answer.by.kind} ${answer.by.id} may not answer request ${request.requestId}; its approvers are ${request.approvers?.join(", ")}.`,
+        details: { approvers: [...(request.approvers ?? [])] },
+      },
+    };
+  }
   if (request.kind === "approval" && typeof answer.approved !== "boolean") {
     return reject({ status: 400, code: "approval_required", message: "This request is an approval: send \"approved\": true or false." });
   }
@@ -107,7 +132,7 @@ export function decideResponse(
       ...(answer.approved !== undefined && request.kind === "approval" ? { approved: answer.approved } : {}),
       ...(answer.comment !== undefined ? { comment: answer.comment } : {}),
       ...(answer.answer !== undefined ? { answer: answer.answer } : {}),
-      ...(answer.by !== undefined ? { by: answer.by } : {}),
+      by: answer.by,
     },
   });
 }

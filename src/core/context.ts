@@ -103,6 +103,7 @@ export function block(event: Event, budget: ContextBudget = DEFAULT_BUDGET): str
       return tag("agent_delegated", `Handed to ${event.data.agent} (thread ${event.data.childThreadId}); its result arrives as this call's result. Deadline ${event.data.deadline}.`, {
         call: event.data.callId,
       });
+    case "human_response_refused":
     case "agent_reported":
     case "parent_notified":
     case "tool_started":

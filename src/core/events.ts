@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AgentName, CallId, RequestId, ThreadId, Timestamp } from "./ids";
 import { Json, JsonObject } from "./json";
-import { Principal } from "./principal";
+import { ApproverEntry, Principal, RecordedPrincipal } from "./principal";
 
 // Every fact about a thread is one of these events. Names are past tense: an
 // event records what happened, never what should happen.
@@ -53,6 +53,8 @@ export const ToolErrorCode = z.enum([
   "agent_timeout",
   "delegation_depth_exceeded",
   "delegation_fanout_exceeded",
+  /** The thread already had MAX_OPEN_REQUESTS open human requests. */
+  "too_many_open_requests",
 ]);
 export type ToolErrorCode = z.infer<typeof ToolErrorCode>;
 
@@ -168,6 +170,8 @@ export const EventBody = z.discriminatedUnion("type", [
       onTimeout: TimeoutPolicy,
       /** Channels that must carry this request to a human (the outbox). The API always shows it. */
       notify: z.array(z.string()),
+      /** Who may answer (the tool's policy); absent = any verified principal. */
+      approvers: z.array(ApproverEntry).max(100).optional(),
     }),
   ),
   body("human_escalated", z.object({ requestId: RequestId, deadline: Timestamp, notify: z.array(z.string()) })),
@@ -201,8 +205,17 @@ export const EventBody = z.discriminatedUnion("type", [
       approved: z.boolean().optional(),
       comment: z.string().optional(),
       answer: z.string().optional(),
-      by: z.union([z.string(), Principal]).optional(),
+      /** Who answered (invariant 10). Old logs stored a string or nothing; they parse as a "legacy" principal. */
+      by: RecordedPrincipal,
     }),
+  ),
+  /**
+   * An answer from a verified principal who is not one of the request's approvers: kept
+   * for the audit trail, never acted on (the reducer changes nothing for it).
+   */
+  body(
+    "human_response_refused",
+    z.object({ requestId: RequestId, by: Principal, code: z.enum(["not_an_approver"]), approved: z.boolean().optional() }),
   ),
   body("human_timed_out", z.object({ requestId: RequestId })),
   body("thread_paused", z.object({ reason: z.string().optional() })),

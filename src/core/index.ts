@@ -4,6 +4,7 @@ export * from "./ids";
 export * from "./json";
 export * from "./principal";
 export * from "./events";
+export * from "./principal";
 export * from "./state";
 export * from "./reduce";
 export * from "./next";

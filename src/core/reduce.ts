@@ -136,8 +136,10 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
           }))
         : dropCall(withRequest, call.callId);
     }
+    case "human_response_refused":
+      return s; // audit only: a refused answer is never acted on
     case "human_responded":
-      return closeRequest(s, event.data.requestId, (request, rest) => {
+      return closeRequest(withAnswer(s, event), event.data.requestId, (request, rest) => {
         if (request.kind === "input") {
           const answered = { ...rest, ...input(event) };
           return request.reason === "repeated_errors" ? afterGuidance(answered) : answered;
@@ -210,6 +212,10 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
       const { counts: _copied, usage: _spent, parent: _parent, parentNotified: _notified, depth: _depth, ...rest } = s;
       return {
         ...rest,
+        // An approval is for one run in one thread (invariant 10): a copied approval of a
+        // call that had not started is void here, so the fork asks again. Started calls
+        // keep theirs (their outcome, or outcome_unknown, follows the ordinary rules).
+        calls: rest.calls.map((c) => (c.phase.kind === "approved" ? { ...c, phase: { kind: "decided" } } : c)),
         id: event.data.threadId,
         createdAt: event.at,
         forkedFrom: { threadId: event.data.from, atSeq: event.data.atSeq },
@@ -227,6 +233,20 @@ function afterGuidance(s: ThreadState): ThreadState {
   const { modelRetryAt: _wait, ...rest } = s;
   return { ...rest, consecutiveErrors: 0 };
 }
+
+/** Who answered, newest last, bounded so the state stays small (the log keeps every answer). */
+function withAnswer(s: ThreadState, event: EventOf<"human_responded">): ThreadState {
+  if (s.end || !s.pending.some((r) => r.requestId === event.data.requestId)) return s;
+  const record = {
+    requestId: event.data.requestId,
+    by: event.data.by,
+    at: event.at,
+    ...(event.data.approved !== undefined ? { approved: event.data.approved } : {}),
+  };
+  return { ...s, answers: [...(s.answers ?? []), record].slice(-MAX_ANSWERS_KEPT) };
+}
+
+export const MAX_ANSWERS_KEPT = 10;
 
 function updateCall(s: ThreadState, callId: string, update: (c: ActiveCall) => ActiveCall): ThreadState {
   return { ...s, calls: s.calls.map((c) => (c.callId === callId ? update(c) : c)) };

@@ -1,6 +1,7 @@
 import type { AgentName, CallId, RequestId, ThreadId, Timestamp } from "./ids";
 import type { JsonObject } from "./json";
 import type { EventOf, ModelErrorCode, NotificationPurpose, TimeoutPolicy, ToolErrorCode } from "./events";
+import type { Principal } from "./principal";
 
 export type ThreadStatus = "running" | "waiting_for_human" | "paused" | "done" | "failed" | "cancelled" | "waiting_for_agent";
 
@@ -105,7 +106,11 @@ export type ThreadState = {
   readonly parentNotified?: boolean;
   /** Channels that get this thread's requests and outcome (set at launch, e.g. by the email trigger). */
   readonly replyChannels?: readonly string[];
+  /** The latest answers to human requests: who answered, when (invariant 10). Absent until the first. */
+  readonly answers?: readonly AnswerRecord[];
 };
+
+export type AnswerRecord = { readonly requestId: RequestId; readonly by: Principal; readonly at: Timestamp; readonly approved?: boolean };
 
 /** A child thread as its parent's log knows it. */
 export type ChildRecord = {

@@ -1,4 +1,4 @@
-import type { ChildRecord, PendingRequest, ThreadState, ThreadStatus, ThreadUsage } from "./state";
+import type { AnswerRecord, ChildRecord, PendingRequest, ThreadState, ThreadStatus, ThreadUsage } from "./state";
 import { statusOf } from "./state";
 import type { JsonObject } from "./json";
 
@@ -12,6 +12,8 @@ export type PendingView = {
   readonly deadline: string;
   readonly onTimeout: "deny" | "escalate" | "fail";
   readonly escalated: boolean;
+  /** Who may answer (the tool's policy); absent = any verified principal. */
+  readonly approvers?: readonly string[];
   /** Signed link to the approval page, when links are configured (added by the runtime). */
   readonly link?: string;
 };
@@ -46,6 +48,8 @@ export type ThreadView = {
   readonly retryAt?: string;
   /** The launch's timeout policy override for every human request. */
   readonly onHumanTimeout?: "deny" | "escalate" | "fail";
+  /** The latest answers (who, when, approved?), oldest first; the events hold every one. */
+  readonly answers?: readonly AnswerRecord[];
 };
 
 /** A child thread as its parent shows it; the runtime refreshes `status` of running children from the child itself. */
@@ -67,6 +71,7 @@ export function pendingView(request: PendingRequest): PendingView {
     deadline: request.deadline,
     onTimeout: request.onTimeout,
     escalated: request.escalated,
+    ...(request.approvers?.length ? { approvers: request.approvers } : {}),
   };
 }
 
@@ -94,6 +99,7 @@ export function threadView(state: ThreadState): ThreadView {
     ...(state.usage ? { usage: { ...state.usage, totalTokens: state.usage.promptTokens + state.usage.completionTokens } } : {}),
     ...(!end && state.modelRetryAt ? { retryAt: state.modelRetryAt } : {}),
     ...(state.onHumanTimeout ? { onHumanTimeout: state.onHumanTimeout } : {}),
+    ...(state.answers ? { answers: state.answers } : {}),
   };
 }
 

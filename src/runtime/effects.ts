@@ -35,8 +35,20 @@ export async function perform(host: EffectsHost, step: Exclude<Step, { kind: "wa
     case "finish":
       host.append({ type: "thread_finished", data: { callId: step.call.callId, message: step.message }, key: `outcome:${step.call.callId}` });
       return;
-    case "ask_human":
+    case "ask_human": {
+      // Per-thread cap on open requests: past it the call fails as a tool error the model sees.
+      const cap = positiveInt(host.env.MAX_OPEN_REQUESTS) ?? DEFAULT_MAX_OPEN_REQUESTS;
+      const call = step.request.call;
+      if (call && state.pending.length >= cap) {
+        host.append({
+          type: "tool_failed",
+          data: { callId: call.callId, tool: call.tool, code: "too_many_open_requests", message: `This thread already has ${state.pending.length} open human requests (the cap is ${cap}); wait for answers before asking again.` },
+          key: `outcome:${call.callId}`,
+        });
+        return;
+      }
       return host.humans.ask(state, agent, step.request);
+    }
     case "fail_call":
       host.append({
         type: "tool_failed",
@@ -114,4 +126,12 @@ async function toolStep(host: EffectsHost, state: ThreadState, agent: AgentDefin
   });
   const outcome = await runTool(tool, call, { env: host.env, threadId: state.id, callId: call.callId, attempt, fetch: host.fetch }, host.now);
   host.append({ ...outcome, key: `outcome:${call.callId}` });
+}
+
+/** Default cap on open human requests per thread (MAX_OPEN_REQUESTS). */
+export const DEFAULT_MAX_OPEN_REQUESTS = 10;
+
+export function positiveInt(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return value && Number.isInteger(n) && n > 0 ? n : undefined;
 }

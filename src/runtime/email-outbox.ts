@@ -3,6 +3,7 @@ import { outboundMessageId } from "../channels/email/message-id";
 import type { SendEmail } from "../channels/email/send";
 import { pendingView, type OutboxItem, type PendingView, type ThreadState } from "../core";
 import { conversationOf, emailHistory } from "./email-thread";
+import { requestReplyTag } from "../channels/email/reply-address";
 import type { ThreadLog } from "./thread-log";
 
 /** The reply channel of threads started by email (src/triggers/email). */
@@ -18,7 +19,7 @@ export type EmailOutboxHost = {
   readonly log: ThreadLog;
   readonly now: () => number;
   readonly sendEmail: SendEmail;
-  withLink(request: PendingView): Promise<PendingView>;
+  withLink(request: PendingView, to: string): Promise<PendingView>;
 };
 
 /**
@@ -36,7 +37,11 @@ export async function sendThreadEmail(host: EmailOutboxHost, item: OutboxItem, s
   if (!conversation) throw new Error(`thread ${state.id} was not started by email; nobody to write to`);
   const random = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   const messageId = outboundMessageId(state.id, history.sent.length + 1, random, domain);
-  const sent = await host.sendEmail(host.env, composeEmail(conversation, content, messageId, new Date(host.now())));
+  // A request mail gets its own signed reply address, bound to this request and recipient.
+  const secret = host.env.HUMAN_LINK_SECRET;
+  const replyTag = content.purpose !== "result" && secret ? await requestReplyTag(secret, state.id, content.request.requestId, conversation.to) : undefined;
+  const mail = composeEmail({ ...conversation, ...(replyTag ? { replyTag } : {}) }, content, messageId, new Date(host.now()));
+  const sent = await host.sendEmail(host.env, mail);
   // The id the mail really carries is the one replies will quote: log that one.
   const actual = sent?.messageId?.trim();
   return { messageId: actual ? (actual.startsWith("<") ? actual : `<${actual}>`) : messageId };
@@ -51,7 +56,8 @@ async function contentOf(host: EmailOutboxHost, item: OutboxItem, state: ThreadS
   }
   const request = state.pending.find((r) => r.requestId === item.requestId);
   if (!request) return undefined; // answered or closed meanwhile
-  const view = await host.withLink(pendingView(request));
+  const to = conversationOf(emailHistory(host.log), state, host.env.EMAIL_DOMAIN || "")?.to ?? "email";
+  const view = await host.withLink(pendingView(request), to);
   const contact = host.env.ESCALATION_CONTACT;
   return { purpose: item.purpose, request: view, ...(item.purpose === "escalation" && contact ? { escalationContact: contact } : {}) };
 }

@@ -1,4 +1,4 @@
-import type { AgentDefinition } from "../agents";
+import type { AgentDefinition, ToolDefinition } from "../agents";
 import { activeChannels, MAX_NOTIFICATION_ATTEMPTS, notifyRetryBaseMs, retryDelayMs, type Notification } from "../channels";
 import { linkUrl, signLink } from "../channels/links";
 import {
@@ -40,7 +40,9 @@ export class HumanRequests {
 
   async ask(state: ThreadState, agent: AgentDefinition, request: HumanRequestStep): Promise<void> {
     const { host } = this;
-    const requestId = RequestId.parse(request.call ? `req_${request.call.callId}` : `req_esc_${state.lastSeq}`);
+    const base = request.call ? `req_${request.call.callId}` : `req_esc_${state.lastSeq}`;
+    // A fork asks again for a call whose copied approval it voided: a new request, new id.
+    const requestId = RequestId.parse(host.log.store.wasRequested(base) ? `${base}_${state.lastSeq}` : base);
     const tool = request.call ? agent.tool(request.call.tool) : undefined;
     // Most specific wins: the thread's launch setting, then the tool's, then the agent's.
     const seconds = state.humanTimeoutSeconds ?? tool?.humanTimeoutSeconds ?? agent.humanTimeoutSeconds;
@@ -60,6 +62,7 @@ export class HumanRequests {
         // Most specific wins here too: the launch's policy, then the tool's, then the agent's.
         onTimeout: state.onHumanTimeout ?? tool?.onHumanTimeout ?? agent.onHumanTimeout,
         notify: this.channelNames(),
+        ...approversOf(tool, host.env),
       },
       key: `request:${requestId}`,
     });
@@ -114,14 +117,17 @@ export class HumanRequests {
       });
   }
 
-  /** Adds the signed approval-page link, valid until the request's deadline. */
-  async withLink(request: PendingView): Promise<PendingView> {
+  /**
+   * Adds the signed approval-page link, valid until the request's deadline and issued to
+   * one recipient (invariant 10): whoever answers through it is recorded as that recipient.
+   */
+  async withLink(request: PendingView, to: string): Promise<PendingView> {
     const { env, log } = this.host;
     const secret = env.HUMAN_LINK_SECRET;
     const state = log.state;
     if (!secret || !state) return request;
     const exp = Math.ceil(Date.parse(request.deadline) / 1000);
-    const token = await signLink(secret, { threadId: state.id, requestId: request.requestId, exp });
+    const token = await signLink(secret, { threadId: state.id, requestId: request.requestId, exp, to });
     return { ...request, link: linkUrl(env.PUBLIC_URL || "http://localhost:8787", token) };
   }
 
@@ -146,7 +152,7 @@ export class HumanRequests {
     if (!state) return;
     // Email is a reply channel: it writes to whoever started the thread, including its outcome.
     if (item.channel === EMAIL_CHANNEL) {
-      const emailHost = { env: host.env, log: host.log, now: host.now, sendEmail: host.sendEmail, withLink: (r: PendingView) => this.withLink(r) };
+      const emailHost = { env: host.env, log: host.log, now: host.now, sendEmail: host.sendEmail, withLink: (r: PendingView, to: string) => this.withLink(r, to) };
       return this.attempt(base, () => sendThreadEmail(emailHost, item, state));
     }
     const channel = activeChannels(host.env, host.now).find((c) => c.name === item.channel);
@@ -155,7 +161,7 @@ export class HumanRequests {
       host.append({ type: "notification_failed", data: { ...base, message: `channel ${item.channel} is no longer configured` } });
       return;
     }
-    const view = await this.withLink(pendingView(request));
+    const view = await this.withLink(pendingView(request), channel.name);
     const notification: Notification = {
       purpose: item.purpose,
       thread: { id: state.id, agent: state.agent },
@@ -195,4 +201,10 @@ export class HumanRequests {
     const replyChannels = (this.host.log.state?.replyChannels ?? []).filter((c) => c === EMAIL_CHANNEL && emailConfigured(this.host.env));
     return [...activeChannels(this.host.env, this.host.now).map((c) => c.name), ...replyChannels];
   }
+}
+
+/** The tool's named approvers for this request, read when it is asked (absent = any verified principal). */
+function approversOf(tool: ToolDefinition | undefined, env: Env): { approvers?: string[] } {
+  const approvers = tool && "approvers" in tool && tool.approvers ? tool.approvers(env) : [];
+  return approvers.length > 0 ? { approvers: [...approvers] } : {};
 }

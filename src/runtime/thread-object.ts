@@ -21,6 +21,7 @@ import {
   type JsonObject,
   type ModelInput,
   type NewEvent,
+  type Principal,
   type Rejection,
   type RuntimeRetries,
   type RuntimeRetryKind,
@@ -33,7 +34,10 @@ import { sendWithBinding, type SendEmail } from "../channels/email/send";
 import { applyEmailReply, type EmailReply } from "./email-replies";
 import { emailHistory } from "./email-thread";
 import type { Appended } from "./event-store";
-import { modelInput, perform, type EffectsHost } from "./effects";
+import { modelInput, perform, positiveInt, type EffectsHost } from "./effects";
+
+/** Default cap on events per thread (MAX_THREAD_EVENTS). */
+export const DEFAULT_MAX_THREAD_EVENTS = 5000;
 import { ChildReportSchema, Delegation } from "./delegation";
 import { HumanRequests } from "./human-requests";
 import { ThreadLog } from "./thread-log";
@@ -237,6 +241,8 @@ export function threadObject(deps: RuntimeDeps) {
       await this.ready();
       const state = this.log.state;
       if (!state) return notFound("here");
+      const full = this.full(state);
+      if (full) return full;
       const original = key ? this.log.store.byKey(`response:${key}`) : undefined;
       if (original) return this.replayed(original, { type: "human_responded", data: answer });
       const decision = decideResponse(state, answer, iso(), this.history(answer.requestId));
@@ -247,6 +253,12 @@ export function threadObject(deps: RuntimeDeps) {
         const extended = this.log.state?.pending.find((r) => r.requestId === decision.expire);
         // An escalation extended the deadline: this answer is in time after all.
         if (extended) return this.respond(answer, key, source);
+        return { ok: false as const, rejection: decision.rejection };
+      }
+      if (!decision.ok && "record" in decision) {
+        // Kept for the audit trail (who tried to answer), never acted on; no idempotency key,
+        // so a later allowed answer under the same key is not mistaken for a replay.
+        this.append({ ...decision.record, ...(source ? { source } : {}) });
         return { ok: false as const, rejection: decision.rejection };
       }
       return this.apply(decision, key && `response:${key}`, source);
@@ -261,7 +273,8 @@ export function threadObject(deps: RuntimeDeps) {
     }
 
     async cancel(reason?: string) {
-      return this.command((state) => decideCancel(state, reason));
+      // Cancel is never capped: a full thread must still be stoppable.
+      return this.command((state) => decideCancel(state, reason), undefined, undefined, false);
     }
 
     /**
@@ -291,11 +304,13 @@ export function threadObject(deps: RuntimeDeps) {
 
     // ---- RPC: queries ----
 
-    async thread(): Promise<ThreadView | null> {
+    /** The thread; `viewer` (an API principal) gets links issued to itself, so an answer through them is recorded as it. */
+    async thread(viewer?: Principal): Promise<ThreadView | null> {
       await this.ready();
       if (!this.log.state) return null;
       const view = this.view();
-      const withLinks = await Promise.all(view.pendingRequests.map((request) => this.humans.withLink(request)));
+      const to = viewer ? `${viewer.kind}:${viewer.id}` : "api";
+      const withLinks = await Promise.all(view.pendingRequests.map((request) => this.humans.withLink(request, to)));
       const linked = { ...view, pendingRequests: withLinks, ...(withLinks[0] ? { pending: withLinks[0] } : {}) };
       return this.delegation.withChildStatus(linked);
     }
@@ -453,6 +468,7 @@ export function threadObject(deps: RuntimeDeps) {
       return applyEmailReply(
         {
           log: this.log,
+          secret: this.env.HUMAN_LINK_SECRET,
           respond: (answer, key, src) => this.respond(answer, key, src),
           message: (text, key, src) => this.message(text, key, src),
         },
@@ -479,10 +495,13 @@ export function threadObject(deps: RuntimeDeps) {
       decideFor: (state: ThreadState) => Decision,
       key?: string | undefined | "",
       source?: EventSource,
+      capped = true,
     ): Promise<Result<CommandResult>> {
       await this.ready();
       const state = this.log.state;
       if (!state) return notFound("here");
+      const full = capped ? this.full(state) : undefined;
+      if (full) return full;
       const decision = decideFor(state);
       // A retry finds its original first, even if that original has since closed the thread
       // (then there is no new event to compare, and the original stands).
@@ -500,6 +519,16 @@ export function threadObject(deps: RuntimeDeps) {
 
     private replayed(original: Event, attempt: { type: string; data: unknown }): Result<CommandResult> {
       return replayed(original, attempt, this.view());
+    }
+
+    /**
+     * Per-thread cap on events (MAX_THREAD_EVENTS): outside input past it gets 409
+     * thread_full and appends nothing; the thread's own steps and cancel still run.
+     */
+    private full(state: ThreadState): { ok: false; rejection: Rejection } | undefined {
+      const cap = positiveInt(this.env.MAX_THREAD_EVENTS) ?? DEFAULT_MAX_THREAD_EVENTS;
+      if (state.lastSeq < cap) return undefined;
+      return { ok: false, rejection: { status: 409, code: "thread_full", message: `Thread ${state.id} holds ${state.lastSeq} events (the cap is ${cap}); it accepts no more input. Fork it or start a new one.` } };
     }
 
     private history(requestId: string): ClosedRequest | undefined {

@@ -10,7 +10,7 @@ import {
   type Decision,
   type EventBody,
 } from "../../src/core";
-import { Log, ev, rid, stamp, time } from "./fixtures";
+import { Log, OPS, ev, rid, stamp, time } from "./fixtures";
 
 const DEADLINE = time(3600);
 const BEFORE = time(600);
@@ -111,33 +111,33 @@ describe("decideCancel", () => {
 describe("decideResponse", () => {
   it("accepts a valid approval as a human_responded event that approves the call", () => {
     const log = withApproval();
-    const decision = decideResponse(log.state, { requestId: rid("r1"), approved: true, comment: "go", by: "ops@example.com" }, BEFORE, undefined);
+    const decision = decideResponse(log.state, { requestId: rid("r1"), approved: true, comment: "go", by: OPS }, BEFORE, undefined);
     const event = accepted(decision);
-    expect(event).toEqual({ type: "human_responded", data: { requestId: "r1", approved: true, comment: "go", by: "ops@example.com" } });
+    expect(event).toEqual({ type: "human_responded", data: { requestId: "r1", approved: true, comment: "go", by: OPS } });
     const after = reduce(log.state, stamp(event, log.nextSeq));
     expect(after?.calls[0]?.phase).toEqual({ kind: "approved", requestId: "r1", approvedArgs: { env: "production" } });
   });
 
   it("accepts a rejection", () => {
-    expect(accepted(decideResponse(withApproval().state, { requestId: rid("r1"), approved: false }, BEFORE, undefined))).toEqual({
+    expect(accepted(decideResponse(withApproval().state, { requestId: rid("r1"), approved: false, by: OPS }, BEFORE, undefined))).toEqual({
       type: "human_responded",
-      data: { requestId: "r1", approved: false },
+      data: { requestId: "r1", approved: false, by: OPS },
     });
   });
 
   it("accepts an answer to a question, dropping a stray approved flag", () => {
-    expect(accepted(decideResponse(withQuestion().state, { requestId: rid("r1"), answer: "eu-west", approved: true }, BEFORE, undefined))).toEqual({
+    expect(accepted(decideResponse(withQuestion().state, { requestId: rid("r1"), answer: "eu-west", approved: true, by: OPS }, BEFORE, undefined))).toEqual({
       type: "human_responded",
-      data: { requestId: "r1", answer: "eu-west" },
+      data: { requestId: "r1", answer: "eu-west", by: OPS },
     });
-    expect(accepted(decideResponse(withQuestion().state, { requestId: rid("r1"), comment: "either" }, BEFORE, undefined))).toEqual({
+    expect(accepted(decideResponse(withQuestion().state, { requestId: rid("r1"), comment: "either", by: OPS }, BEFORE, undefined))).toEqual({
       type: "human_responded",
-      data: { requestId: "r1", comment: "either" },
+      data: { requestId: "r1", comment: "either", by: OPS },
     });
   });
 
   it("rejects an unknown request with 404 unknown_request", () => {
-    expect(decideResponse(withApproval().state, { requestId: rid("r9"), approved: true }, BEFORE, undefined)).toEqual({
+    expect(decideResponse(withApproval().state, { requestId: rid("r9"), approved: true, by: OPS }, BEFORE, undefined)).toEqual({
       ok: false,
       rejection: { status: 404, code: "unknown_request", message: "Thread t1 has no request r9." },
     });
@@ -146,7 +146,7 @@ describe("decideResponse", () => {
   it("rejects a second answer with 409 already_answered", () => {
     const log = withApproval();
     log.add(ev.responded("r1", { approved: true }));
-    expect(decideResponse(log.state, { requestId: rid("r1"), approved: false }, BEFORE, "answered")).toMatchObject({
+    expect(decideResponse(log.state, { requestId: rid("r1"), approved: false, by: OPS }, BEFORE, "answered")).toMatchObject({
       ok: false,
       rejection: { status: 409, code: "already_answered" },
     });
@@ -155,7 +155,7 @@ describe("decideResponse", () => {
   it("rejects an answer to a timed-out request with 409 request_expired", () => {
     const log = withApproval();
     log.add(ev.timedOut("r1"));
-    const decision = decideResponse(log.state, { requestId: rid("r1"), approved: true }, BEFORE, "timed_out");
+    const decision = decideResponse(log.state, { requestId: rid("r1"), approved: true, by: OPS }, BEFORE, "timed_out");
     expect(decision).toMatchObject({ ok: false, rejection: { status: 409, code: "request_expired" } });
     expect(decision).not.toHaveProperty("expire");
   });
@@ -164,11 +164,11 @@ describe("decideResponse", () => {
     const log = withApproval();
     log.add(ev.cancelled());
     // a closed thread wins over the request's own history
-    expect(decideResponse(log.state, { requestId: rid("r1"), approved: true }, BEFORE, "withdrawn")).toMatchObject({
+    expect(decideResponse(log.state, { requestId: rid("r1"), approved: true, by: OPS }, BEFORE, "withdrawn")).toMatchObject({
       ok: false,
       rejection: { code: "thread_closed" },
     });
-    expect(decideResponse(Log.launched().state, { requestId: rid("r1"), approved: true }, BEFORE, "withdrawn")).toMatchObject({
+    expect(decideResponse(Log.launched().state, { requestId: rid("r1"), approved: true, by: OPS }, BEFORE, "withdrawn")).toMatchObject({
       ok: false,
       rejection: { status: 409, code: "request_withdrawn" },
     });
@@ -176,28 +176,28 @@ describe("decideResponse", () => {
 
   it("after the deadline, asks the caller to expire the request first", () => {
     for (const now of [DEADLINE, time(3601), time(86_400)]) {
-      expect(decideResponse(withApproval().state, { requestId: rid("r1"), approved: true }, now, undefined)).toEqual({
+      expect(decideResponse(withApproval().state, { requestId: rid("r1"), approved: true, by: OPS }, now, undefined)).toEqual({
         ok: false,
         expire: "r1",
         rejection: { status: 409, code: "request_expired", message: `Request r1 expired at ${DEADLINE}.` },
       });
     }
-    expect(decideResponse(withApproval().state, { requestId: rid("r1"), approved: true }, time(3599), undefined)).toMatchObject({ ok: true });
+    expect(decideResponse(withApproval().state, { requestId: rid("r1"), approved: true, by: OPS }, time(3599), undefined)).toMatchObject({ ok: true });
   });
 
   it("rejects an approval without a boolean with 400 approval_required", () => {
-    expect(decideResponse(withApproval().state, { requestId: rid("r1"), comment: "sure" }, BEFORE, undefined)).toMatchObject({
+    expect(decideResponse(withApproval().state, { requestId: rid("r1"), comment: "sure", by: OPS }, BEFORE, undefined)).toMatchObject({
       ok: false,
       rejection: { status: 400, code: "approval_required" },
     });
   });
 
   it("rejects an answer to a question without text with 400 answer_required", () => {
-    expect(decideResponse(withQuestion().state, { requestId: rid("r1") }, BEFORE, undefined)).toMatchObject({
+    expect(decideResponse(withQuestion().state, { requestId: rid("r1"), by: OPS }, BEFORE, undefined)).toMatchObject({
       ok: false,
       rejection: { status: 400, code: "answer_required" },
     });
-    expect(decideResponse(withQuestion().state, { requestId: rid("r1"), answer: "" }, BEFORE, undefined)).toMatchObject({
+    expect(decideResponse(withQuestion().state, { requestId: rid("r1"), answer: "", by: OPS }, BEFORE, undefined)).toMatchObject({
       ok: false,
       rejection: { status: 400, code: "answer_required" },
     });
@@ -206,7 +206,7 @@ describe("decideResponse", () => {
   it("accepts a response while the thread is paused; the approval waits for the resume", () => {
     const log = withApproval();
     log.add(ev.paused());
-    log.add(accepted(decideResponse(log.state, { requestId: rid("r1"), approved: true }, BEFORE, undefined)));
+    log.add(accepted(decideResponse(log.state, { requestId: rid("r1"), approved: true, by: OPS }, BEFORE, undefined)));
     expect(log.state.calls[0]?.phase.kind).toBe("approved");
     expect(statusOf(log.state)).toBe("paused");
   });
@@ -216,8 +216,8 @@ describe("decideResponse after an escalation", () => {
   it("accepts an answer before the extended deadline", () => {
     const log = withApproval();
     log.add(ev.escalated("r1", time(7200), ["pager"]));
-    expect(decideResponse(log.state, { requestId: rid("r1"), approved: true }, time(5000), undefined)).toMatchObject({ ok: true });
-    expect(decideResponse(log.state, { requestId: rid("r1"), approved: true }, time(7200), undefined)).toMatchObject({
+    expect(decideResponse(log.state, { requestId: rid("r1"), approved: true, by: OPS }, time(5000), undefined)).toMatchObject({ ok: true });
+    expect(decideResponse(log.state, { requestId: rid("r1"), approved: true, by: OPS }, time(7200), undefined)).toMatchObject({
       ok: false,
       expire: "r1",
     });

@@ -61,7 +61,7 @@ describe("block: one event as a tagged block (Factor 3)", () => {
     expect(block(stamp(ev.inputRequested("r2", "Which region?"), 3))).toBe(
       '<human_request id="r2" kind="input">\nWhich region?\n</human_request>',
     );
-    expect(block(stamp(ev.responded("r1", { approved: false, comment: "not today", by: "ops" }), 4))).toBe(
+    expect(block(stamp(ev.responded("r1", { approved: false, comment: "not today" }), 4))).toBe(
       '<human_response request="r1">\napproved: false\ncomment: not today\n</human_response>',
     );
     expect(block(stamp(ev.responded("r2", { answer: "eu-west" }), 4))).toBe('<human_response request="r2">\nanswer: eu-west\n</human_response>');

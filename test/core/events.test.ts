@@ -52,7 +52,8 @@ const SAMPLES: Record<EventType, unknown> = {
     type: "notification_failed",
     data: { requestId: "r1", channel: "webhook", purpose: "request", attempt: 1, message: "HTTP 502", retryAt: time(60) },
   },
-  human_responded: { type: "human_responded", data: { requestId: "r1", approved: true, comment: "ok", answer: "yes", by: "ops@example.com" } },
+  human_responded: { type: "human_responded", data: { requestId: "r1", approved: true, comment: "ok", answer: "yes", by: { kind: "api", id: "ops", verifiedBy: "api_token" } } },
+  human_response_refused: { type: "human_response_refused", data: { requestId: "r1", by: { kind: "email", id: "bob@example.com", verifiedBy: "dmarc" }, code: "not_an_approver", approved: true } },
   human_timed_out: { type: "human_timed_out", data: { requestId: "r1" } },
   thread_paused: { type: "thread_paused", data: { reason: "freeze" } },
   thread_resumed: { type: "thread_resumed", data: {} },
@@ -97,7 +98,7 @@ describe("event schemas", () => {
   it("accepts the minimal form of each event (optional fields left out)", () => {
     const minimal = [
       { type: "thread_launched", data: { threadId: "t1", agent: "a", message: "" } },
-      { type: "human_responded", data: { requestId: "r1" } },
+      { type: "human_responded", data: { requestId: "r1", by: { kind: "link", id: "alice@example.com", verifiedBy: "signed_link" } } },
       { type: "thread_paused", data: {} },
       { type: "thread_finished", data: { message: "done" } },
       { type: "tool_failed", data: { callId: "c", tool: "t", code: "tool_error", message: "m" } },
@@ -105,6 +106,23 @@ describe("event schemas", () => {
       { type: "human_requested", data: { requestId: "r", kind: "input", reason: "model_asked", message: "m", deadline: at(9), onTimeout: "fail", notify: [] } },
     ];
     for (const body of minimal) expect(Event.parse({ ...body, seq: 1, at: at(1) })).toEqual({ ...body, seq: 1, at: at(1) });
+  });
+});
+
+describe("old logs stay readable (invariant 10)", () => {
+  it.each([
+    ["no by", undefined, { kind: "api", id: "unknown", verifiedBy: "legacy" }],
+    ["an email string", "email:alice@example.test", { kind: "email", id: "alice@example.test", verifiedBy: "legacy" }],
+    ["the link marker", "approval-link", { kind: "link", id: "approval-link", verifiedBy: "legacy" }],
+    ["any other string", "ops", { kind: "api", id: "ops", verifiedBy: "legacy" }],
+  ])("parses human_responded with %s as a legacy principal", (_what, by, principal) => {
+    const stored = { type: "human_responded", data: { requestId: "r1", approved: true, ...(by !== undefined ? { by } : {}) }, seq: 2, at: at(2) };
+    const parsed = Event.parse(JSON.parse(JSON.stringify(stored)));
+    expect(parsed.type === "human_responded" && parsed.data.by).toEqual(principal);
+  });
+
+  it("rejects a principal of an unknown kind", () => {
+    expect(Event.safeParse({ type: "human_responded", data: { requestId: "r1", by: { kind: "sms", id: "x", verifiedBy: "y" } }, seq: 2, at: at(2) }).success).toBe(false);
   });
 });
 

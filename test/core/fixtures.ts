@@ -10,12 +10,16 @@ import {
   type JsonObject,
   type ToolErrorCode,
   type ThreadState,
+  type Principal,
   type ToolCatalog,
   type ToolFacts,
 } from "../../src/core";
 
 // Deterministic builders for core tests. Every event gets an explicit seq and an `at`
 // derived from it (one second apart from a fixed epoch): no clock, no randomness.
+
+/** The principal that answers in fixtures unless a test names another. */
+export const OPS: Principal = { kind: "api", id: "ops", verifiedBy: "api_token" };
 
 export const EPOCH = Date.parse("2025-01-01T00:00:00.000Z");
 
@@ -131,9 +135,9 @@ export const ev = {
       ...(opts.retryAt ? { retryAt: opts.retryAt } : {}),
     },
   }),
-  responded: (requestId: string, data: { approved?: boolean; answer?: string; comment?: string; by?: string } = {}): EventBody => ({
+  responded: (requestId: string, data: { approved?: boolean; answer?: string; comment?: string; by?: Principal } = {}): EventBody => ({
     type: "human_responded",
-    data: { requestId: rid(requestId), ...data },
+    data: { requestId: rid(requestId), by: OPS, ...data },
   }),
   timedOut: (requestId: string): EventBody => ({ type: "human_timed_out", data: { requestId: rid(requestId) } }),
   paused: (reason?: string): EventBody => ({ type: "thread_paused", data: reason ? { reason } : {} }),

@@ -69,7 +69,7 @@ describe("approval link in a real browser", () => {
     expect(pending).toMatchObject({ kind: "approval", tool: { name: "deploy_backend", args: { tag: "v1.2.3", environment: "production" } } });
     if (!pending) throw new Error("no pending request");
     const exp = Math.floor(Date.parse(pending.deadline) / 1000);
-    const url = linkUrl(dev.url, await signLink(SECRET, { threadId: launched.id, requestId: pending.requestId, exp }));
+    const url = linkUrl(dev.url, await signLink(SECRET, { threadId: launched.id, requestId: pending.requestId, exp, to: "alice@example.com" }));
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -100,7 +100,8 @@ describe("approval link in a real browser", () => {
     expect(done).toMatchObject({ status: "done", result: { message: "Deployed v1.2.3 to production." } });
     const { events } = await v1<{ events: Event[] }>(`/threads/${launched.id}/events?limit=1000`);
     expect(events.find((e) => e.type === "human_responded")).toMatchObject({
-      data: { approved: true, comment: "Ship it.", by: "approval-link" },
+      // Links are issued per recipient: the recipient is on record as the approver (invariant 10).
+      data: { approved: true, comment: "Ship it.", by: { kind: "link", id: "alice@example.com", verifiedBy: "signed_link" } },
     });
     const succeeded = events.find((e) => e.type === "tool_succeeded" && e.data.tool === "deploy_backend");
     expect(succeeded).toMatchObject({ data: { result: { demo: true, tag: "v1.2.3", environment: "production" } } });

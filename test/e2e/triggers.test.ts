@@ -5,7 +5,7 @@
  * ticks (miniflare's scheduled trigger), signed GitHub webhooks and agent composition.
  * The scripted model and the deploy target are served from Node.
  */
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Event, ThreadView } from "../../src/core";
 import { threadIdForMessage } from "../../src/triggers/email/address";
@@ -79,7 +79,9 @@ describe("email", () => {
     const approval = await waitForMail(dev.output, (m) => m.header("x-agent-thread") === id);
     expect(approval.parsed.from).toMatchObject({ address: `deploybot@${DOMAIN}` });
     expect(approval.parsed.to).toEqual([expect.objectContaining({ address: ALICE })]);
-    expect(approval.parsed.replyTo).toEqual([expect.objectContaining({ address: `deploybot+${id}@${DOMAIN}` })]);
+    // Its Reply-To is the request's own signed address (invariant 10), not the bare plus address.
+    const replyAddress = approval.parsed.replyTo?.[0]?.address ?? "";
+    expect(replyAddress).toMatch(new RegExp(`^deploybot\\+${id}\\.[0-9a-f]{20}@${DOMAIN.replace(".", "\\.")}$`));
     expect(approval.parsed.subject).toBe(`Re: ${first.subject}`);
     expect(approval.parsed.inReplyTo).toBe(first.messageId);
     expect(approval.header("auto-submitted")).toBe("auto-replied");
@@ -96,17 +98,17 @@ describe("email", () => {
     const requestSent = await untilEvent(id, sentFor("request"));
     expect(requestSent.find(sentFor("request"))).toMatchObject({ data: { channel: "email", messageId: approvalId } });
 
-    // Alice replies "approve" from her mail client: to the plus address, quoting the thread.
+    // Alice replies "approve" from her mail client: to the request's address, quoting the thread.
     const reply = rawMail({
       from: `Alice <${ALICE}>`,
-      to: `deploybot+${id}@${DOMAIN}`,
+      to: replyAddress,
       subject: `Re: ${first.subject}`,
       messageId: "<e2e-ship-2@example.com>",
       inReplyTo: approvalId,
       references: `${first.messageId} ${approvalId}`,
       text: `approve, ship it\n\nOn Mon, 2 Mar 2026 deploybot wrote:\n> deploybot needs your approval before it runs deploy_backend.`,
     });
-    const replied = await deliver(dev.url, { from: ALICE, to: `deploybot+${id}@${DOMAIN}` }, reply);
+    const replied = await deliver(dev.url, { from: ALICE, to: replyAddress }, reply);
     expect(replied.status).toBe(200);
     const done = await until(id, ended);
     expect(done).toMatchObject({ status: "done", result: { message: "Deployed backend v3.1.0 to production." } });
@@ -115,7 +117,7 @@ describe("email", () => {
     ]);
     const events = await eventsOf(id);
     expect(events.find((e) => e.type === "human_responded")).toMatchObject({
-      data: { approved: true, comment: "ship it", by: `email:${ALICE}` },
+      data: { approved: true, comment: "ship it", by: { kind: "email", id: ALICE, verifiedBy: "dmarc" } },
     });
     expect(events.find((e) => e.type === "thread_launched")).toMatchObject({
       data: { agent: "deploybot", replyChannels: ["email"] },
@@ -131,7 +133,7 @@ describe("email", () => {
     // The same reply delivered again appends nothing.
     const settled = await untilEvent(id, sentFor("result"));
     expect(settled.find(sentFor("result"))).toMatchObject({ data: { messageId: answer.parsed.messageId } });
-    const redelivered = await deliver(dev.url, { from: ALICE, to: `deploybot+${id}@${DOMAIN}` }, reply);
+    const redelivered = await deliver(dev.url, { from: ALICE, to: replyAddress }, reply);
     expect(redelivered.status).toBe(200);
     const ofThread = (log: string) => emailOutcomes(log).filter((o) => o["threadId"] === id);
     const logged = await untilLogged(dev.output, (log) => ofThread(log).length >= 3);
@@ -268,7 +270,9 @@ describe("webhooks", () => {
       repository: { full_name: "acme/app" },
     });
     const delivery = "e2e-delivery-1";
-    const id = `github-${delivery}`;
+    // Named by the signed body's hash: a replay under a new delivery id is the same thread.
+    const key = `b${createHash("sha256").update(body).digest("hex").slice(0, 40)}`;
+    const id = `github-${key}`;
     const before = await threadIds("deploybot");
 
     // Forged: signed with the wrong secret, a tampered body, no signature at all.
@@ -288,20 +292,24 @@ describe("webhooks", () => {
     const tagsBefore = target.count("GET /tags");
     const launched = await deliverHook(body, { "x-github-delivery": delivery, "x-hub-signature-256": sign(body) });
     expect(launched.status).toBe(201);
-    expect(await launched.json()).toMatchObject({ action: "launched", delivery, thread: { id, agent: "deploybot" } });
+    expect(await launched.json()).toMatchObject({ action: "launched", delivery: key, thread: { id, agent: "deploybot" } });
     expect(await until(id, ended)).toMatchObject({ status: "done", result: { message: "CI failed on main; staging stays on v2.0.0." } });
     expect(target.count("GET /tags")).toBe(tagsBefore + 1);
     const settled = await eventsOf(id);
     expect(settled[0]).toMatchObject({
       type: "thread_launched",
       data: { agent: "deploybot", message: expect.stringContaining("failed in acme/app on branch main at commit abc123def456") },
-      source: { kind: "webhook", detail: { source: "github", deliveryId: delivery, event: "workflow_run", repository: "acme/app", workflowRunId: 42 } },
+      source: { kind: "webhook", detail: { source: "github", deliveryId: key, senderDeliveryId: delivery, event: "workflow_run", repository: "acme/app", workflowRunId: 42 } },
     });
 
     // GitHub redelivers: 200, nothing appended; a forged copy of the same delivery is still refused.
     const again = await deliverHook(body, { "x-github-delivery": delivery, "x-hub-signature-256": sign(body) });
     expect(again.status).toBe(200);
-    expect(await again.json()).toMatchObject({ action: "duplicate", delivery, thread: { id } });
+    expect(await again.json()).toMatchObject({ action: "duplicate", delivery: key, thread: { id } });
+    // The same signed body under a new delivery id (a replay) is the same delivery too.
+    const replayed = await deliverHook(body, { "x-github-delivery": "e2e-replay-1", "x-hub-signature-256": sign(body) });
+    expect(replayed.status).toBe(200);
+    expect(await replayed.json()).toMatchObject({ action: "duplicate", delivery: key, thread: { id } });
     const forgedAgain = await deliverHook(body, { "x-github-delivery": delivery, "x-hub-signature-256": sign(body, "nope") });
     expect(forgedAgain.status).toBe(401);
     expect(await eventsOf(id)).toEqual(settled);

@@ -13,7 +13,7 @@ import { cronThreadId } from "../../src/triggers/cron";
 import { signHmacSha256 } from "../../src/hmac";
 import { api, eventsOf, launch, settle, thread } from "../support/api";
 import { EVERY_5 } from "../support/cron-jobs";
-import { deliver } from "../support/email";
+import { deliver, parsed } from "../support/email";
 import { clock, mailbox, model } from "../support/harness";
 import worker from "../support/worker";
 import plain from "../fixtures/email/plain.eml?raw";
@@ -107,7 +107,8 @@ describe(`${N} duplicate deliveries per trigger kind`, () => {
     const results = await times(N, () => hook("github", raw, { "x-github-event": "workflow_run", "x-github-delivery": delivery }));
     expect(tally(results.map((r) => r.status))).toEqual({ 201: 1, 200: N - 1 });
     expect(results.filter((r) => r.status === 200).every((r) => r.body.action === "duplicate")).toBe(true);
-    const id = `github-${delivery}`;
+    const created = results.find((r) => r.status === 201)?.body as { thread?: { id: string } } | undefined;
+    const id = created?.thread?.id ?? "";
     await settle(id);
     const events = await eventsOf(id);
     assertConsistent(events);
@@ -142,7 +143,11 @@ describe(`${N} duplicate deliveries per trigger kind`, () => {
     expect((await deliver(start, { from: ALICE, to: TO })).rejected).toBeUndefined();
     const id = await threadIdForMessage("deploybot", messageId);
     expect((await settle(id)).status).toBe("waiting_for_human");
-    const plus = `deploybot+${id}@agents.test`;
+    // The request's own signed reply address (invariant 10), from the mail that asked.
+    const asked = mailbox.of(id).at(-1);
+    const plus = asked ? (await parsed(asked.raw)).replyTo?.[0]?.address : undefined;
+    if (!plus) throw new Error(`thread ${id} sent no request mail with a Reply-To`);
+    expect(plus).toMatch(new RegExp(`^deploybot\\+${id}\\.[0-9a-f]{20}@agents\\.test$`));
     const reply = [`From: ${ALICE}`, `To: ${plus}`, "Subject: Re: Ship", `Message-ID: <${fresh("reply")}@example.com>`, `In-Reply-To: ${messageId}`, "", "approve, go ahead", ""].join("\n");
     const burst = await times(N, () => deliver(reply, { from: ALICE, to: plus }));
     expect(burst.filter((d) => d.rejected !== undefined)).toEqual([]);

@@ -142,6 +142,9 @@ describe(`email fuzz (seed ${MAIL_SEED}, ${CASES} cases)`, () => {
       expect(JSON.stringify(first).length, `case ${c.index}: launch event size`).toBeLessThan(100_000);
     }
     expect(await listedThreads()).toEqual([...before, ...launched.keys()].sort());
+    // Not vacuous: genuine mail does launch, and every launch carried a genuine verdict.
+    expect(launched.size).toBeGreaterThan(0);
+    expect([...launched.values()].filter((c) => !c.mutations.includes("auth_genuine"))).toEqual([]);
 
     // A second delivery of each launched mail is a duplicate: same thread, nothing appended.
     for (const [id, c] of launched) {

@@ -187,6 +187,8 @@ export const FAULTS: readonly Fault[] = [
       const bad = rng.pick([
         undefined, "", "Bearer", "Bearer ", "Bearer test-token-", "Bearer TEST-TOKEN", "Basic dGVzdC10b2tlbg==", "test-token",
         "Bearer test-token extra", `Bearer ${"x".repeat(5000)}`, "Bearer t\u00e9st-token", "Token test-token",
+        // Named credentials (API_TOKENS in vitest.config.ts): a name, a name:token pair, a prefix are not tokens.
+        "Bearer release-manager", "Bearer release-manager:rm-token-1234", "Bearer rm-token-123", "Bearer intern-token-1234,rm-token-1234",
       ]);
       return { ...base, headers: bad === undefined ? rest : { ...rest, authorization: bad }, expect: pin(401, "unauthorized") };
     },

@@ -4,7 +4,7 @@
  * envelope and a From header chosen so the test knows, independently of the parser,
  * whether the mail may start a thread at all (`mayLaunch`).
  */
-import { unicode, type Rng } from "./generate";
+import { prng, unicode, type Rng } from "./generate";
 
 /** Who may mail the agents under test (EMAIL_ALLOWED_SENDERS in vitest.config.ts: "alice@example.com, @trusted.example"). */
 export const ALLOWED_DOMAIN = "trusted.example";
@@ -20,7 +20,7 @@ export type MailCase = {
   readonly mutations: readonly string[];
   readonly envelope: { readonly from: string; readonly to: string };
   readonly raw: Uint8Array;
-  /** Whether a thread may be launched: known agent, allowed envelope, no automated marker, not oversized, no forbidden From. */
+  /** Whether a thread may be launched: a genuine DMARC verdict, known agent, allowed envelope, no automated marker, not oversized, no forbidden From. */
   readonly mayLaunch: boolean;
   /** Whether the handler must answer with setReject (the recipient is not a mailbox of ours). */
   readonly mustReject: boolean;
@@ -153,6 +153,24 @@ const RAW_MUTATIONS: readonly { name: string; apply(raw: Uint8Array, rng: Rng): 
   { name: "empty", apply: () => new Uint8Array(0) },
 ];
 
+/**
+ * Invariant 10: the verdict Email Routing would prepend (Authentication-Results, authserv-id
+ * mx.cloudflare.net). Only "genuine" (a DMARC pass for the From domain, topmost) may launch;
+ * every other kind is a forgery or a failure the handler must refuse.
+ */
+const VERDICTS: readonly { kind: string; genuine: boolean; headers(domain: string): Header[] }[] = [
+  { kind: "genuine", genuine: true, headers: (d) => [["Authentication-Results", `mx.cloudflare.net; spf=pass smtp.mailfrom=${d}; dkim=pass header.d=${d}; dmarc=pass header.from=${d}`]] },
+  { kind: "none", genuine: false, headers: () => [] },
+  { kind: "dmarc_fail", genuine: false, headers: (d) => [["Authentication-Results", `mx.cloudflare.net; spf=fail smtp.mailfrom=${d}; dkim=none; dmarc=fail header.from=${d}`]] },
+  { kind: "dmarc_none", genuine: false, headers: (d) => [["Authentication-Results", `mx.cloudflare.net; spf=pass smtp.mailfrom=${d}; dmarc=none header.from=${d}`]] },
+  { kind: "other_authserv", genuine: false, headers: (d) => [["Authentication-Results", `mx.evil.example; dmarc=pass header.from=${d}`]] },
+  { kind: "misaligned", genuine: false, headers: () => [["Authentication-Results", "mx.cloudflare.net; dmarc=pass header.from=evil.example"]] },
+  { kind: "pass_below_fail", genuine: false, headers: (d) => [["Authentication-Results", `mx.cloudflare.net; dmarc=fail header.from=${d}`], ["Authentication-Results", `mx.cloudflare.net; dmarc=pass header.from=${d}`]] },
+  { kind: "pass_in_comment", genuine: false, headers: (d) => [["Authentication-Results", `mx.cloudflare.net; dmarc=fail (dmarc=pass; header.from=${d}) header.from=${d}`]] },
+  { kind: "arc_elsewhere", genuine: false, headers: (d) => [["ARC-Authentication-Results", `i=1; mx.evil.example; dmarc=pass header.from=${d}`]] },
+  { kind: "no_dmarc", genuine: false, headers: (d) => [["Authentication-Results", `mx.cloudflare.net; spf=pass smtp.mailfrom=${d}; dkim=pass header.d=${d}`]] },
+];
+
 /** A fresh, valid mail from `from` (or no From header at all). */
 function draft(index: number, fromHeader: string | undefined, to: string): Draft {
   const headers: Header[] = [
@@ -182,7 +200,11 @@ export function mailCase(rng: Rng, index: number): MailCase {
     : rng.pick(["mallory@evil.example", `"fz-${index}@${ALLOWED_DOMAIN}" <mallory@evil.example>`, "Mallory <mallory@evil.example>"]);
 
   const d = draft(index, fromHeader, recipient.to);
-  const mutations: string[] = [];
+  // Its own generator, so adding verdicts left every other draw of the seeded cases as it was.
+  const verdict = prng(0xa7_0000 + index).chance(0.6) ? VERDICTS[0] : prng(0xa7_1000 + index).pick(VERDICTS.slice(1));
+  const fromAddress = fromHeader ? (/<([^<>]+)>/.exec(fromHeader)?.[1] ?? fromHeader) : "";
+  d.headers = [...(verdict?.headers(fromAddress.slice(fromAddress.lastIndexOf("@") + 1)) ?? []), ...d.headers];
+  const mutations: string[] = [`auth_${verdict?.kind}`];
   let headersIntact = true;
   for (let i = 1 + (rng.chance(0.3) ? 1 : 0); i > 0; i--) {
     const m = rng.pick(MUTATIONS);
@@ -200,7 +222,7 @@ export function mailCase(rng: Rng, index: number): MailCase {
   const automatedHeader = d.headers.some(([n]) => /^(auto-submitted|x-autoreply|precedence|return-path)$/i.test(n));
   const fromDenied = fromKind === "denied" && d.headers.some(([n]) => n === "From");
   const mayLaunch =
-    recipient.known && allowedEnvelope && automatedEnvelope === undefined && !automatedHeader && raw.byteLength <= MAX_BYTES && !(fromDenied && headersIntact);
+    verdict?.genuine === true && recipient.known && allowedEnvelope && automatedEnvelope === undefined && !automatedHeader && raw.byteLength <= MAX_BYTES && !(fromDenied && headersIntact);
   return { index, mutations, envelope: { from, to: recipient.to }, raw, mayLaunch, mustReject: !recipient.known };
 }
 

@@ -133,7 +133,8 @@ export const ROUTES: readonly RouteSpec[] = [
     required: ["action", "comment", "issue", "repository"],
     body: (s) => ({
       action: "created",
-      comment: { body: `thread:${s.target} use v1.2.3`, user: { login: "octocat", type: "User" } },
+      // A trusted author (GITHUB_TRUSTED_ASSOCIATIONS): only the injected fault may stop it.
+      comment: { body: `thread:${s.target} use v1.2.3`, user: { login: "octocat", type: "User" }, author_association: "MEMBER" },
       issue: { number: 7, html_url: "https://github.com/acme/app/issues/7" },
       repository,
     }),

@@ -55,12 +55,31 @@ export function emailMessage(raw: string, envelope: { from: string; to: string; 
 }
 
 /** Delivers a raw message to the Worker's real email() handler; resolves with what the handler did. */
-export async function deliver(raw: string, envelope: { from: string; to: string; rawSize?: number }): Promise<Delivery> {
-  const { message, delivery } = emailMessage(raw, envelope);
+export async function deliver(
+  raw: string,
+  envelope: { from: string; to: string; rawSize?: number; authResults?: string | null },
+  vars: Partial<Env> = {},
+): Promise<Delivery> {
+  const { message, delivery } = emailMessage(withAuthResults(raw, envelope), envelope);
   const ctx = createExecutionContext();
-  await worker.email(message, env, ctx);
+  // `vars` overrides configuration for this one delivery (e.g. EMAIL_AUTH "off").
+  await worker.email(message, { ...env, ...vars }, ctx);
   await waitOnExecutionContext(ctx);
   return delivery;
+}
+
+/**
+ * Email Routing prepends its verdicts (Authentication-Results) to what it hands the Worker.
+ * By default a test mail gets a DMARC pass for its From domain, as a genuine sender's
+ * would; `authResults` gives another verdict, `null` none at all.
+ */
+export function withAuthResults(raw: string, envelope: { from: string; authResults?: string | null }): string {
+  if (envelope.authResults === null) return raw;
+  const from = headersOf(raw).get("from") ?? envelope.from;
+  const address = /<([^<>]+)>/.exec(from)?.[1] ?? from;
+  const domain = address.slice(address.lastIndexOf("@") + 1).trim().toLowerCase();
+  const verdict = envelope.authResults ?? `mx.cloudflare.net; spf=pass smtp.mailfrom=${domain}; dkim=pass header.d=${domain}; dmarc=pass header.from=${domain}`;
+  return `Authentication-Results: ${verdict}\n${raw}`;
 }
 
 /** Parses captured outbound MIME the way a mail client would. */

@@ -25,13 +25,14 @@ function gateTool(name: string, idempotent: boolean) {
 }
 
 /** A tool that always needs approval and counts real executions by label. */
-function guardedTool(name: string, description: string, onHumanTimeout?: TimeoutPolicy) {
+function guardedTool(name: string, description: string, onHumanTimeout?: TimeoutPolicy, approvers?: readonly string[]) {
   return defineTool({
     name,
     description,
     input: z.object({ label: z.string() }),
     requiresApproval: true,
     ...(onHumanTimeout ? { onHumanTimeout } : {}),
+    ...(approvers ? { approvers } : {}),
     run: async ({ label }) => {
       count(label);
       return { guarded: label };
@@ -89,6 +90,8 @@ export const probe = defineAgent({
     guardedTool("guarded", "Always needs approval; counts executions by label."),
     guardedTool("guarded_escalate", "Needs approval; a missed deadline escalates once, then denies.", "escalate"),
     guardedTool("guarded_fail", "Needs approval; a missed deadline fails the thread.", "fail"),
+    // Named approvers (invariant 10): only the credential release-manager, or alice by mail or link.
+    guardedTool("guarded_named", "Needs approval from a named approver.", undefined, ["release-manager", "alice@example.com"]),
     requestMoreInformation,
     doneForNow,
   ],

@@ -59,6 +59,13 @@ function replyRaw(template: string, fields: { to: string; subject: string; inRep
   return { raw, messageId };
 }
 
+/** The Reply-To of the newest mail the thread sent: a request's signed address, or the bare plus address. */
+async function replyTo(id: string): Promise<string> {
+  const address = (await lastMail(id)).email.replyTo?.[0]?.address;
+  if (!address) throw new Error(`thread ${id}'s last mail has no Reply-To`);
+  return address;
+}
+
 const pendingOf = (view: ThreadView) => {
   if (!view.pending) throw new Error(`no pending request; status ${view.status}`);
   return view.pending;
@@ -73,7 +80,8 @@ describe("email out", () => {
     expect(mail.to).toBe(ALICE);
     expect(email.from).toMatchObject({ address: "deploybot@agents.test", name: "deploybot" });
     expect(email.to?.[0]).toMatchObject({ address: ALICE });
-    expect(email.replyTo?.[0]).toMatchObject({ address: `deploybot+${id}@agents.test` });
+    // The request's own signed reply address: thread id plus an 80-bit mac of request and recipient.
+    expect(email.replyTo?.[0]?.address).toMatch(new RegExp(`^deploybot\\+${id}\\.[0-9a-f]{20}@agents\\.test$`));
     expect(email.subject).toBe(`Re: ${subject}`);
     expect(email.messageId).toBe(mail.messageId);
     expect(email.messageId).toMatch(new RegExp(`^<${id}\\.1\\.[a-z0-9]{16}@agents\\.test>$`));
@@ -108,13 +116,13 @@ describe("replies by email", () => {
   it("'approve' to the plus address approves the production deploy, the deploy runs, and the final answer is mailed in the same conversation", async () => {
     const { id, messageId, subject } = await startByEmail([PRODUCTION, done("Deployed v1.2.3 to production.")]);
     const first = await lastMail(id);
-    const reply = replyRaw(replyQuoted, { to: `deploybot+${id}@agents.test`, subject, inReplyTo: first.mail.messageId, references: `${messageId} ${first.mail.messageId}`, body: "Approve - ship it" });
-    expect((await deliver(reply.raw, { from: ALICE, to: `deploybot+${id}@agents.test` })).rejected).toBeUndefined();
+    const reply = replyRaw(replyQuoted, { to: await replyTo(id), subject, inReplyTo: first.mail.messageId, references: `${messageId} ${first.mail.messageId}`, body: "Approve - ship it" });
+    expect((await deliver(reply.raw, { from: ALICE, to: await replyTo(id) })).rejected).toBeUndefined();
     expect((await settle(id)).status).toBe("done");
 
     const events = await eventsOf(id);
     const answer = events.find((e) => e.type === "human_responded");
-    expect(answer?.type === "human_responded" && answer.data).toEqual({ requestId: expect.any(String), approved: true, comment: "ship it", by: `email:${ALICE}` });
+    expect(answer?.type === "human_responded" && answer.data).toEqual({ requestId: expect.any(String), approved: true, comment: "ship it", by: { kind: "email", id: ALICE, verifiedBy: "dmarc" } });
     expect(answer?.source).toMatchObject({ kind: "email", detail: { from: ALICE, messageId: reply.messageId } });
     const started = events.find((e) => e.type === "tool_started");
     expect(started?.type === "tool_started" && started.data.args).toEqual({ tag: "v1.2.3", environment: "production" });
@@ -129,35 +137,35 @@ describe("replies by email", () => {
 
     // The same reply delivered again appends nothing, even though the approval is closed now.
     const before = await eventsOf(id);
-    expect((await deliver(reply.raw, { from: ALICE, to: `deploybot+${id}@agents.test` })).rejected).toBeUndefined();
+    expect((await deliver(reply.raw, { from: ALICE, to: await replyTo(id) })).rejected).toBeUndefined();
     expect(await eventsOf(id)).toEqual(before);
     // A new mail to a finished thread is refused with a reason the sender can read.
-    const late = replyRaw(replyQuoted, { to: `deploybot+${id}@agents.test`, subject, inReplyTo: result.mail.messageId, body: "thanks!" });
-    expect((await deliver(late.raw, { from: ALICE, to: `deploybot+${id}@agents.test` })).rejected).toMatch(/is done/);
+    const late = replyRaw(replyQuoted, { to: await replyTo(id), subject, inReplyTo: result.mail.messageId, body: "thanks!" });
+    expect((await deliver(late.raw, { from: ALICE, to: await replyTo(id) })).rejected).toMatch(/is done/);
     expect(await eventsOf(id)).toEqual(before);
   });
 
-  it("a reply without the plus address is routed by In-Reply-To; Outlook's quoted block is trimmed", async () => {
+  it("a reply to the bare agent address (routed by In-Reply-To) never answers a request: refused with the reason, nothing appended", async () => {
     const { id, subject } = await startByEmail([PRODUCTION, done("deployed")]);
     const first = await lastMail(id);
+    const before = await eventsOf(id);
     const reply = replyRaw(outlookReply, { to: TO, subject, inReplyTo: first.mail.messageId, body: "Yes." });
-    expect((await deliver(reply.raw, { from: ALICE, to: TO })).rejected).toBeUndefined();
-    expect((await settle(id)).status).toBe("done");
-    const answer = (await eventsOf(id)).find((e) => e.type === "human_responded");
-    expect(answer?.type === "human_responded" && answer.data).toEqual({ requestId: expect.any(String), approved: true, by: `email:${ALICE}` });
+    expect((await deliver(reply.raw, { from: ALICE, to: TO })).rejected).toMatch(/reply to the request's own mail/);
+    expect(await eventsOf(id)).toEqual(before);
+    expect((await settle(id)).status).toBe("waiting_for_human");
     // It did not launch a thread of its own.
     expect(await thread(await threadIdForMessage("deploybot", reply.messageId)).thread()).toBeNull();
   });
 
-  it("when the mail service assigns its own Message-IDs, that id is logged and a reply quoting it is routed by the conversation's root", async () => {
+  it("when the mail service assigns its own Message-IDs, that id is logged, and a reply to the request's address answers it", async () => {
     mailbox.assignIds = true;
     const { id, messageId, subject } = await startByEmail([PRODUCTION, done("deployed")]);
     const first = await lastMail(id);
     expect(first.email.messageId).toMatch(/@assigned\.test>$/);
     const sent = (await eventsOf(id)).find((e) => e.type === "notification_sent" && e.data.channel === "email");
     expect(sent?.type === "notification_sent" && sent.data.messageId).toBe(first.email.messageId);
-    const reply = replyRaw(replyQuoted, { to: TO, subject, inReplyTo: first.mail.messageId, references: `${messageId} ${first.mail.messageId}`, body: "lgtm" });
-    expect((await deliver(reply.raw, { from: ALICE, to: TO })).rejected).toBeUndefined();
+    const reply = replyRaw(replyQuoted, { to: await replyTo(id), subject, inReplyTo: first.mail.messageId, references: `${messageId} ${first.mail.messageId}`, body: "lgtm" });
+    expect((await deliver(reply.raw, { from: ALICE, to: await replyTo(id) })).rejected).toBeUndefined();
     expect((await settle(id)).status).toBe("done");
     expect((await lastMail(id)).email.references).toBe(`${messageId} ${first.mail.messageId} ${reply.messageId}`);
   });
@@ -165,8 +173,8 @@ describe("replies by email", () => {
   it("'reject' goes to the model with the comment; nothing is deployed", async () => {
     const { id, subject } = await startByEmail([PRODUCTION, done("Not deployed.")]);
     const first = await lastMail(id);
-    const reply = replyRaw(replyQuoted, { to: `deploybot+${id}@agents.test`, subject, inReplyTo: first.mail.messageId, body: "No, not on a Friday." });
-    await deliver(reply.raw, { from: ALICE, to: `deploybot+${id}@agents.test` });
+    const reply = replyRaw(replyQuoted, { to: await replyTo(id), subject, inReplyTo: first.mail.messageId, body: "No, not on a Friday." });
+    await deliver(reply.raw, { from: ALICE, to: await replyTo(id) });
     expect((await settle(id)).status).toBe("done");
     const events = await eventsOf(id);
     const answer = events.find((e) => e.type === "human_responded");
@@ -178,8 +186,8 @@ describe("replies by email", () => {
     const { id, subject, view } = await startByEmail([PRODUCTION, { tool: "request_more_information", args: { message: "Please answer approve or reject." } }]);
     const approval = pendingOf(view);
     const first = await lastMail(id);
-    const reply = replyRaw(replyQuoted, { to: `deploybot+${id}@agents.test`, subject, inReplyTo: first.mail.messageId, body: "Maybe later, let me check with the team" });
-    expect((await deliver(reply.raw, { from: ALICE, to: `deploybot+${id}@agents.test` })).rejected).toBeUndefined();
+    const reply = replyRaw(replyQuoted, { to: await replyTo(id), subject, inReplyTo: first.mail.messageId, body: "Maybe later, let me check with the team" });
+    expect((await deliver(reply.raw, { from: ALICE, to: await replyTo(id) })).rejected).toBeUndefined();
     const after = await settle(id);
     const events = await eventsOf(id);
     expect(types(events)).not.toContain("human_responded");
@@ -212,8 +220,8 @@ describe("replies by email", () => {
     const question = await lastMail(id);
     expect(question.email.text).toContain("Which tag?");
     expect(question.email.text).toContain("Reply to this email with your answer.");
-    const reply = replyRaw(replyQuoted, { to: `deploybot+${id}@agents.test`, subject, inReplyTo: question.mail.messageId, body: "v1.2.2 please" });
-    await deliver(reply.raw, { from: ALICE, to: `deploybot+${id}@agents.test` });
+    const reply = replyRaw(replyQuoted, { to: await replyTo(id), subject, inReplyTo: question.mail.messageId, body: "v1.2.2 please" });
+    await deliver(reply.raw, { from: ALICE, to: await replyTo(id) });
     expect((await settle(id)).status).toBe("done");
     const answer = (await eventsOf(id)).find((e) => e.type === "human_responded");
     expect(answer?.type === "human_responded" && answer.data.answer).toBe("v1.2.2 please");
@@ -223,9 +231,10 @@ describe("replies by email", () => {
   it("with no open request a reply is a user message (here: to a paused thread)", async () => {
     const { id, subject } = await startByEmail([{ tool: "request_more_information", args: { message: "Which tag?" } }, done("ok")]);
     const question = await lastMail(id);
-    const first = replyRaw(replyQuoted, { to: `deploybot+${id}@agents.test`, subject, inReplyTo: question.mail.messageId, body: "v1.2.1" });
+    const first = replyRaw(replyQuoted, { to: await replyTo(id), subject, inReplyTo: question.mail.messageId, body: "v1.2.1" });
     expect((await api(`/v1/threads/${id}/pause`, { method: "POST", json: {} })).status).toBe(200);
-    await deliver(first.raw, { from: ALICE, to: `deploybot+${id}@agents.test` }); // answers the question
+    await deliver(first.raw, { from: ALICE, to: await replyTo(id) }); // answers the question
+    // The question's address died with the question; the bare plus address takes messages from the starter.
     const second = replyRaw(replyQuoted, { to: `deploybot+${id}@agents.test`, subject, inReplyTo: question.mail.messageId, body: "and frontend too" });
     await deliver(second.raw, { from: ALICE, to: `deploybot+${id}@agents.test` });
     const events = await eventsOf(id);

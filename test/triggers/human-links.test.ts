@@ -70,7 +70,7 @@ describe("POST /h/:token", () => {
     expect((await settle(id)).status).toBe("done");
     const events = await eventsOf(id);
     const responded = events.find((e) => e.type === "human_responded");
-    expect(responded).toMatchObject({ data: { approved: true, by: "approval-link" }, source: { kind: "http", detail: { via: "approval-link" } } });
+    expect(responded).toMatchObject({ data: { approved: true, by: { kind: "link", verifiedBy: "signed_link" } }, source: { kind: "http", detail: { via: "approval-link" } } });
     expect(responded?.type === "human_responded" && "comment" in responded.data).toBe(false);
     const after = types(events.slice(events.indexOf(responded ?? events[0]!)));
     expect(after.slice(0, 3)).toEqual(["human_responded", "tool_started", "tool_succeeded"]);
@@ -91,7 +91,7 @@ describe("POST /h/:token", () => {
     expect((await settle(id)).status).toBe("done");
     const events = await eventsOf(id);
     expect(events.find((e) => e.type === "human_responded")).toMatchObject({
-      data: { approved: false, comment: "not on a Friday, please", by: "approval-link" },
+      data: { approved: false, comment: "not on a Friday, please", by: { kind: "link", verifiedBy: "signed_link" } },
     });
     expect(types(events)).not.toContain("tool_started");
     expect(executions.get("hl-reject")).toBeUndefined();
@@ -110,7 +110,7 @@ describe("POST /h/:token", () => {
     expect(page).not.toContain('name="decision"');
     await expectPage(await submit(token, { answer: "eu-west-1" }), 200, /Answer recorded/);
     expect((await settle(id)).status).toBe("done");
-    expect((await eventsOf(id)).find((e) => e.type === "human_responded")).toMatchObject({ data: { answer: "eu-west-1", by: "approval-link" } });
+    expect((await eventsOf(id)).find((e) => e.type === "human_responded")).toMatchObject({ data: { answer: "eu-west-1", by: { kind: "link", verifiedBy: "signed_link" } } });
     expect(model.requests("hl-question").at(-1)?.messages.map((m) => m.content).join("\n")).toContain("eu-west-1");
   });
 });

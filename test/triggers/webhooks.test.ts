@@ -5,6 +5,7 @@ import { deploybot } from "../../src/agents/deploybot";
 import type { Event, ThreadView } from "../../src/core";
 import { httpApp } from "../../src/triggers/http/app";
 import { signHmacSha256 } from "../../src/hmac";
+import { sha256Hex } from "../../src/triggers/email/address";
 import { api, eventsOf, launch, settle, thread } from "../support/api";
 import { clock, model } from "../support/harness";
 
@@ -61,10 +62,16 @@ const failedRun = (name: string) => ({
 
 const comment = (body: string) => ({
   action: "created",
-  comment: { body, user: { login: "octocat", type: "User" } },
+  // A collaborator: other authors are acknowledged and ignored (GITHUB_TRUSTED_ASSOCIATIONS).
+  comment: { body, user: { login: "octocat", type: "User" }, author_association: "MEMBER" },
   issue: { number: 7, html_url: "https://github.com/acme/app/issues/7" },
   repository: { full_name: "acme/app" },
 });
+
+/** GitHub threads are named by the signed body's hash (src/triggers/webhooks/routes.ts). */
+async function githubThreadId(raw: string): Promise<string> {
+  return `github-b${(await sha256Hex(raw)).slice(0, 40)}`;
+}
 
 function expectError(sent: Sent, status: number, code: string) {
   expect(sent.status, JSON.stringify(sent.body)).toBe(status);
@@ -88,16 +95,17 @@ describe("GitHub", () => {
     const marker = model.script(script, [{ tool: "done_for_now", args: { message: "Investigated." } }]);
     const sent = await github("workflow_run", failedRun(`CI ${marker}`), { delivery });
     expect(sent.status, JSON.stringify(sent.body)).toBe(201);
-    expect(sent.body).toMatchObject({ action: "launched", delivery, thread: { id: `github-${delivery}`, agent: "deploybot" } });
+    // GitHub threads are named by a hash of the signed body: a replay under a new delivery id finds the same one.
+    expect(sent.body).toMatchObject({ action: "launched", thread: { id: expect.stringMatching(/^github-b[0-9a-f]{40}$/), agent: "deploybot" } });
 
-    const id = `github-${delivery}`;
+    const id = (sent.body.thread as ThreadView).id;
     expect(await settle(id)).toMatchObject({ status: "done", result: { message: "Investigated." } });
     const [first] = await eventsOf(id);
     expect(first).toMatchObject({
       type: "thread_launched",
       key: "launch",
       data: { threadId: id, agent: "deploybot", metadata: { repository: "acme/app", runUrl: "https://github.com/acme/app/actions/runs/42" } },
-      source: { kind: "webhook", detail: { source: "github", deliveryId: delivery, event: "workflow_run", repository: "acme/app" } },
+      source: { kind: "webhook", detail: { source: "github", senderDeliveryId: delivery, event: "workflow_run", repository: "acme/app" } },
     });
     expect(first?.type === "thread_launched" && first.data.message).toContain("failed in acme/app on branch main at commit 0123456789ab");
   });
@@ -105,7 +113,7 @@ describe("GitHub", () => {
   it("a forged signature -> 401 and nothing launched; a missing one -> 401", async () => {
     const delivery = crypto.randomUUID();
     expectError(await github("workflow_run", failedRun("CI"), { delivery, secret: "not the secret" }), 401, "bad_signature");
-    expect(await thread(`github-${delivery}`).thread()).toBeNull();
+    expect(await thread(await githubThreadId(JSON.stringify(failedRun("CI")))).thread()).toBeNull();
 
     const raw = JSON.stringify(failedRun("CI"));
     expectError(await post("github", raw, { "x-github-event": "workflow_run", "x-github-delivery": delivery }), 401, "missing_signature");
@@ -113,15 +121,17 @@ describe("GitHub", () => {
     const signature = `sha256=${await signHmacSha256(GITHUB_SECRET, bytes(raw))}`;
     const tampered = raw.replace("failure", "success");
     expectError(await post("github", tampered, { "x-github-event": "workflow_run", "x-github-delivery": delivery, "x-hub-signature-256": signature }), 401, "bad_signature");
-    expect(await thread(`github-${delivery}`).thread()).toBeNull();
+    expect(await thread(await githubThreadId(tampered)).thread()).toBeNull();
   });
 
   it("a redelivery -> 200 with the thread, one thread_launched; 20 concurrent redeliveries too", async () => {
     const delivery = crypto.randomUUID();
     const marker = model.script(fresh("gh-dup"), [{ tool: "request_more_information", args: { message: "Redeploy v1?" } }]);
     const payload = failedRun(`CI ${marker}`);
-    expect((await github("workflow_run", payload, { delivery })).status).toBe(201);
-    const id = `github-${delivery}`;
+    const first = await github("workflow_run", payload, { delivery });
+    expect(first.status).toBe(201);
+    const id = await githubThreadId(JSON.stringify(payload));
+    expect(first.body).toMatchObject({ thread: { id } });
     await settle(id);
     const before = await eventsOf(id);
 
@@ -139,8 +149,9 @@ describe("GitHub", () => {
     const marker = model.script(fresh("gh-race"), [{ tool: "done_for_now", args: { message: "ok" } }]);
     const results = await Promise.all(Array.from({ length: 20 }, () => github("workflow_run", failedRun(`CI ${marker}`), { delivery })));
     expect(results.map((r) => r.status).sort()).toEqual([...Array(19).fill(200), 201]);
-    await settle(`github-${delivery}`);
-    expect((await eventsOf(`github-${delivery}`)).filter((e) => e.type === "thread_launched")).toHaveLength(1);
+    const id = await githubThreadId(JSON.stringify(failedRun(`CI ${marker}`)));
+    await settle(id);
+    expect((await eventsOf(id)).filter((e) => e.type === "thread_launched")).toHaveLength(1);
   });
 
   it("a comment naming a thread is a user message to it; a redelivery (or 20) appends nothing more", async () => {
@@ -152,7 +163,7 @@ describe("GitHub", () => {
     expect(sent.body.event).toMatchObject({
       type: "user_messaged",
       data: { text: "octocat on https://github.com/acme/app/issues/7: use v1.2.3" },
-      source: { kind: "webhook", detail: { source: "github", deliveryId: delivery, event: "issue_comment" } },
+      source: { kind: "webhook", detail: { source: "github", senderDeliveryId: delivery, event: "issue_comment" } },
     });
     await settle(id);
     const before = await eventsOf(id);
@@ -173,7 +184,8 @@ describe("GitHub", () => {
     const delivery = crypto.randomUUID();
     const success = await github("workflow_run", { ...failedRun("CI"), workflow_run: { ...failedRun("CI").workflow_run, conclusion: "success" } }, { delivery });
     expect(success.body).toMatchObject({ action: "ignored" });
-    expect(await thread(`github-${delivery}`).thread()).toBeNull();
+    const successRaw = JSON.stringify({ ...failedRun("CI"), workflow_run: { ...failedRun("CI").workflow_run, conclusion: "success" } });
+    expect(await thread(await githubThreadId(successRaw)).thread()).toBeNull();
   });
 
   it("bad input after a good signature: malformed JSON 400, wrong types 400, no delivery id 400", async () => {
@@ -185,7 +197,7 @@ describe("GitHub", () => {
     expect(JSON.stringify(typed.body.error)).toContain("workflow_run.conclusion");
     expectError(await github("workflow_run", failedRun("CI"), { delivery: null }), 400, "invalid_delivery_id");
     expectError(await github("workflow_run", failedRun("CI"), { delivery: "../../etc" }), 400, "invalid_delivery_id");
-    expect(await thread(`github-${delivery}`).thread()).toBeNull();
+    expect(await thread(await githubThreadId(JSON.stringify(failedRun("CI")))).thread()).toBeNull();
   });
 
   it("an oversized body -> 413 before the signature is even checked", async () => {

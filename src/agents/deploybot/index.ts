@@ -1,7 +1,7 @@
 import { z } from "zod";
 import template from "../../../prompts/deploybot.md";
 import terse from "../../../prompts/deploybot.terse.md";
-import { defineAgent, defineTool, doneForNow, requestMoreInformation } from "../define";
+import { defineAgent, defineTool, doneForNow, parseApprovers, requestMoreInformation } from "../define";
 import { Environment, targetFrom, type Service } from "./target";
 
 const deployInput = z.object({
@@ -18,6 +18,8 @@ const deployTool = (service: Service) =>
     requiresApproval: (args) => args.environment === "production",
     // Nobody approved in time: notify ESCALATION_CONTACT once and wait as long again, then deny.
     onHumanTimeout: "escalate",
+    // Who may approve a production deploy (DEPLOY_APPROVERS); empty = any verified principal.
+    approvers: (env) => parseApprovers(env.DEPLOY_APPROVERS),
     timeoutMs: 120_000,
     run: (args, ctx) => targetFrom(ctx.env, ctx.fetch).deploy({ service, ...args }, ctx.signal),
   });

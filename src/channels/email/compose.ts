@@ -15,6 +15,8 @@ export type Conversation = {
   readonly inReplyTo: string;
   /** Every Message-ID of the conversation so far, oldest first (References). */
   readonly references: readonly string[];
+  /** The plus-address tag replies go to: a request's signed tag, else the bare thread id. */
+  readonly replyTag?: string;
 };
 
 export type EmailContent =
@@ -30,8 +32,8 @@ export function replySubject(subject: string): string {
 }
 
 /** The agent's plus address: a reply to it reaches exactly this thread. */
-export function replyAddress(c: Pick<Conversation, "agent" | "threadId" | "domain">): string {
-  return `${c.agent}+${c.threadId}@${c.domain}`;
+export function replyAddress(c: Pick<Conversation, "agent" | "threadId" | "domain" | "replyTag">): string {
+  return `${c.agent}+${c.replyTag ?? c.threadId}@${c.domain}`;
 }
 
 /** Composes one mail of a thread with mimetext: threading headers, plain text, UTF-8 (base64). */

@@ -3,7 +3,9 @@ import { threadOfMessageId } from "../../channels/email/message-id";
 import { ThreadId, type EventSource } from "../../core";
 import { EMAIL_CHANNEL } from "../../runtime/email-outbox";
 import { threadStub } from "../../runtime/thread-stub";
-import { emailKey, isAllowed, parseAllowlist, parseRecipient, threadIdForMessage } from "./address";
+import { bareAddress, emailKey, isAllowed, parseAllowlist, parseRecipient, threadIdForMessage } from "./address";
+import { authMode, checkAuthentication } from "./authentication";
+import { splitReplyTag } from "../../channels/email/reply-address";
 import { automatedReason, launchMessage, parseMail, replyText, type InboundMail } from "./parse";
 import { redactEmails } from "../../log";
 
@@ -70,19 +72,24 @@ async function receive(message: ForwardableEmailMessage, env: Env, agents: Agent
   }
   // The header From must be allowed too: an allowed envelope must not carry someone else's name.
   if (mail.from && !isAllowed(mail.from, allowlist)) return reject(`Sender ${mail.from} may not email ${agent.name}.`);
-  const sender = mail.from ?? message.from.toLowerCase();
+  // Both launching and answering need the receiving service's DMARC pass for the From domain (invariant 10).
+  const verdict = checkAuthentication(mail, authMode(env.EMAIL_AUTH), env.EMAIL_AUTHSERV_ID ?? "");
+  if (!verdict.ok) return reject(`Refused: this mail is not authenticated as ${mail.from ?? message.from} (${verdict.reason}). Nothing was done.`);
+  const sender = bareAddress(mail.from ?? message.from);
+  const verifiedBy = verdict.how === "dmarc" ? "dmarc" : "email_auth_off";
   const source: EventSource = {
     kind: "email",
     detail: { from: sender, to: message.to, messageId: mail.messageId, subject: mail.subject },
   };
 
   if (recipient.tag !== undefined) {
-    const threadId = ThreadId.safeParse(recipient.tag);
+    const tag = splitReplyTag(recipient.tag);
+    const threadId = ThreadId.safeParse(tag.threadId);
     if (!threadId.success || !(await belongsTo(env, threadId.data, agent))) return reject(`No thread ${recipient.tag.slice(0, 64)} for ${agent.name}.`);
-    return reply(env, threadId.data, mail, sender, source, "plus_address");
+    return reply(env, threadId.data, mail, { sender, verifiedBy, ...(tag.mac !== undefined ? { mac: tag.mac } : {}) }, source, "plus_address");
   }
   const routed = await routeByReferences(env, mail, domain, agent);
-  if (routed) return reply(env, routed, mail, sender, source, "in_reply_to");
+  if (routed) return reply(env, routed, mail, { sender, verifiedBy }, source, "in_reply_to");
 
   const threadId = await threadIdForMessage(agent.name, mail.messageId);
   const launched = await threadStub(env, threadId).launch(
@@ -120,14 +127,15 @@ async function reply(
   env: Env,
   threadId: ThreadId,
   mail: InboundMail,
-  sender: string,
+  from: { readonly sender: string; readonly verifiedBy: string; readonly mac?: string },
   source: EventSource,
   routedBy: "plus_address" | "in_reply_to",
 ): Promise<EmailOutcome> {
   const text = replyText(mail);
-  if (!text) return { action: "ignored", reason: "empty reply (nothing left after removing quoted history)" };
+  // An empty reply is refused with a reason, not dropped: the sender learns nothing was done.
+  if (!text) return reject("Your reply was empty (nothing left after removing quoted history); nothing was done.");
   const result = await threadStub(env, threadId).emailReply(
-    { key: await emailKey(mail.messageId), text, repliesTo: [...mail.inReplyTo, ...mail.references], by: `email:${sender}` },
+    { key: await emailKey(mail.messageId), text, repliesTo: [...mail.inReplyTo, ...mail.references], ...from },
     source,
   );
   if (!result.ok) return reject(result.rejection.message);

@@ -37,6 +37,8 @@ export type InboundMail = {
   readonly references: readonly string[];
   /** The From header's address (lowercased); the envelope sender may differ. */
   readonly from?: string;
+  /** Authentication-Results and ARC-Authentication-Results headers, topmost first (as the receiving service prepended them). */
+  readonly authResults: readonly { readonly name: string; readonly value: string }[];
 };
 
 /** Parses a raw mail; throws (postal-mime's limits: MIME nesting, header size) on mail it cannot read. */
@@ -57,6 +59,10 @@ export async function parseMail(raw: Uint8Array, envelopeFrom = ""): Promise<Inb
     inReplyTo: messageIds(email.inReplyTo),
     references: messageIds(email.references),
     ...(from ? { from } : {}),
+    authResults: email.headers
+      .filter((h) => h.key === "authentication-results" || h.key === "arc-authentication-results")
+      .slice(0, 20)
+      .map((h) => ({ name: h.key, value: h.value.slice(0, 4000) })),
   };
 }
 

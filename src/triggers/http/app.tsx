@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AgentRegistry } from "../../agents";
-import { ThreadId } from "../../core";
+import { ThreadId, type Principal } from "../../core";
 import { ApiError, onError, sendJson } from "./errors";
 import { requireApiToken } from "./auth";
 import { agentRoutes } from "./agents";
@@ -18,10 +18,10 @@ import { consoleRoutes } from "../../console/routes";
 import { WelcomePage } from "../../console/pages/pages";
 import { page } from "../../console/pages/layout";
 
-export type AppEnv = { Bindings: Env; Variables: { threadId: ThreadId; correlationId: string } };
+export type AppEnv = { Bindings: Env; Variables: { threadId: ThreadId; correlationId: string; principal: Principal } };
 
 /** The HTTP trigger: one Hono app, bearer auth on /v1, one error mapping point, one generated contract. */
-export function httpApp(agents: AgentRegistry, options: { readonly now?: () => number } = {}) {
+export function httpApp(agents: AgentRegistry, options: { readonly now?: () => number; readonly fetch?: typeof fetch } = {}) {
   const app = contractApp();
   app.use(requestLog);
   app.onError(onError);
@@ -37,7 +37,8 @@ export function httpApp(agents: AgentRegistry, options: { readonly now?: () => n
   app.route("/h", humanLinkRoutes()); // authorised by its signed token, not the bearer token
   // Authorised by each source's signature, not the bearer token: registered before /v1's auth.
   app.route("/v1/webhooks", webhookRoutes(defaultWebhookSources(agents), options.now ?? (() => Date.now())));
-  app.use("/v1/*", requireApiToken, limitBody);
+  const outbound = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  app.use("/v1/*", requireApiToken(outbound), limitBody);
   app.route("/v1/agents", agentRoutes(agents));
   app.route("/v1/threads", threadRoutes());
   app.route("/v1/threads", forkRoutes(agents)); // POST /v1/threads/{id}/fork

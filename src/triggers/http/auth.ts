@@ -1,21 +1,55 @@
 import type { MiddlewareHandler } from "hono";
-import { bearerAuth } from "hono/bearer-auth";
-import { timingSafeEqual } from "hono/utils/buffer";
-import { ApiError, type ErrorBody } from "./errors";
+import type { Principal } from "../../core";
+import { accessConfig, verifyAccessJwt } from "./access";
+import { credentialFor, parseCredentials } from "./credentials";
+import { ApiError } from "./errors";
+import { rateLimit } from "./rate-limit";
 
-const unauthorized = (message: string) => () =>
-  Response.json({ error: { code: "unauthorized", message } } satisfies ErrorBody, { status: 401 });
+type AuthEnv = { Bindings: Env; Variables: { principal: Principal } };
 
-/** `Authorization: Bearer <API_TOKEN>`, compared in constant time. Every failure is a 401 in our error shape. */
-export const requireApiToken: MiddlewareHandler<{ Bindings: Env }> = (c, next) => {
-  const expected = c.env.API_TOKEN;
-  if (!expected) {
-    throw new ApiError(503, "server_misconfigured", "API_TOKEN is not set on this Worker (see .dev.vars.example).");
-  }
-  return bearerAuth<{ Bindings: Env }>({
-    verifyToken: (token) => timingSafeEqual(token, expected),
-    noAuthenticationHeader: { message: unauthorized("Send Authorization: Bearer <API_TOKEN>.") },
-    invalidAuthenticationHeader: { message: unauthorized("Malformed Authorization header: send Bearer <API_TOKEN>.") },
-    invalidToken: { message: unauthorized("The bearer token is wrong.") },
-  })(c, next);
-};
+/** RFC 6750: a 401 names the scheme it wants. */
+const challenge = { "WWW-Authenticate": 'Bearer realm="edge-agents"' };
+const unauthorized = (message: string) => new ApiError(401, "unauthorized", message, undefined, challenge);
+
+const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=:-]+)[ \t]*$/i;
+
+/**
+ * Who is calling /v1 (invariant 10). With Cloudflare Access configured, the Access
+ * identity in `Cf-Access-Jwt-Assertion` (verified against the team's keys); otherwise a
+ * named bearer credential (API_TOKEN as "default", API_TOKENS name:token pairs). The
+ * principal lands in `c.var.principal`; every answer given on this request records it.
+ * Then, for writes, the caller's rate limit: 429 with Retry-After past it.
+ */
+export function requireApiToken(outbound: typeof fetch): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const access = accessConfig(c.env);
+    if (access) {
+      const jwt = c.req.header("cf-access-jwt-assertion");
+      if (!jwt) throw unauthorized("Cloudflare Access protects this API: the request carries no Cf-Access-Jwt-Assertion.");
+      const identity = await verifyAccessJwt(access, jwt, outbound);
+      if (!identity) throw unauthorized("The Cloudflare Access assertion does not verify (signature, issuer, audience or expiry).");
+      c.set("principal", { kind: "api", id: identity.id, verifiedBy: "cloudflare_access" });
+    } else {
+      let credentials;
+      try {
+        credentials = parseCredentials(c.env);
+      } catch (error) {
+        throw new ApiError(503, "server_misconfigured", error instanceof Error ? error.message : String(error));
+      }
+      if (credentials.length === 0) {
+        throw new ApiError(503, "server_misconfigured", "Neither API_TOKEN nor API_TOKENS is set on this Worker (see .dev.vars.example).");
+      }
+      const header = c.req.header("authorization");
+      if (!header) throw unauthorized("Send Authorization: Bearer <token>.");
+      const token = BEARER.exec(header)?.[1];
+      if (!token) throw unauthorized("Malformed Authorization header: send Bearer <token>.");
+      const credential = await credentialFor(credentials, token);
+      if (!credential) throw unauthorized("The bearer token is wrong.");
+      c.set("principal", { kind: "api", id: credential.name, verifiedBy: "api_token" });
+    }
+    // Writes are limited per credential (launches, messages, answers, forks); reads are not,
+    // so a client polling a thread it waits on is never turned away.
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") await rateLimit(c.env.API_RATE_LIMIT, `api:${c.var.principal.id}`, "API_RATE_LIMIT");
+    await next();
+  };
+}

@@ -11,6 +11,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Extra response headers, e.g. Retry-After on a 429. */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message);
     this.name = "ApiError";
@@ -44,7 +46,11 @@ const httpCodes: Partial<Record<number, string>> = {
 
 /** Maps ApiError, Hono's HTTPException and ZodError to the API error shape; anything else is a logged 500. */
 export function onError(error: Error, c: Context) {
-  if (error instanceof ApiError) return errorResponse(c, error.status, error.code, error.message, error.details);
+  if (error instanceof ApiError) {
+    const response = errorResponse(c, error.status, error.code, error.message, error.details);
+    for (const [name, value] of Object.entries(error.headers ?? {})) response.headers.set(name, value);
+    return response;
+  }
   if (error instanceof HTTPException) {
     // Middleware that already built a response in our shape (bearer auth) keeps it.
     if (error.res?.headers.get("content-type")?.startsWith("application/json")) return error.res;

@@ -91,7 +91,8 @@ export function humanLinkRoutes() {
         ...(decision ? { approved: decision === "approve" } : {}),
         ...(comment?.trim() ? { comment } : {}),
         ...(answer?.trim() ? { answer } : {}),
-        by: "approval-link",
+        // The link was issued to one recipient; whoever holds it answers as that recipient.
+        by: { kind: "link", id: c.var.claims.to ?? "unnamed-link", verifiedBy: "signed_link" },
       },
       undefined,
       httpSource(c, { via: "approval-link" }),

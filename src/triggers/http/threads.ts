@@ -46,7 +46,7 @@ export function threadRoutes() {
   routes.use("/:id/*", withThreadId);
 
   serve(routes, route.getThread, async (c) => {
-    const thread = await stub(c).thread();
+    const thread = await stub(c).thread(c.var.principal);
     if (!thread) throw new ApiError(404, "thread_not_found", `No thread ${c.var.threadId}.`);
     return sendJson(c, thread);
   });
@@ -78,6 +78,7 @@ export function threadRoutes() {
       ...(body.approved !== undefined ? { approved: body.approved } : {}),
       ...(body.comment !== undefined ? { comment: body.comment } : {}),
       ...(body.answer !== undefined ? { answer: body.answer } : {}),
+      by: c.var.principal,
     };
     const result = unwrap(await stub(c).respond(answer, key, httpSource(c)));
     return sendJson(c, { thread: result.thread, event: result.event }, 200);

@@ -34,7 +34,12 @@ const WorkflowRun = z.object({
 
 const IssueComment = z.object({
   action: z.string(),
-  comment: z.object({ body: z.string(), user: z.object({ login: z.string(), type: z.string().optional() }) }),
+  comment: z.object({
+    body: z.string(),
+    user: z.object({ login: z.string(), type: z.string().optional() }),
+    /** OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIMER, FIRST_TIME_CONTRIBUTOR, MANNEQUIN, NONE. */
+    author_association: z.string().optional(),
+  }),
   issue: z.object({ number: z.number(), html_url: z.string() }),
   repository: Repository,
 });
@@ -44,13 +49,24 @@ const IssueComment = z.object({
  * investigate; an `issue_comment` containing `thread:<id>` -> a message to that thread.
  * Everything else is acknowledged and ignored.
  */
+/** Who may steer a thread from a comment unless GITHUB_TRUSTED_ASSOCIATIONS says otherwise. */
+export const DEFAULT_TRUSTED_ASSOCIATIONS = ["OWNER", "MEMBER", "COLLABORATOR"];
+
+export function trustedAssociations(value: string | undefined): string[] {
+  const list = (value ?? "").split(/[\s,]+/).map((v) => v.trim().toUpperCase()).filter(Boolean);
+  return list.length > 0 ? list : DEFAULT_TRUSTED_ASSOCIATIONS;
+}
+
 export function github(options: { onWorkflowFailure: string }): WebhookSource {
   return {
     name: "github",
+    // GitHub signs no timestamp and a replayed body can carry any X-GitHub-Delivery:
+    // the idempotency key is a hash of the signed body (the delivery id stays in the audit detail).
+    replayKey: "body",
     agents: [options.onWorkflowFailure],
     secret: (env) => env.WEBHOOK_SECRET_GITHUB,
     verify: verifyGitHub,
-    map: (payload, headers): Mapped => {
+    map: (payload, headers, env): Mapped => {
       const event = headers.get("x-github-event") ?? "";
       const id = DeliveryId.safeParse(headers.get("x-github-delivery"));
       if (!id.success) throw new ApiError(400, "invalid_delivery_id", "X-GitHub-Delivery is missing or not a delivery id.");
@@ -80,6 +96,11 @@ export function github(options: { onWorkflowFailure: string }): WebhookSource {
         case "issue_comment": {
           const p = IssueComment.parse(payload);
           const detail = { event, repository: p.repository.full_name, issue: p.issue.number };
+          // Only the repository's own people steer a thread; outsiders are acknowledged and ignored.
+          const association = (p.comment.author_association ?? "NONE").toUpperCase();
+          if (!trustedAssociations(env.GITHUB_TRUSTED_ASSOCIATIONS).includes(association)) {
+            return { deliveryId, detail, action: { kind: "ignore", reason: `comment author ${p.comment.user.login.slice(0, 40)} is ${association}, not trusted to act on threads` } };
+          }
           const reference = p.action === "created" && p.comment.user.type !== "Bot" ? threadReference(p.comment.body) : undefined;
           if (!reference) return { deliveryId, detail, action: { kind: "ignore", reason: "the comment names no thread (thread:<id>)" } };
           return {

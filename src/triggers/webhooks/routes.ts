@@ -5,6 +5,8 @@ import type { AppEnv } from "../http/app";
 import { ApiError, sendJson } from "../http/errors";
 import { limitBody } from "../http/validate";
 import type { Mapped, WebhookSource, WebhookSources } from "./source";
+import { rateLimit } from "../http/rate-limit";
+import { sha256Hex } from "../email/address";
 
 // POST /v1/webhooks/{source}: not behind the bearer token. The source's signature over
 // the raw body is the credential, checked before the body is parsed. The delivery id is
@@ -36,20 +38,47 @@ export function webhookRoutes(sources: WebhookSources, now: () => number) {
     const verified = await source.verify({ headers: c.req.raw.headers, body, now: now() }, secret);
     if (!verified.ok) throw new ApiError(401, verified.code, verified.message);
 
-    let payload: unknown;
-    try {
-      payload = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body));
-    } catch {
-      throw new ApiError(400, "malformed_json", "The body is not valid JSON.");
-    }
-    const mapped = source.map(payload, c.req.raw.headers); // a ZodError here is a 400 (onError)
-    return perform(c.env, source.name, mapped).then(({ status, body }) => sendJson(c, body, status));
+    await rateLimit(c.env.WEBHOOK_RATE_LIMIT, `webhook:${source.name}`, "WEBHOOK_RATE_LIMIT");
+
+    const payload = parsePayload(body, c.req.header("content-type"));
+    const mapped = source.map(payload, c.req.raw.headers, c.env); // a ZodError here is a 400 (onError)
+    const keyed = source.replayKey === "body" && mapped.deliveryId ? await keyedByBody(mapped, body) : mapped;
+    return perform(c.env, source.name, keyed).then(({ status, body }) => sendJson(c, body, status));
   });
 
   routes.all("/:source", () => {
     throw new ApiError(405, "method_not_allowed", "Webhooks are delivered with POST.");
   });
   return routes;
+}
+
+/**
+ * JSON, or GitHub's `application/x-www-form-urlencoded` form whose `payload` field holds
+ * the JSON (the signature covers the form body as sent, already checked above).
+ */
+function parsePayload(body: Uint8Array, contentType: string | undefined): unknown {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body);
+  } catch {
+    throw new ApiError(400, "malformed_json", "The body is not valid UTF-8.");
+  }
+  if ((contentType ?? "").split(";")[0]?.trim().toLowerCase() === "application/x-www-form-urlencoded") {
+    const field = new URLSearchParams(text).get("payload");
+    if (field === null) throw new ApiError(400, "malformed_json", "A form-encoded delivery needs a payload field holding the JSON.");
+    text = field;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, "malformed_json", "The body is not valid JSON.");
+  }
+}
+
+/** The signed body's hash becomes the delivery key; the sender's delivery id is kept for audit. */
+async function keyedByBody(mapped: Mapped, body: Uint8Array): Promise<Mapped> {
+  const hash = await sha256Hex(body);
+  return { ...mapped, deliveryId: `b${hash.slice(0, 40)}`, detail: { ...mapped.detail, senderDeliveryId: mapped.deliveryId ?? "" } };
 }
 
 async function perform(env: Env, sourceName: string, mapped: Mapped): Promise<{ status: 200 | 201 | 202; body: unknown }> {

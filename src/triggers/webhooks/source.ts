@@ -37,7 +37,9 @@ export type WebhookSource = {
   readonly secret: (env: Env) => string | undefined;
   readonly verify: (delivery: Delivery, secret: string) => Promise<Verification>;
   /** Maps the parsed JSON payload; throws a ZodError when it has the wrong shape. */
-  readonly map: (payload: unknown, headers: Headers) => Mapped;
+  readonly map: (payload: unknown, headers: Headers, env: Env) => Mapped;
+  /** "body": duplicates are keyed on a hash of the signed body, not the sender's (unsigned) delivery id. */
+  readonly replayKey?: "body";
 };
 
 export type WebhookSources = ReadonlyMap<string, WebhookSource>;

@@ -25,11 +25,27 @@ export type OutgoingMail = {
   references?: string;
   /** Extra headers, e.g. `Auto-Submitted`. */
   headers?: Record<string, string>;
+  /**
+   * The verdict Cloudflare Email Routing prepends (Authentication-Results, RFC 8601; its
+   * authserv-id is EMAIL_AUTHSERV_ID). Miniflare's local email trigger adds none, so the
+   * test plays Email Routing: by default a DMARC pass for the From domain, as a genuine
+   * sender's mail gets; a string gives another verdict, `null` none at all.
+   */
+  authResults?: string | null;
 };
+
+/** The DMARC pass Email Routing records for mail genuinely from `from`'s domain. */
+export function dmarcPass(from: string): string {
+  const address = /<([^<>]+)>/.exec(from)?.[1] ?? from;
+  const domain = address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+  return `mx.cloudflare.net; spf=pass smtp.mailfrom=${domain}; dkim=pass header.d=${domain}; dmarc=pass header.from=${domain}`;
+}
 
 /** A plain-text message with CRLF line ends, as an MTA hands it over. */
 export function rawMail(m: OutgoingMail): string {
+  const verdict = m.authResults === undefined ? dmarcPass(m.from) : m.authResults;
   const headers = [
+    ...(verdict === null ? [] : [`Authentication-Results: ${verdict}`]),
     `From: ${m.from}`,
     `To: ${m.to}`,
     `Subject: ${m.subject}`,

@@ -1,0 +1,11 @@
+/** TEST ONLY: the agents the test Worker serves (production ones plus the probes). */
+import { agentRegistry } from "../../src/agents";
+import { deploybot } from "../../src/agents/deploybot";
+import { digestAgent } from "../../src/agents/digest";
+import { releasebot } from "../../src/agents/releasebot";
+import { boss } from "./composition-agents";
+import { clock, mailbox } from "./harness";
+import { probe } from "./probe-agent";
+import { scout } from "./scout-agent";
+
+export const agents = agentRegistry([deploybot, probe, releasebot, boss, scout, digestAgent({ send: (env, mail) => mailbox.send(env, mail), now: () => clock.now() })]);
