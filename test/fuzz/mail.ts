@@ -240,6 +240,8 @@ export function wellFormedCase(rng: Rng, index: number): MailCase & { readonly m
   const text = `Please look at ${marker}. ${rng.pick(["Danke schön.", "café ☕", "plain ascii", "日本語も"])}`;
   const d = draft(index, rng.pick([from, `Well Formed <${from}>`, `"=?utf-8?B?w6k=?=" <${from}>`]), to);
   setHeader(d, "Message-ID", `<wf-${index}@${ALLOWED_DOMAIN}>`);
+  // The verdict Email Routing adds to genuine mail (invariant 10): a DMARC pass aligned with From.
+  setHeader(d, "Authentication-Results", `mx.cloudflare.net; spf=pass smtp.mailfrom=${ALLOWED_DOMAIN}; dkim=pass header.d=${ALLOWED_DOMAIN}; dmarc=pass header.from=${ALLOWED_DOMAIN}`);
   const shape = rng.pick(["plain", "qp", "base64", "alternative", "attachment", "encoded_subject"] as const);
   const utf8 = (s: string) => String.fromCharCode(...enc.encode(s));
   switch (shape) {
