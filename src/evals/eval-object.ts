@@ -23,7 +23,7 @@ export const PER_MESSAGE = 10;
  * what looks lost; the state it acts on is in SQLite, so eviction and restarts lose nothing.
  */
 export class EvalObject extends DurableObject<Env> {
-  readonly #store: EvalStore;
+  #store: EvalStore;
   #waiters: (() => void)[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -94,6 +94,8 @@ export class EvalObject extends DurableObject<Env> {
     if (!this.#store.spec()) return false;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    // deleteAll drops the tables too; this instance may serve more calls (a late answer, a GET).
+    this.#store = new EvalStore(this.ctx.storage.sql);
     this.#wake();
     return true;
   }
