@@ -5,12 +5,20 @@ import { EvalStore, type EvalSpec, type QuestionRow } from "./store";
 import type { Answer, CasesQuery, EvalListItem, EvalMessage, EvalView, Question } from "./schemas";
 import { z } from "zod";
 
-/** How long a consumer may hold a question: model timeout x retries, plus backoff, with room. */
-export const LEASE_MS = 10 * 60_000;
-/** An unanswered question whose message went out this long ago is sent again (a lost message). */
-export const RESEND_AFTER_MS = 5 * 60_000;
-/** The watchdog's period while an eval runs. */
-export const WATCHDOG_MS = 60_000;
+/**
+ * How long a consumer may hold a question (model timeout x retries, plus backoff, with room;
+ * EVAL_LEASE_SECONDS), and after how long an unanswered question whose message went out is
+ * sent again as lost (EVAL_RESEND_SECONDS). The watchdog looks at most once a minute.
+ */
+export function timingsFrom(env: Pick<Env, "EVAL_LEASE_SECONDS" | "EVAL_RESEND_SECONDS">) {
+  const seconds = (raw: string | undefined, fallback: number) => {
+    const n = Number(raw);
+    return (raw && Number.isFinite(n) && n > 0 ? n : fallback) * 1000;
+  };
+  const leaseMs = seconds(env.EVAL_LEASE_SECONDS, 600);
+  const resendMs = seconds(env.EVAL_RESEND_SECONDS, 300);
+  return { leaseMs, resendMs, watchdogMs: Math.min(60_000, resendMs) };
+}
 /** Questions per queue message (all of one thread, so the consumer reads its log once). */
 export const PER_MESSAGE = 10;
 
@@ -19,7 +27,7 @@ export const PER_MESSAGE = 10;
  * the model itself; it sends its questions to the EVAL_QUEUE, whose consumers (Worker
  * invocations that Cloudflare scales out) lease, ask and record them here. A question is
  * leased before it is asked and answered at most once, so no question is asked twice
- * unless a consumer died holding it for LEASE_MS. The one alarm is a watchdog that resends
+ * unless a consumer died holding it (then it is asked again once its lease runs out). The one alarm is a watchdog that resends
  * what looks lost; the state it acts on is in SQLite, so eviction and restarts lose nothing.
  */
 export class EvalObject extends DurableObject<Env> {
@@ -35,7 +43,7 @@ export class EvalObject extends DurableObject<Env> {
   async start(spec: EvalSpec, questions: readonly Question[]): Promise<boolean> {
     if (this.#store.spec()) return false;
     this.#store.create(spec, questions);
-    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    await this.ctx.storage.setAlarm(Date.now() + timingsFrom(this.env).watchdogMs);
     await this.#send(questions.map((q, n) => ({ n, threadId: q.threadId })));
     return true;
   }
@@ -45,7 +53,7 @@ export class EvalObject extends DurableObject<Env> {
     const spec = this.#store.spec();
     if (!spec) return null; // deleted, or never created
     const now = Date.now();
-    return { spec, questions: this.#store.lease(ns, now, now + LEASE_MS) };
+    return { spec, questions: this.#store.lease(ns, now, now + timingsFrom(this.env).leaseMs) };
   }
 
   async record(n: number, answer: Answer): Promise<boolean> {
@@ -109,8 +117,9 @@ export class EvalObject extends DurableObject<Env> {
   /** Watchdog: resend questions whose message looks lost, and re-arm while any is open. */
   override async alarm(): Promise<void> {
     if (!this.#store.spec() || this.#finished()) return;
-    await this.#send(this.#store.stale(Date.now(), RESEND_AFTER_MS));
-    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    const { resendMs, watchdogMs } = timingsFrom(this.env);
+    await this.#send(this.#store.stale(Date.now(), resendMs));
+    await this.ctx.storage.setAlarm(Date.now() + watchdogMs);
   }
 
   #finished(): boolean {
