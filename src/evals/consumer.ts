@@ -1,5 +1,5 @@
 import type { AgentRegistry } from "../agents";
-import type { Event, ThreadId } from "../core";
+import { ThreadId, type Event } from "../core";
 import { modelConfigFrom, withModelOverride } from "../model/config";
 import { threadStub } from "../runtime/thread-stub";
 import { ask } from "./ask";
@@ -52,10 +52,11 @@ async function answerMessage(deps: ConsumerDeps, outbound: typeof fetch, env: En
   if (!agent) return fail("unknown_agent", `Agent ${spec.agent} is no longer deployed.`);
   if (!config.ok) return fail("model_not_configured", config.message);
 
-  const threadId = questions[0]?.question.threadId as ThreadId;
+  // A message holds the questions of one thread (see EvalObject's #send).
+  const threadId = ThreadId.parse(questions[0]?.question.threadId);
   const upTo = Math.max(...questions.map((q) => q.question.seenSeq));
   const events = await logUpTo(env, threadId, upTo);
-  const deps2 = {
+  const asking = {
     agent,
     config: withModelOverride(config.config, spec.candidate.model),
     variant: spec.candidate.variant,
@@ -67,7 +68,7 @@ async function answerMessage(deps: ConsumerDeps, outbound: typeof fetch, env: En
   const queue = [...questions];
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      await stub.record(next.n, await ask(deps2, events, next.question));
+      await stub.record(next.n, await ask(asking, events, next.question));
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, questions.length) }, worker));

@@ -57,7 +57,7 @@ export class EvalObject extends DurableObject<Env> {
   }
 
   async record(n: number, answer: Answer): Promise<boolean> {
-    const row = this.#store.all().find((r) => r.n === n);
+    const row = this.#store.one(n);
     if (!row) return false;
     const recorded = this.#store.answer(n, answer, compare(row.question, answer).same);
     if (this.#finished()) this.#wake();

@@ -50,6 +50,11 @@ export class EvalStore {
     return this.sql.exec("SELECT n, body, answer FROM questions ORDER BY n").toArray().map(parseRow);
   }
 
+  one(n: number): QuestionRow | undefined {
+    const row = this.sql.exec("SELECT n, body, answer FROM questions WHERE n = ?", n).toArray()[0];
+    return row ? parseRow(row) : undefined;
+  }
+
   /** Answered rows after `cursor`, optionally only those that differ. */
   page(after: number, limit: number, differingOnly: boolean): QuestionRow[] {
     const filter = differingOnly ? "AND same = 0" : "";
