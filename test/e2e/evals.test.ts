@@ -6,7 +6,7 @@
  * the CLI gates on agreement, and that an eval whose Worker is SIGKILLed mid-question
  * finishes after a restart, asking again only the question that was in flight.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Event, ThreadView } from "../../src/core";
@@ -68,14 +68,24 @@ async function history(script: string, ids: string[], gate?: string): Promise<vo
   for (const id of ids) expect((await api.until(id, ended)).status).toBe("done");
 }
 
-function npmEval(args: string[]) {
-  const result = spawnSync("npm", ["run", "--silent", "eval", "--", ...args], {
+/** `npm run eval` in a child process. Not spawnSync: the scripted model answers from this process's event loop. */
+function npmEval(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn("npm", ["run", "--silent", "eval", "--", ...args], {
     cwd: root,
-    encoding: "utf8",
-    timeout: 60_000,
+    stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, EDGE_AGENTS_URL: dev?.url ?? "", API_TOKEN: TOKEN },
   });
-  return { code: result.status, out: result.stdout, err: result.stderr };
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  return new Promise((done) =>
+    child.on("close", (code) => {
+      clearTimeout(killer);
+      done({ code, out, err });
+    }),
+  );
 }
 
 async function untilEval(id: string, done: (v: EvalView) => boolean, withinMs = 20_000): Promise<EvalView> {
@@ -97,7 +107,7 @@ describe("evals against wrangler dev", () => {
     const logsBefore = await Promise.all(ids.map(async (id) => JSON.stringify(await api.eventsOf(id))));
     const asked = model.model.requests("ev-e2e").length;
 
-    const terse = npmEval(["--agent", "deploybot", "--variant", "terse", "--since", "1h", "--min-agreement", "0.9", "--poll-ms", "200"]);
+    const terse = await npmEval(["--agent", "deploybot", "--variant", "terse", "--since", "1h", "--min-agreement", "0.9", "--poll-ms", "200"]);
     expect(terse.err).toMatch(/progress 6\/6/);
     expect(terse.out).toMatch(/agreement\s+66\.7%/);
     expect(terse.out).toContain("2 differing case(s):");
@@ -105,7 +115,7 @@ describe("evals against wrangler dev", () => {
     expect(terse.out).toContain('candidate: deploy_backend {"environment":"production","tag":"v2.0.0"}');
     expect(terse.code).toBe(1);
 
-    const same = npmEval(["--agent", "deploybot", "--variant", "default", "--threads", ids.join(","), "--min-agreement", "1", "--poll-ms", "200"]);
+    const same = await npmEval(["--agent", "deploybot", "--variant", "default", "--threads", ids.join(","), "--min-agreement", "1", "--poll-ms", "200"]);
     expect(same.out).toMatch(/agreement\s+100\.0%/);
     expect(same.code).toBe(0);
 
@@ -116,7 +126,7 @@ describe("evals against wrangler dev", () => {
     const threads = await Promise.all(ids.map(async (id) => (await api.v1<ThreadView>(`/threads/${id}`)).body.lastSeq));
     expect(threads).toEqual(logsBefore.map((log) => (JSON.parse(log) as Event[]).length));
 
-    expect(npmEval(["--agent", "deploybot", "--variant", "shouty"]).code).toBe(2);
+    expect((await npmEval(["--agent", "deploybot", "--variant", "shouty"])).code).toBe(2);
   });
 
   it("finishes after the Worker is SIGKILLed mid-question, asking again only the question in flight", async () => {
