@@ -29,7 +29,7 @@ function start(stateDir?: string): Promise<DevServer> {
   const [modelUrl, targetUrl] = [model.baseUrl, target.url];
   // Short lease and resend windows, so the restart test sees lost work re-sent within seconds.
   return startWranglerDev(
-    (url) => e2eVars({ url, token: TOKEN, modelUrl }, { DEPLOY_TARGET_URL: targetUrl, EVAL_LEASE_SECONDS: "2", EVAL_RESEND_SECONDS: "1" }),
+    (url) => e2eVars({ url, token: TOKEN, modelUrl }, { DEPLOY_TARGET_URL: targetUrl, EVAL_LEASE_SECONDS: "5", EVAL_RESEND_SECONDS: "1" }),
     stateDir ? { stateDir } : {},
   );
 }
@@ -145,7 +145,7 @@ describe("evals against wrangler dev", () => {
     dev = await start(stateDir);
     await model.model.release(gate); // the dead consumer's request ends; its answer has nowhere to go
 
-    const view = await untilEval(body.id, (v) => v.status === "done");
+    const view = await untilEval(body.id, (v) => v.status === "done", 30_000);
     expect(view.progress).toEqual({ done: 3, total: 3 });
     expect(view.summary).toMatchObject({ answered: 3, sameArgs: 2, errors: 0 });
     // Three questions, one of them asked again because its consumer died holding it.
