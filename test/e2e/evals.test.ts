@@ -102,6 +102,7 @@ describe("evals against wrangler dev", () => {
   it("npm run eval reports agreement and differences, gates on --min-agreement, and touches nothing but the model", async () => {
     const ids = ["ev-e2e-1", "ev-e2e-2"];
     await history("ev-e2e", ids);
+    for (const id of ids) await api.untilListed("deploybot", id); // --since selects from the (eventually consistent) index
     const deploysBefore = target.received.length;
     expect(target.count("POST /deployments")).toBe(2);
     const logsBefore = await Promise.all(ids.map(async (id) => JSON.stringify(await api.eventsOf(id))));
