@@ -3,6 +3,7 @@ import { threadObject, type RuntimeDeps } from "./runtime/thread-object";
 import { cronHandler, type CronJobs } from "./triggers/cron";
 import { emailHandler } from "./triggers/email";
 import { httpApp } from "./triggers/http/app";
+import { evalQueueHandler } from "./evals/consumer";
 
 /**
  * Wires the runtime from its dependencies: the agents to serve and, for tests, the
@@ -16,6 +17,7 @@ export function createRuntime(deps: RuntimeDeps & { readonly cronJobs?: CronJobs
       fetch: app.fetch,
       scheduled: cronHandler(deps.cronJobs ?? []),
       email: emailHandler(deps.agents),
+      queue: evalQueueHandler(deps),
     } satisfies ExportedHandler<Env>,
   };
 }

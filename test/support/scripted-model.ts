@@ -26,7 +26,7 @@ export type ScriptStep =
   /** Hold the answer until `release(gate)` is called; then answer with `then`. */
   | { gate: string; then: ScriptStep };
 
-type ChatRequest = {
+export type ChatRequest = {
   model: string;
   messages: { role: string; content: string }[];
   tools?: { type: string; function: { name: string; description?: string; parameters?: unknown } }[];
@@ -37,8 +37,11 @@ type ChatRequest = {
 /** Where a gated step waits: blocks in `pass()` until the test opens it. */
 export type GateFactory = (name: string) => { pass(): Promise<void>; readonly reached: Promise<void>; open(): Promise<void> };
 
+/** A script that answers by what it is asked (deterministic in the request), not by turn. */
+export type ScriptRule = (request: ChatRequest) => ScriptStep;
+
 export class ScriptedModel {
-  #scripts = new Map<string, ScriptStep[]>();
+  #scripts = new Map<string, ScriptStep[] | ScriptRule>();
   #cursor = new Map<string, number>();
   #requests = new Map<string, ChatRequest[]>();
   #ids = 0;
@@ -46,7 +49,7 @@ export class ScriptedModel {
   constructor(private readonly gates: GateFactory) {}
 
   /** Registers a script; returns the marker to put in the launch message. */
-  script(id: string, steps: ScriptStep[]): string {
+  script(id: string, steps: ScriptStep[] | ScriptRule): string {
     this.#scripts.set(id, steps);
     this.#cursor.set(id, 0);
     this.#requests.set(id, []);
@@ -85,7 +88,8 @@ export class ScriptedModel {
     this.#requests.get(id)?.push(body);
     const index = this.#cursor.get(id) ?? 0;
     this.#cursor.set(id, index + 1);
-    const step = this.#scripts.get(id)?.[index] ?? { tool: "done_for_now", args: { message: "Script exhausted." } };
+    const script = this.#scripts.get(id);
+    const step = (typeof script === "function" ? script(body) : script?.[index]) ?? { tool: "done_for_now", args: { message: "Script exhausted." } };
     return this.#answer(body, step);
   };
 

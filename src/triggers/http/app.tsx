@@ -8,6 +8,7 @@ import { agentRoutes } from "./agents";
 import { humanLinkRoutes } from "./human-links";
 import { threadRoutes } from "./threads";
 import { forkRoutes } from "./fork";
+import { evalRoutes } from "./evals";
 import { limitBody } from "./validate";
 import { requestLog } from "./request-log";
 import { defaultWebhookSources, webhookRoutes } from "../webhooks";
@@ -42,6 +43,7 @@ export function httpApp(agents: AgentRegistry, options: { readonly now?: () => n
   app.route("/v1/agents", agentRoutes(agents));
   app.route("/v1/threads", threadRoutes());
   app.route("/v1/threads", forkRoutes(agents)); // POST /v1/threads/{id}/fork
+  app.route("/v1", evalRoutes(agents)); // /v1/agents/{agent}/evals, /v1/evals/{id} (docs/evals.md)
   app.route("/console", consoleRoutes(agents, options.now ?? (() => Date.now()), (request, env) => Promise.resolve(app.fetch(request, env))));
   document(app);
   app.route("/", docsRoutes(app));
