@@ -14,6 +14,7 @@ import { requestLog } from "./request-log";
 import { defaultWebhookSources, webhookRoutes } from "../webhooks";
 import { contractApp } from "./contract/serve";
 import * as other from "./contract/other-routes";
+import { evalRoutesDoc } from "./contract/eval-routes";
 import { docsRoutes } from "./docs";
 import { consoleRoutes } from "../../console/routes";
 import { WelcomePage } from "../../console/pages/pages";
@@ -52,7 +53,7 @@ export function httpApp(agents: AgentRegistry, options: { readonly now?: () => n
 
 /** Routes served by plain Hono handlers are described here, so the document lists them too. */
 function document(app: OpenAPIHono<AppEnv>): void {
-  for (const route of [other.root, other.openapiDocument, other.docsPage, other.humanLinkPage, other.humanLinkAnswer, other.webhook, ...other.consoleRoutesDoc]) {
+  for (const route of [other.root, other.openapiDocument, other.docsPage, other.humanLinkPage, other.humanLinkAnswer, other.webhook, ...other.consoleRoutesDoc, ...evalRoutesDoc]) {
     app.openAPIRegistry.registerPath(route);
   }
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
