@@ -105,7 +105,9 @@ async function launchWaiting(name: string, extra: Record<string, unknown>, then:
 
 /** Waits for the event and returns how late it was against `dueAt`. */
 async function lateness(id: string, type: Event["type"], dueAt: string): Promise<number> {
-  const event = await until(`${id} ${type}`, async () => eventOf(await eventsOf(id), type));
+  // Wait until the due time, then up to 15 s more (a deadline still far away must not fail early).
+  const within = Math.max(0, Date.parse(dueAt) - Date.now()) + 15_000;
+  const event = await until(`${id} ${type}`, async () => eventOf(await eventsOf(id), type), within);
   return Date.parse(event.at) - Date.parse(dueAt);
 }
 

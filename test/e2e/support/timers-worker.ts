@@ -19,4 +19,7 @@ const runtime = createRuntime({ agents: agentRegistry([deploybot, digest, releas
 
 export class ThreadObject extends runtime.ThreadObjectBase {}
 export { ThreadIndex } from "../../../src/runtime/thread-index";
+// wrangler.toml binds these classes too; the Worker must export every one it binds.
+export { EvalObject } from "../../../src/evals/eval-object";
+export { EvalDirectory } from "../../../src/evals/directory";
 export default runtime.handler;
