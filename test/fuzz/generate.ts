@@ -186,7 +186,7 @@ export const FAULTS: readonly Fault[] = [
       const { authorization: _drop, ...rest } = base.headers;
       const bad = rng.pick([
         undefined, "", "Bearer", "Bearer ", "Bearer test-token-", "Bearer TEST-TOKEN", "Basic dGVzdC10b2tlbg==", "test-token",
-        "Bearer test-token extra", `Bearer ${"x".repeat(5000)}`, "Bearer t\u00e9st-token", "Token test-token",
+        "Bearer test-token extra", `Bearer ${"x".repeat(5000)}`, "Token test-token",
         // Named credentials (API_TOKENS in vitest.config.ts): a name, a name:token pair, a prefix are not tokens.
         "Bearer release-manager", "Bearer release-manager:rm-token-1234", "Bearer rm-token-123", "Bearer intern-token-1234,rm-token-1234",
       ]);
@@ -341,7 +341,9 @@ export const FAULTS: readonly Fault[] = [
     applies: (r) => r.idempotencyKey === true,
     build(route, rng, t) {
       const base = baseline(route, rng, t, "bad_idempotency_key");
-      const key = rng.pick(["a b", "k\u00e9y", "x".repeat(201), "tab\there", "\u00a0nbsp", "del\u007f", "\u00ff".repeat(10)]);
+      // Non-ASCII keys are pinned once in http-fuzz.test.ts ("non-ASCII header values"): workerd
+      // prints a warning for every such request, and thousands of cases would bury the output.
+      const key = rng.pick(["a b", "x".repeat(201), "tab\there", "del\u007f", "k e y"]);
       return { ...base, headers: { ...base.headers, "idempotency-key": key }, expect: pin(400, "invalid_idempotency_key") };
     },
   },

@@ -125,6 +125,24 @@ describe(`HTTP fuzz (seed ${FUZZ_SEED}, ${CASES} cases)`, () => {
   });
 });
 
+// Pinned once instead of fuzzed: workerd warns on stderr for every request whose header
+// holds a non-ASCII character, so thousands of such cases would bury the suite's output.
+describe("HTTP fuzz: non-ASCII header values", () => {
+  it("a non-ASCII bearer token is 401 and a non-ASCII Idempotency-Key is 400; nothing is created", async () => {
+    const unauthorized = await api("/v1/threads", { token: null, headers: { authorization: "Bearer t\u00e9st-token" } });
+    expect(unauthorized.status).toBe(401);
+    expect(((await unauthorized.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+    const launchWithKey = await api("/v1/agents/probe/threads", {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": "k\u00e9y" },
+      body: JSON.stringify({ message: "never launched", threadId: "fz-non-ascii-key" }),
+    });
+    expect(launchWithKey.status).toBe(400);
+    expect(((await launchWithKey.json()) as { error: { code: string } }).error.code).toBe("invalid_idempotency_key");
+    expect((await api("/v1/threads/fz-non-ascii-key")).status).toBe(404);
+  });
+});
+
 // ---------------------------------------------------------------------------
 // Controls: each route's valid request, unfaulted. Without them, a route that refused
 // everything (a mutation answering 409 to every POST /responses) passed the fuzzer.
