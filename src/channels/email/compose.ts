@@ -1,5 +1,6 @@
 import { createMimeMessage, Mailbox } from "mimetext";
-import type { PendingView } from "../../core";
+import type { PendingView, ThreadFull } from "../../core";
+import { fullSentence } from "../notification";
 import type { OutboundEmail } from "./send";
 
 /** Who the thread writes to and how its mail threads in the human's client. */
@@ -21,7 +22,9 @@ export type Conversation = {
 
 export type EmailContent =
   | { readonly purpose: "request" | "escalation"; readonly request: PendingView; readonly escalationContact?: string }
-  | { readonly purpose: "result"; readonly status: "done" | "failed"; readonly message: string };
+  | { readonly purpose: "result"; readonly status: "done" | "failed"; readonly message: string }
+  /** The thread reached its cap on events: an escalation that asks nothing. */
+  | { readonly purpose: "full"; readonly full: ThreadFull; readonly escalationContact?: string };
 
 /** Mail clients nest at most this many References; older ones add nothing. */
 const MAX_REFERENCES = 20;
@@ -63,6 +66,9 @@ function body(c: Conversation, content: EmailContent): string {
   if (content.purpose === "result") {
     const text = content.status === "done" ? content.message : `I could not finish this: ${content.message}`;
     return `${text}${footer}`;
+  }
+  if (content.purpose === "full") {
+    return `ESCALATION${content.escalationContact ? ` for ${content.escalationContact}` : ""}: ${fullSentence(c.threadId, content.full)}${footer}`;
   }
   const { request } = content;
   const lines: string[] = [];
