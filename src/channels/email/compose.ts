@@ -41,24 +41,46 @@ export function replyAddress(c: Pick<Conversation, "agent" | "threadId" | "domai
 
 /** Composes one mail of a thread with mimetext: threading headers, plain text, UTF-8 (base64). */
 export function composeEmail(c: Conversation, content: EmailContent, messageId: string, date: Date): OutboundEmail {
-  const from = `${c.agent}@${c.domain}`;
+  return autoReply(
+    { agent: c.agent, domain: c.domain, to: c.to, subject: c.subject, messageId, date, inReplyTo: c.inReplyTo, references: c.references.slice(-MAX_REFERENCES).join(" ") },
+    body(c, content),
+    { "Reply-To": new Mailbox(replyAddress(c)), "X-Agent-Thread": c.threadId },
+  );
+}
+
+/** The headers every mail we write carries: who, to whom, and where it threads. */
+export type AutoReplyHeaders = {
+  readonly agent: string;
+  readonly domain: string;
+  readonly to: string;
+  /** The subject of the mail answered; "Re: " is added once. */
+  readonly subject: string;
+  readonly messageId: string;
+  readonly date: Date;
+  readonly inReplyTo: string;
+  /** The References header, as it must go out. */
+  readonly references: string;
+};
+
+/** One plain-text mail from `<agent>@<domain>`, marked as an automatic reply (RFC 3834). */
+export function autoReply(h: AutoReplyHeaders, text: string, extra: Record<string, string | Mailbox> = {}): OutboundEmail {
+  const from = `${h.agent}@${h.domain}`;
   const msg = createMimeMessage();
-  msg.setSender({ name: c.agent, addr: from });
-  msg.setRecipient(c.to);
-  msg.setSubject(replySubject(c.subject));
-  msg.setHeader("Reply-To", new Mailbox(replyAddress(c)));
-  msg.setHeader("Message-ID", messageId);
-  msg.setHeader("Date", date.toUTCString().replace("GMT", "+0000"));
-  msg.setHeader("In-Reply-To", c.inReplyTo);
-  msg.setHeader("References", c.references.slice(-MAX_REFERENCES).join(" "));
+  msg.setSender({ name: h.agent, addr: from });
+  msg.setRecipient(h.to);
+  msg.setSubject(replySubject(h.subject));
+  msg.setHeader("Message-ID", h.messageId);
+  msg.setHeader("Date", h.date.toUTCString().replace("GMT", "+0000"));
+  msg.setHeader("In-Reply-To", h.inReplyTo);
+  if (h.references) msg.setHeader("References", h.references);
   // RFC 3834: we are an automatic responder; other responders must not answer us (no mail loops).
   msg.setHeader("Auto-Submitted", "auto-replied");
   msg.setHeader("X-Auto-Response-Suppress", "All");
-  msg.setHeader("X-Agent-Thread", c.threadId);
-  msg.addMessage({ contentType: "text/plain", encoding: "base64", data: base64Lines(body(c, content)) });
+  for (const [name, value] of Object.entries(extra)) msg.setHeader(name, value);
+  msg.addMessage({ contentType: "text/plain", encoding: "base64", data: base64Lines(text) });
   // mimetext ends lines with the host's EOL; the wire wants CRLF (the body is base64, so this is safe).
   const raw = msg.asRaw().replace(/\r?\n/g, "\r\n");
-  return { from, to: c.to, raw, messageId };
+  return { from, to: h.to, raw, messageId: h.messageId };
 }
 
 function body(c: Conversation, content: EmailContent): string {
