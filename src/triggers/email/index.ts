@@ -4,7 +4,7 @@ import { ThreadId, type EventSource } from "../../core";
 import { EMAIL_CHANNEL } from "../../runtime/email-outbox";
 import { threadStub } from "../../runtime/thread-stub";
 import { bareAddress, emailKey, isAllowed, parseAllowlist, parseRecipient, threadIdForMessage } from "./address";
-import { authMode, checkAuthentication } from "./authentication";
+import { authMode, authservIdOf, checkAuthentication } from "./authentication";
 import { splitReplyTag } from "../../channels/email/reply-address";
 import { automatedReason, launchMessage, parseMail, replyText, type InboundMail } from "./parse";
 import { redactEmails } from "../../log";
@@ -81,7 +81,7 @@ async function receive(message: ForwardableEmailMessage, env: Env, agents: Agent
   // The header From must be allowed too: an allowed envelope must not carry someone else's name.
   if (mail.from && !isAllowed(mail.from, allowlist)) return reject(`Sender ${mail.from} may not email ${agent.name}.`);
   // Both launching and answering need the receiving service's DMARC pass for the From domain (invariant 10).
-  const verdict = checkAuthentication(mail, authMode(env.EMAIL_AUTH), env.EMAIL_AUTHSERV_ID ?? "");
+  const verdict = checkAuthentication(mail, authMode(env.EMAIL_AUTH), authservIdOf(env.EMAIL_AUTHSERV_ID));
   if (!verdict.ok) return reject(`Refused: this mail is not authenticated as ${mail.from ?? message.from} (${verdict.reason}). Nothing was done.`);
   const sender = bareAddress(mail.from ?? message.from);
   const verifiedBy = verdict.how === "dmarc" ? "dmarc" : "email_auth_off";
