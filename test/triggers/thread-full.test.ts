@@ -11,8 +11,11 @@ import { describe, expect, it } from "vitest";
 import { MAX_NOTIFICATION_ATTEMPTS } from "../../src/channels";
 import type { Event, ThreadView } from "../../src/core";
 import { FULL_ESCALATION_EVENTS, FULL_HEADROOM } from "../../src/runtime/thread-cap";
+import { threadIdForMessage } from "../../src/triggers/email/address";
 import { api, eventsOf, launch, settle } from "../support/api";
-import { model, webhook } from "../support/harness";
+import { deliver, parsed } from "../support/email";
+import { mailbox, model, webhook } from "../support/harness";
+import plain from "../fixtures/email/plain.eml?raw";
 
 const run = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
 let n = 0;
@@ -103,6 +106,31 @@ describe("MAX_THREAD_EVENTS: a full thread refuses outside input and escalates, 
     expect((await message(id, "later")).status).toBe(409);
     expect(filled(await eventsOf(id))).toHaveLength(1);
     expect(fullNotices(id)).toHaveLength(1);
+  });
+
+  it("a thread started by mail also tells its starter, by mail, that it is full", async () => {
+    const script = `fullmail${++n}`;
+    model.script(script, [ask("Which tag?"), ask("And the environment?")]);
+    const messageId = `<${freshId("mail")}@example.com>`;
+    const raw = plain
+      .replace("{{FROM}}", "alice@example.com")
+      .replace("{{TO}}", "deploybot@agents.test")
+      .replace("{{SUBJECT}}", "Ship it")
+      .replace("{{MESSAGE_ID}}", messageId)
+      .replace("{{BODY}}", `Ship it. [script:${script}]`);
+    expect((await deliver(raw, { from: "alice@example.com", to: "deploybot@agents.test" })).refused).toBeUndefined();
+    const id = await threadIdForMessage("deploybot", messageId);
+    const view = await settle(id);
+    const cap = await capAt(id, view.lastSeq + 1);
+    expect((await message(id, "v1.2.3")).status).toBe(202);
+    await settle(id);
+    const fill = filled(await eventsOf(id))[0];
+    expect(fill?.data.notify).toEqual(["webhook", "email"]);
+    const mails = await Promise.all(mailbox.of(id).map((m) => parsed(m.raw)));
+    const escalations = mails.filter((m) => (m.text ?? "").includes("reached its cap"));
+    expect(escalations).toHaveLength(1);
+    expect(escalations[0]?.text).toContain(`ESCALATION for @oncall: Thread ${id} reached its cap of ${cap} events at event ${fill?.seq}`);
+    expect(escalations[0]?.to?.map((a) => a.address)).toEqual(["alice@example.com"]);
   });
 
   it("cancel is never capped, and a thread that ended does not escalate", async () => {
