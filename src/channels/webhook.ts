@@ -1,6 +1,6 @@
 import { signHmacSha256 } from "../hmac";
 import type { Channel, Notification } from "./notification";
-import { summary } from "./notification";
+import { deliveryId, summary } from "./notification";
 
 /**
  * The generic webhook channel: POST JSON to a configured URL. The body has a `text`
@@ -17,7 +17,7 @@ export function webhookChannel(url: string, secret: string | undefined, now: () 
         "content-type": "application/json",
         "x-agents-timestamp": timestamp,
         // Lets the receiver drop duplicates: retries of one notification share it.
-        "x-agents-delivery": `${notification.thread.id}:${notification.request.requestId}:${notification.purpose}`,
+        "x-agents-delivery": deliveryId(notification),
       };
       if (secret) headers["x-agents-signature"] = `v1=${await signHmacSha256(secret, `${timestamp}.${body}`)}`;
       const response = await fetcher(url, { method: "POST", headers, body });

@@ -108,6 +108,7 @@ export function block(event: Event, budget: ContextBudget = DEFAULT_BUDGET): str
     case "parent_notified":
     case "tool_started":
     case "human_escalated":
+    case "thread_filled":
     case "notification_sent":
     case "notification_failed":
     case "thread_paused":

@@ -82,6 +82,9 @@ export type ChildEndStatus = z.infer<typeof ChildEndStatus>;
 /** The outbox entry of a thread's outcome (purpose "result") uses this in place of a request id. */
 export const RESULT_NOTIFICATION = RequestId.parse("result");
 
+/** The outbox entry of a full thread's escalation (purpose "escalation") uses this in place of a request id. */
+export const FULL_NOTIFICATION = RequestId.parse("thread_full");
+
 /** Where an event came from (Factor 11). Recorded for audit; the reducer never reads it. */
 export const EventSource = z.object({
   kind: z.enum(["http", "email", "cron", "webhook", "runtime", "timer"]),
@@ -218,6 +221,12 @@ export const EventBody = z.discriminatedUnion("type", [
     z.object({ requestId: RequestId, by: Principal, code: z.enum(["not_an_approver"]), approved: z.boolean().optional() }),
   ),
   body("human_timed_out", z.object({ requestId: RequestId })),
+  /**
+   * The thread reached its cap on events (MAX_THREAD_EVENTS, less the headroom kept for this
+   * event and its notifications): it accepts no more outside input, and the operator hears of
+   * it once, on `notify`, as an escalation.
+   */
+  body("thread_filled", z.object({ cap: z.number().int().positive(), notify: z.array(z.string()) })),
   body("thread_paused", z.object({ reason: z.string().optional() })),
   body("thread_resumed", z.object({})),
   body("thread_cancelled", z.object({ reason: z.string().optional() })),

@@ -1,6 +1,6 @@
 import { applyDelegated, applyReported, launchFacts, settleChild } from "./delegation";
 import type { Event, EventOf } from "./events";
-import { RESULT_NOTIFICATION, type NotificationPurpose } from "./events";
+import { FULL_NOTIFICATION, RESULT_NOTIFICATION, type NotificationPurpose } from "./events";
 import type { RequestId } from "./ids";
 import type { ActiveCall, MaybeThread, OutboxItem, PendingRequest, ThreadState } from "./state";
 import { count } from "./stats";
@@ -165,6 +165,14 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
         outbox: [...s.outbox, ...enqueue(event.data.requestId, event.data.notify, "escalation")],
       };
     }
+    case "thread_filled":
+      // Once per thread: a second one (a copy in a fork, a race) changes nothing.
+      if (s.end || s.full) return s;
+      return {
+        ...s,
+        full: { seq: event.seq, at: event.at, cap: event.data.cap },
+        outbox: [...s.outbox, ...enqueue(FULL_NOTIFICATION, event.data.notify, "escalation")],
+      };
     case "notification_sent":
       return { ...s, outbox: s.outbox.filter((item) => !sameItem(item, event.data)) };
     case "notification_failed": {

@@ -108,7 +108,12 @@ export type ThreadState = {
   readonly replyChannels?: readonly string[];
   /** The latest answers to human requests: who answered, when (invariant 10). Absent until the first. */
   readonly answers?: readonly AnswerRecord[];
+  /** The thread reached its cap on events and escalated (thread_filled); it accepts no more outside input. */
+  readonly full?: ThreadFull;
 };
+
+/** When a thread filled up: the seq and time of its thread_filled event, and the cap it reached. */
+export type ThreadFull = { readonly seq: number; readonly at: Timestamp; readonly cap: number };
 
 export type AnswerRecord = { readonly requestId: RequestId; readonly by: Principal; readonly at: Timestamp; readonly approved?: boolean };
 

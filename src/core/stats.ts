@@ -40,6 +40,8 @@ function delta(before: ThreadState, event: Event): Partial<ThreadCounts> | undef
       return event.data.reason === "repeated_errors" && !before.end ? { escalations: 1 } : undefined;
     case "human_escalated":
       return !before.end && before.pending.some((r) => r.requestId === event.data.requestId) ? { escalations: 1 } : undefined;
+    case "thread_filled":
+      return !before.end && !before.full ? { escalations: 1 } : undefined;
     default:
       return undefined;
   }

@@ -1,4 +1,4 @@
-import type { AnswerRecord, ChildRecord, PendingRequest, ThreadState, ThreadStatus, ThreadUsage } from "./state";
+import type { AnswerRecord, ChildRecord, PendingRequest, ThreadFull, ThreadState, ThreadStatus, ThreadUsage } from "./state";
 import { statusOf } from "./state";
 import type { JsonObject } from "./json";
 
@@ -50,6 +50,8 @@ export type ThreadView = {
   readonly onHumanTimeout?: "deny" | "escalate" | "fail";
   /** The latest answers (who, when, approved?), oldest first; the events hold every one. */
   readonly answers?: readonly AnswerRecord[];
+  /** The thread reached its cap on events and escalated: outside input gets 409 thread_full. */
+  readonly full?: ThreadFull;
 };
 
 /** A child thread as its parent shows it; the runtime refreshes `status` of running children from the child itself. */
@@ -100,6 +102,7 @@ export function threadView(state: ThreadState): ThreadView {
     ...(!end && state.modelRetryAt ? { retryAt: state.modelRetryAt } : {}),
     ...(state.onHumanTimeout ? { onHumanTimeout: state.onHumanTimeout } : {}),
     ...(state.answers ? { answers: state.answers } : {}),
+    ...(state.full ? { full: state.full } : {}),
   };
 }
 

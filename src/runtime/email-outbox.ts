@@ -1,7 +1,7 @@
 import { composeEmail, type EmailContent } from "../channels/email/compose";
 import { outboundMessageId } from "../channels/email/message-id";
 import type { SendEmail } from "../channels/email/send";
-import { pendingView, type OutboxItem, type PendingView, type ThreadState } from "../core";
+import { FULL_NOTIFICATION, pendingView, type OutboxItem, type PendingView, type ThreadState } from "../core";
 import { conversationOf, emailHistory } from "./email-thread";
 import { requestReplyTag } from "../channels/email/reply-address";
 import type { ThreadLog } from "./thread-log";
@@ -39,7 +39,7 @@ export async function sendThreadEmail(host: EmailOutboxHost, item: OutboxItem, s
   const messageId = outboundMessageId(state.id, history.sent.length + 1, random, domain);
   // A request mail gets its own signed reply address, bound to this request and recipient.
   const secret = host.env.HUMAN_LINK_SECRET;
-  const replyTag = content.purpose !== "result" && secret ? await requestReplyTag(secret, state.id, content.request.requestId, conversation.to) : undefined;
+  const replyTag = "request" in content && secret ? await requestReplyTag(secret, state.id, content.request.requestId, conversation.to) : undefined;
   const mail = composeEmail({ ...conversation, ...(replyTag ? { replyTag } : {}) }, content, messageId, new Date(host.now()));
   const sent = await host.sendEmail(host.env, mail);
   // The id the mail really carries is the one replies will quote: log that one.
@@ -54,10 +54,13 @@ async function contentOf(host: EmailOutboxHost, item: OutboxItem, state: ThreadS
     if (end?.status === "failed") return { purpose: "result", status: "failed", message: `${end.code}: ${end.message}` };
     return undefined;
   }
+  const contact = host.env.ESCALATION_CONTACT;
+  if (item.requestId === FULL_NOTIFICATION) {
+    return state.full ? { purpose: "full", full: state.full, ...(contact ? { escalationContact: contact } : {}) } : undefined;
+  }
   const request = state.pending.find((r) => r.requestId === item.requestId);
   if (!request) return undefined; // answered or closed meanwhile
   const to = conversationOf(emailHistory(host.log), state, host.env.EMAIL_DOMAIN || "")?.to ?? "email";
   const view = await host.withLink(pendingView(request), to);
-  const contact = host.env.ESCALATION_CONTACT;
   return { purpose: item.purpose, request: view, ...(item.purpose === "escalation" && contact ? { escalationContact: contact } : {}) };
 }

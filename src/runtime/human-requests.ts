@@ -2,12 +2,14 @@ import type { AgentDefinition, ToolDefinition } from "../agents";
 import { activeChannels, MAX_NOTIFICATION_ATTEMPTS, notifyRetryBaseMs, retryDelayMs, type Notification } from "../channels";
 import { linkUrl, signLink } from "../channels/links";
 import {
+  FULL_NOTIFICATION,
   pendingView,
   RequestId,
   type OutboxItem,
   type PendingRequest,
   type PendingView,
   type Step,
+  type ThreadFull,
   type ThreadState,
 } from "../core";
 import type { SendEmail } from "../channels/email/send";
@@ -156,23 +158,30 @@ export class HumanRequests {
       return this.attempt(base, () => sendThreadEmail(emailHost, item, state));
     }
     const channel = activeChannels(host.env, host.now).find((c) => c.name === item.channel);
-    if (!request) return;
+    // A full thread's escalation concerns no request; every other item is for an open request.
+    const full = item.requestId === FULL_NOTIFICATION ? state.full : undefined;
+    const about: { full: ThreadFull } | { request: PendingRequest } | undefined = full ? { full } : request ? { request } : undefined;
+    if (!about) return;
     if (!channel) {
       host.append({ type: "notification_failed", data: { ...base, message: `channel ${item.channel} is no longer configured` } });
       return;
     }
-    const view = await this.withLink(pendingView(request), channel.name);
-    const notification: Notification = {
+    const common = {
       purpose: item.purpose,
       thread: { id: state.id, agent: state.agent },
-      request: view,
-      ...(view.link ? { link: view.link } : {}),
       ...(item.purpose === "escalation" && host.env.ESCALATION_CONTACT ? { escalationContact: host.env.ESCALATION_CONTACT } : {}),
     };
+    const notification: Notification = "full" in about ? { ...common, full: about.full } : await this.requestNotification(common, about.request, channel.name);
     return this.attempt(base, async () => {
       await channel.send(notification, host.fetch);
       return {};
     });
+  }
+
+  /** A request's notification carries the request with its link, issued to the channel it goes out on. */
+  private async requestNotification(common: Omit<Notification, "request" | "full">, request: PendingRequest, to: string): Promise<Notification> {
+    const view = await this.withLink(pendingView(request), to);
+    return { ...common, request: view, ...(view.link ? { link: view.link } : {}) };
   }
 
   /** One delivery attempt; its outcome is an event. `undefined` from `transmit` means nothing was left to send. */
@@ -197,7 +206,7 @@ export class HumanRequests {
   }
 
   /** The channels a new request or escalation must go out on (its outbox entries). */
-  private channelNames(): string[] {
+  channelNames(): string[] {
     const replyChannels = (this.host.log.state?.replyChannels ?? []).filter((c) => c === EMAIL_CHANNEL && emailConfigured(this.host.env));
     return [...activeChannels(this.host.env, this.host.now).map((c) => c.name), ...replyChannels];
   }

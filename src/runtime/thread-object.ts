@@ -34,10 +34,8 @@ import { sendWithBinding, type SendEmail } from "../channels/email/send";
 import { applyEmailReply, type EmailReply } from "./email-replies";
 import { emailHistory } from "./email-thread";
 import type { Appended } from "./event-store";
-import { modelInput, perform, positiveInt, type EffectsHost } from "./effects";
-
-/** Default cap on events per thread (MAX_THREAD_EVENTS). */
-export const DEFAULT_MAX_THREAD_EVENTS = 5000;
+import { modelInput, perform, type EffectsHost } from "./effects";
+import { fullRejection, mustFill, threadCap } from "./thread-cap";
 import { ChildReportSchema, Delegation } from "./delegation";
 import { HumanRequests } from "./human-requests";
 import { ThreadLog } from "./thread-log";
@@ -241,10 +239,11 @@ export function threadObject(deps: RuntimeDeps) {
       await this.ready();
       const state = this.log.state;
       if (!state) return notFound("here");
-      const full = this.full(state);
-      if (full) return full;
+      // A retry of an answer that was taken gets its original, even once the thread is full.
       const original = key ? this.log.store.byKey(`response:${key}`) : undefined;
       if (original) return this.replayed(original, { type: "human_responded", data: answer });
+      const full = this.full(state);
+      if (full) return full;
       const decision = decideResponse(state, answer, iso(), this.history(answer.requestId));
       if (!decision.ok && "expire" in decision) {
         // The deadline passed but its timer has not fired yet: the log settles the race now.
@@ -500,13 +499,13 @@ export function threadObject(deps: RuntimeDeps) {
       await this.ready();
       const state = this.log.state;
       if (!state) return notFound("here");
-      const full = capped ? this.full(state) : undefined;
-      if (full) return full;
       const decision = decideFor(state);
       // A retry finds its original first, even if that original has since closed the thread
-      // (then there is no new event to compare, and the original stands).
+      // (then there is no new event to compare, and the original stands) or filled it.
       const original = key ? this.log.store.byKey(key) : undefined;
       if (original) return this.replayed(original, decision.ok ? decision.event : original);
+      const full = capped ? this.full(state) : undefined;
+      if (full) return full;
       return this.apply(decision, key, source);
     }
 
@@ -522,13 +521,31 @@ export function threadObject(deps: RuntimeDeps) {
     }
 
     /**
-     * Per-thread cap on events (MAX_THREAD_EVENTS): outside input past it gets 409
-     * thread_full and appends nothing; the thread's own steps and cancel still run.
+     * Per-thread cap on events (MAX_THREAD_EVENTS, see thread-cap.ts): outside input past the
+     * input limit gets 409 thread_full; the thread's own steps and cancel still run. A thread
+     * that filled up before it could record so (an older log, a lowered cap) records it now.
      */
     private full(state: ThreadState): { ok: false; rejection: Rejection } | undefined {
-      const cap = positiveInt(this.env.MAX_THREAD_EVENTS) ?? DEFAULT_MAX_THREAD_EVENTS;
-      if (state.lastSeq < cap) return undefined;
-      return { ok: false, rejection: { status: 409, code: "thread_full", message: `Thread ${state.id} holds ${state.lastSeq} events (the cap is ${cap}); it accepts no more input. Fork it or start a new one.` } };
+      const { cap, inputLimit } = threadCap(this.env);
+      const rejection = fullRejection(state, cap, inputLimit);
+      if (!rejection) return undefined;
+      this.fill();
+      return { ok: false, rejection };
+    }
+
+    /**
+     * Records once that the thread is full and escalates it: thread_filled puts the escalation
+     * in the outbox (every channel, with ESCALATION_CONTACT), as a missed deadline's escalation
+     * does. Exactly once: the check and the append run with no await between them, the event
+     * has a fixed idempotency key, and the reducer ignores a second one.
+     */
+    private fill(): void {
+      const state = this.log.state;
+      const { cap, inputLimit } = threadCap(this.env);
+      if (!state || !mustFill(state, inputLimit)) return;
+      this.append({ type: "thread_filled", data: { cap, notify: this.humans.channelNames() }, key: "thread_filled" }, { kind: "runtime" });
+      logLine("thread_full", { threadId: state.id, agent: state.agent, cap, seq: state.lastSeq + 1 }, "warn");
+      this.humans.deliver();
     }
 
     private history(requestId: string): ClosedRequest | undefined {
@@ -553,6 +570,8 @@ export function threadObject(deps: RuntimeDeps) {
       // Whatever this event changed about deadlines and retries, the one wake-up follows it.
       if (!appended.duplicate) void this.wake.rearm();
       if (!appended.duplicate) this.#hub?.notify();
+      // The event that reaches the input limit makes the thread full: it escalates at once.
+      if (!appended.duplicate && after && mustFill(after, threadCap(this.env).inputLimit)) this.fill();
       return appended;
     }
 

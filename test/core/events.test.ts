@@ -55,6 +55,7 @@ const SAMPLES: Record<EventType, unknown> = {
   human_responded: { type: "human_responded", data: { requestId: "r1", approved: true, comment: "ok", answer: "yes", by: { kind: "api", id: "ops", verifiedBy: "api_token" } } },
   human_response_refused: { type: "human_response_refused", data: { requestId: "r1", by: { kind: "email", id: "bob@example.com", verifiedBy: "dmarc" }, code: "not_an_approver", approved: true } },
   human_timed_out: { type: "human_timed_out", data: { requestId: "r1" } },
+  thread_filled: { type: "thread_filled", data: { cap: 5000, notify: ["webhook", "email"] } },
   thread_paused: { type: "thread_paused", data: { reason: "freeze" } },
   thread_resumed: { type: "thread_resumed", data: {} },
   thread_cancelled: { type: "thread_cancelled", data: { reason: "not needed" } },

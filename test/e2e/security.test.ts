@@ -10,48 +10,34 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Event, ThreadView } from "../../src/core";
 import { threadIdForMessage } from "../../src/triggers/email/address";
 import { apiClient, ended } from "./support/api";
-import { startDeployTarget, type DeployTarget } from "./support/deploy-target";
-import { deliver, rawMail, waitForMail } from "./support/mail";
-import { startModelServer, type ModelServer } from "./support/model-server";
-import { e2eVars, startWranglerDev, type DevServer } from "./support/wrangler";
+import type { DeployTarget } from "./support/deploy-target";
+import { deliver, deliverJson, rawMail, waitForMail } from "./support/mail";
+import type { ModelServer } from "./support/model-server";
+import { startStack, STACK_DOMAIN, stopStack, type Stack } from "./support/stack";
+import type { DevServer } from "./support/wrangler";
 
 const TOKEN = "e2e-security-token";
 const RM_TOKEN = "e2e-release-manager-token";
 const FLOOD_TOKEN = "e2e-flood-token-123";
-const DOMAIN = "agents.example";
+const DOMAIN = STACK_DOMAIN;
 const ALICE = "alice@example.com";
 
+let stack: Stack | undefined;
 let model: ModelServer;
 let target: DeployTarget;
 let dev: DevServer;
 
 beforeAll(async () => {
-  [model, target] = await Promise.all([startModelServer(), startDeployTarget()]);
-  const [modelUrl, targetUrl] = [model.baseUrl, target.url];
-  dev = await startWranglerDev((url) =>
-    e2eVars(
-      { url, token: TOKEN, modelUrl },
-      {
-        DEPLOY_TARGET_URL: targetUrl,
-        DEPLOY_TARGET_TOKEN: "e2e-deploy-token",
-        HUMAN_LINK_SECRET: "e2e-link-secret",
-        API_TOKENS: `release-manager:${RM_TOKEN}, flood:${FLOOD_TOKEN}`,
-        DEPLOY_APPROVERS: `release-manager, ${ALICE}`,
-        EMAIL_DOMAIN: DOMAIN,
-        EMAIL_ALLOWED_SENDERS: ALICE,
-        OPERATOR_EMAIL: "",
-        WEBHOOK_SECRET_GITHUB: "e2e-github-secret",
-        WEBHOOK_SECRET_SLACK: "e2e-slack-secret",
-      },
-    ),
-  );
+  stack = await startStack(TOKEN, {
+    DEPLOY_TARGET_TOKEN: "e2e-deploy-token",
+    API_TOKENS: `release-manager:${RM_TOKEN}, flood:${FLOOD_TOKEN}`,
+    DEPLOY_APPROVERS: `release-manager, ${ALICE}`,
+    EMAIL_ALLOWED_SENDERS: ALICE,
+  });
+  ({ model, target, dev } = stack);
 }, 90_000);
 
-afterAll(async () => {
-  await dev?.stop();
-  await model?.close();
-  await target?.close();
-});
+afterAll(() => stopStack(stack));
 
 const { v1, until, eventsOf } = apiClient(() => dev.url, TOKEN);
 const deploys = () => target.received.filter((r) => r.method === "POST" && r.path === "/deployments").length;
@@ -92,6 +78,42 @@ describe("approvals against wrangler dev", () => {
     expect(await until(id, ended)).toMatchObject({ status: "done", result: { message: "Deployed backend v7.0.0 to production." } });
     expect(deploys()).toBe(1);
     expect(answered(await eventsOf(id)).map((e) => e.data.by)).toEqual([{ kind: "email", id: ALICE, verifiedBy: "dmarc" }]);
+  });
+
+  it("a refused mail from the authenticated sender gets our reply saying why (message.reply() under wrangler dev); a forged one only the bounce", async () => {
+    const marker = model.model.script("e2e-sec-refusal", [{ tool: "deploy_backend", args: { tag: "v7.1.0", environment: "production" } }]);
+    const messageId = "<e2e-sec-refusal-1@example.com>";
+    await deliver(dev.url, { from: ALICE, to: `deploybot@${DOMAIN}` }, rawMail({
+      from: `Alice <${ALICE}>`, to: `deploybot@${DOMAIN}`, subject: "Ship v7.1.0", messageId, text: `Ship backend v7.1.0 to production. ${marker}`,
+    }));
+    const id = await threadIdForMessage("deploybot", messageId);
+    await until(id, (t) => t.status === "waiting_for_human");
+    const request = await waitForMail(dev.output, (m) => m.header("x-agent-thread") === id);
+    const before = await eventsOf(id);
+    const deploysBefore = deploys();
+    // "approve" to the thread's bare plus address never answers a request: refused, and told so by mail.
+    const bare = `deploybot+${id}@${DOMAIN}`;
+    const refusedId = "<e2e-sec-refusal-2@example.com>";
+    const refused = await deliverJson(dev.url, { from: ALICE, to: bare }, rawMail({
+      from: `Alice <${ALICE}>`, to: bare, subject: "Re: Ship v7.1.0", messageId: refusedId,
+      inReplyTo: request.parsed.messageId, references: `${messageId} ${request.parsed.messageId}`, text: "approve",
+    }));
+    expect(refused).toMatchObject({ outcome: "ok", replies: [{ sender: `deploybot@${DOMAIN}` }] });
+    expect(refused.rejectReason).toBeUndefined();
+    const [reply] = refused.replies;
+    expect(reply?.parsed.to?.map((a) => a.address)).toEqual([ALICE]);
+    expect(reply?.parsed.inReplyTo).toBe(refusedId);
+    expect(reply?.parsed.headers.find((h) => h.key === "auto-submitted")?.value).toBe("auto-replied");
+    expect(reply?.parsed.text).toMatch(/was refused; nothing was done with it\.\s+Why: .*reply to the request's own mail/);
+    // The same mail with a DMARC fail: bounced by setReject, never answered by us (backscatter).
+    const forged = await deliverJson(dev.url, { from: ALICE, to: bare }, rawMail({
+      from: `Alice <${ALICE}>`, to: bare, subject: "Re: Ship v7.1.0", messageId: "<e2e-sec-refusal-3@example.com>", text: "approve",
+      authResults: "mx.cloudflare.net; spf=fail smtp.mailfrom=example.com; dkim=none; dmarc=fail header.from=example.com",
+    }));
+    expect(forged.rejectReason).toMatch(/DMARC fail/);
+    expect(forged.replies).toEqual([]);
+    expect(await eventsOf(id)).toEqual(before);
+    expect(deploys()).toBe(deploysBefore);
   });
 
   it("over the API, a credential not in DEPLOY_APPROVERS gets 403 not_an_approver; release-manager is recorded as the approver", async () => {

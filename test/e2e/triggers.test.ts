@@ -10,45 +10,29 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Event, ThreadView } from "../../src/core";
 import { threadIdForMessage } from "../../src/triggers/email/address";
 import { apiClient, ended, types, untilLogged } from "./support/api";
-import { startDeployTarget, type DeployTarget } from "./support/deploy-target";
+import type { DeployTarget } from "./support/deploy-target";
 import { deliver, emailOutcomes, rawMail, SCHEDULED_TRIGGER, waitForMail } from "./support/mail";
-import { startModelServer, type ModelServer } from "./support/model-server";
-import { e2eVars, startWranglerDev, type DevServer } from "./support/wrangler";
+import type { ModelServer } from "./support/model-server";
+import { startStack, STACK_DOMAIN, stopStack, type Stack } from "./support/stack";
+import type { DevServer } from "./support/wrangler";
 import { redactEmails } from "../../src/log";
 
 const TOKEN = "e2e-triggers-token";
-const DOMAIN = "agents.example";
+const DOMAIN = STACK_DOMAIN;
 const ALICE = "alice@example.com";
 const GITHUB_SECRET = "e2e-github-secret";
 
+let stack: Stack | undefined;
 let model: ModelServer;
 let target: DeployTarget;
 let dev: DevServer;
 
 beforeAll(async () => {
-  [model, target] = await Promise.all([startModelServer(), startDeployTarget()]);
-  const [modelUrl, targetUrl] = [model.baseUrl, target.url];
-  dev = await startWranglerDev((url) =>
-    e2eVars(
-      { url, token: TOKEN, modelUrl },
-      {
-        DEPLOY_TARGET_URL: targetUrl,
-        HUMAN_LINK_SECRET: "e2e-link-secret",
-        EMAIL_DOMAIN: DOMAIN,
-        EMAIL_ALLOWED_SENDERS: ALICE,
-        OPERATOR_EMAIL: "",
-        WEBHOOK_SECRET_GITHUB: GITHUB_SECRET,
-        WEBHOOK_SECRET_SLACK: "e2e-slack-secret",
-      },
-    ),
-  );
+  stack = await startStack(TOKEN, { EMAIL_ALLOWED_SENDERS: ALICE, WEBHOOK_SECRET_GITHUB: GITHUB_SECRET });
+  ({ model, target, dev } = stack);
 }, 90_000);
 
-afterAll(async () => {
-  await dev?.stop();
-  await model?.close();
-  await target?.close();
-});
+afterAll(() => stopStack(stack));
 
 const { v1, until, eventsOf, untilEvent, threadIds, untilListed } = apiClient(() => dev.url, TOKEN);
 
@@ -172,12 +156,13 @@ describe("email", () => {
 });
 
 describe("email refused", () => {
-  it("a sender not allowed, a plus address naming no thread and a forged From bounce; an auto-reply is dropped; none launches", async () => {
+  it("a sender not allowed and a forged From bounce; a plus address naming no thread gets our reply; an auto-reply is dropped; none launches", async () => {
     const before = await threadIds("deploybot");
     const mail = (n: number, from: string, to: string, headers?: Record<string, string>) =>
       rawMail({ from, to, subject: "Deploy", messageId: `<e2e-refused-${n}@example.com>`, text: "deploy v9 to production", ...(headers ? { headers } : {}) });
     const answers = [
       await deliver(dev.url, { from: "mallory@evil.example", to: `deploybot@${DOMAIN}` }, mail(1, "mallory@evil.example", `deploybot@${DOMAIN}`)),
+      // From an authenticated sender: answered by our own reply (security.test.ts reads it), not bounced.
       await deliver(dev.url, { from: ALICE, to: `deploybot+e_nothread@${DOMAIN}` }, mail(2, ALICE, `deploybot+e_nothread@${DOMAIN}`)),
       // An allowed envelope carrying someone else's From header.
       await deliver(dev.url, { from: ALICE, to: `deploybot@${DOMAIN}` }, mail(3, "mallory@evil.example", `deploybot@${DOMAIN}`)),
@@ -185,7 +170,7 @@ describe("email refused", () => {
     ];
     expect(answers).toEqual([
       { status: 400, text: "Worker rejected email with the following reason: Sender mallory@evil.example may not email deploybot." },
-      { status: 400, text: "Worker rejected email with the following reason: No thread e_nothread for deploybot." },
+      { status: 200, text: "Worker successfully processed email" },
       { status: 400, text: "Worker rejected email with the following reason: Sender mallory@evil.example may not email deploybot." },
       { status: 400, text: `Worker rejected email with the following reason: No agent named "nobody" at ${DOMAIN}.` },
     ]);

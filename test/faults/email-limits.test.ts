@@ -36,7 +36,7 @@ describe("mail the fuzzer broke the handler with", () => {
     const raw = `From: bob@trusted.example\nTo: ${TO}\nMessage-ID: <${id}@trusted.example>\nSubject: deep\nMIME-Version: 1.0\n${nested(300)}\n`;
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
     const { delivery } = await deliverLogged(raw, { from: "bob@trusted.example", to: TO });
-    expect(delivery.rejected).toMatch(/^This message could not be read: Maximum MIME nesting depth/);
+    expect(delivery.refused).toMatch(/^This message could not be read: Maximum MIME nesting depth/);
     expect(error).not.toHaveBeenCalledWith("email handler failed", expect.anything());
     error.mockRestore();
     expect(await thread(await threadIdForMessage("deploybot", `<${id}@trusted.example>`)).thread()).toBeNull();
@@ -47,7 +47,7 @@ describe("mail the fuzzer broke the handler with", () => {
     // A mail with no From cannot pass DMARC, so by default it starts nothing (invariant 10);
     // the keying of Message-ID-less mail is checked with authentication off (local dev).
     const strict = await deliverLogged(raw, { from: "ann@trusted.example", to: TO });
-    expect(strict.delivery.rejected).toMatch(/no From address to authenticate/);
+    expect(strict.delivery.refused).toMatch(/no From address to authenticate/);
     expect(strict.outcome.email?.action).toBe("rejected");
     const off = { EMAIL_AUTH: "off" };
     const a = await deliverLogged(raw, { from: "ann@trusted.example", to: TO }, off);
@@ -71,7 +71,7 @@ describe("mail the fuzzer broke the handler with", () => {
     const raw = `From: bob@trusted.example\nTo: ${TO}\nMessage-ID: <${id}@trusted.example>\nSubject: ${"s".repeat(30_000)}\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=p\n\n--p\nContent-Type: text/plain\n\nsee the files\n${parts}--p--\n`;
     expect(raw.length).toBeLessThan(100_000); // MAX_EMAIL_BYTES in tests
     const { delivery, outcome } = await deliverLogged(raw, { from: "bob@trusted.example", to: TO });
-    expect(delivery.rejected).toBeUndefined();
+    expect(delivery.refused).toBeUndefined();
     const threadId = outcome.email?.threadId ?? "";
     await settle(threadId);
     const [launch] = await eventsOf(threadId);

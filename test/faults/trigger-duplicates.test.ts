@@ -46,7 +46,7 @@ describe(`${N} duplicate deliveries per trigger kind`, () => {
     const { raw, messageId } = newMail(`Please ship it. ${model.script(script, [{ tool: "request_more_information", args: { message: "Which region?" } }])}`);
     const serial = await sequentially(N, () => deliver(raw, { from: ALICE, to: TO }));
     const burst = await times(N, () => deliver(raw, { from: ALICE, to: TO }));
-    expect([...serial, ...burst].filter((d) => d.rejected !== undefined)).toEqual([]);
+    expect([...serial, ...burst].filter((d) => d.refused !== undefined)).toEqual([]);
     const id = await threadIdForMessage("deploybot", messageId);
     expect((await settle(id)).status).toBe("waiting_for_human");
     const events = await eventsOf(id);
@@ -140,7 +140,7 @@ describe(`${N} duplicate deliveries per trigger kind`, () => {
         { tool: "done_for_now", args: { message: "Deployed." } },
       ])}`,
     );
-    expect((await deliver(start, { from: ALICE, to: TO })).rejected).toBeUndefined();
+    expect((await deliver(start, { from: ALICE, to: TO })).refused).toBeUndefined();
     const id = await threadIdForMessage("deploybot", messageId);
     expect((await settle(id)).status).toBe("waiting_for_human");
     // The request's own signed reply address (invariant 10), from the mail that asked.
@@ -150,7 +150,7 @@ describe(`${N} duplicate deliveries per trigger kind`, () => {
     expect(plus).toMatch(new RegExp(`^deploybot\\+${id}\\.[0-9a-f]{20}@agents\\.test$`));
     const reply = [`From: ${ALICE}`, `To: ${plus}`, "Subject: Re: Ship", `Message-ID: <${fresh("reply")}@example.com>`, `In-Reply-To: ${messageId}`, "", "approve, go ahead", ""].join("\n");
     const burst = await times(N, () => deliver(reply, { from: ALICE, to: plus }));
-    expect(burst.filter((d) => d.rejected !== undefined)).toEqual([]);
+    expect(burst.filter((d) => d.refused !== undefined)).toEqual([]);
     expect((await settle(id)).status).toBe("done");
     const events = await eventsOf(id);
     assertConsistent(events);
@@ -159,7 +159,7 @@ describe(`${N} duplicate deliveries per trigger kind`, () => {
     expect(count(events, "tool_started")).toBe(1);
     // Redelivered after the thread finished: still the same reply, answered as a duplicate, nothing appended.
     const late = await sequentially(10, () => deliver(reply, { from: ALICE, to: plus }));
-    expect(late.filter((d) => d.rejected !== undefined)).toEqual([]);
+    expect(late.filter((d) => d.refused !== undefined)).toEqual([]);
     await settle(id);
     expect(await eventsOf(id)).toEqual(events);
     expect(await thread(id).thread()).toMatchObject({ status: "done" });

@@ -40,11 +40,12 @@ function headersOf(raw: Uint8Array): Headers {
   return headers;
 }
 
-type Seen = { outcome: EmailOutcome | undefined; rejected: string | undefined; threw: unknown };
+type Seen = { outcome: (EmailOutcome & { answeredBy?: string }) | undefined; rejected: string | undefined; replies: number; threw: unknown };
 
 /** Delivers one case to the real handler; returns what it logged and whether it called setReject. */
 async function deliver(c: MailCase, lines: string[]): Promise<Seen> {
   let rejected: string | undefined;
+  let replies = 0;
   const message: ForwardableEmailMessage = {
     from: c.envelope.from,
     to: c.envelope.to,
@@ -56,7 +57,10 @@ async function deliver(c: MailCase, lines: string[]): Promise<Seen> {
       rejected = reason;
     },
     forward: async () => ({ messageId: "<forwarded@test>" }),
-    reply: async () => ({ messageId: "<reply@test>" }),
+    reply: async () => {
+      replies++;
+      return { messageId: "<reply@test>" };
+    },
   };
   const start = lines.length;
   const ctx = createExecutionContext();
@@ -70,10 +74,10 @@ async function deliver(c: MailCase, lines: string[]): Promise<Seen> {
   // The handler's one line for this mail (mails are delivered one at a time; the log redacts
   // the sender to its first letter and domain).
   const mine = lines.slice(start).flatMap((l) => {
-    const parsed = JSON.parse(l) as { email: { from: string } & EmailOutcome };
+    const parsed = JSON.parse(l) as { email: { from: string; answeredBy?: string } & EmailOutcome };
     return parsed.email.from === redactEmails(c.envelope.from) ? [parsed.email] : [];
   });
-  return { outcome: mine.length === 1 ? mine[0] : undefined, rejected, threw };
+  return { outcome: mine.length === 1 ? mine[0] : undefined, rejected, replies, threw };
 }
 
 let lines: string[] = [];
@@ -119,8 +123,10 @@ describe(`email fuzz (seed ${MAIL_SEED}, ${CASES} cases)`, () => {
         if (/temporary failure/i.test(o.reason)) findings.push(`${what}: the handler crashed inside (${o.reason})`);
       }
       // The log line redacts mail addresses (docs/operations.md); the rejection itself does not.
-      if (o.action === "rejected" && redactEmails(seen.rejected ?? "") !== o.reason) findings.push(`${what}: rejected but setReject got ${JSON.stringify(seen.rejected)}`);
-      if (o.action !== "rejected" && seen.rejected !== undefined) findings.push(`${what}: setReject(${seen.rejected}) but logged ${o.action}`);
+      // A refusal reaches the sender exactly one way: our reply (authenticated senders) or setReject.
+      if (o.action === "rejected" && o.answeredBy === "reply" && (seen.replies !== 1 || seen.rejected !== undefined)) findings.push(`${what}: answered by reply, yet ${seen.replies} replies and setReject(${seen.rejected})`);
+      if (o.action === "rejected" && o.answeredBy !== "reply" && (redactEmails(seen.rejected ?? "") !== o.reason || seen.replies !== 0)) findings.push(`${what}: rejected but setReject got ${JSON.stringify(seen.rejected)} (${seen.replies} replies)`);
+      if (o.action !== "rejected" && (seen.rejected !== undefined || seen.replies > 0)) findings.push(`${what}: setReject(${seen.rejected}) or ${seen.replies} replies but logged ${o.action}`);
       if (c.mustReject && o.action !== "rejected") findings.push(`${what}: not our mailbox, yet ${o.action}`);
       if (o.action === "launched" || o.action === "duplicate_launch" || o.action === "replied") {
         if (!c.mayLaunch) findings.push(`${what}: ${o.action} ${o.threadId} although it may not start a thread`);

@@ -1,7 +1,10 @@
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Event, ThreadView } from "../../src/core";
-import { api, eventsOf, launch, listedThreads, settle, thread } from "../support/api";
-import { model } from "../support/harness";
+import { CallId, ThreadId, type Event, type NewEvent, type ThreadView } from "../../src/core";
+import { childThreadId } from "../../src/runtime/delegation";
+import { api, eventsOf, launch, listedThreads, settle, settleAll, thread } from "../support/api";
+import { clock, model } from "../support/harness";
 
 const run = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
 let n = 0;
@@ -131,5 +134,70 @@ describe("DELETE /v1/threads/{id}: retention", () => {
     expect((await api(`/v1/threads/${freshId("nobody")}`, { method: "DELETE" })).status).toBe(404);
     expect((await api(`/v1/threads/${encodeURIComponent("bad id!")}`, { method: "DELETE" })).status).toBe(400);
     expect((await api(`/v1/threads/${freshId("noauth")}`, { method: "DELETE", token: null })).status).toBe(401);
+  });
+
+  /**
+   * The logs a crash leaves right after a thread's end was appended, before its end reached
+   * its parent or its children were cancelled. The object's lifecycle is started on the empty
+   * log first, so nothing resumes the report or the cancel: the refusal is what is tested.
+   */
+  async function crashedAfterEnd(id: string, events: readonly NewEvent[]): Promise<void> {
+    await runInDurableObject(env.THREADS.getByName(id), async (instance) => {
+      await instance.thread();
+      const at = new Date(clock.now()).toISOString();
+      for (const event of events) instance.log.append(event, at);
+    });
+  }
+
+  async function refusedErase(id: string, code: string): Promise<void> {
+    const before = await eventsOf(id);
+    const response = await api(`/v1/threads/${id}`, { method: "DELETE" });
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code, message: expect.stringContaining(id) });
+    // Nothing erased: the thread and its whole log are still there.
+    expect((await api(`/v1/threads/${id}`)).status).toBe(200);
+    expect(await eventsOf(id)).toEqual(before);
+  }
+
+  it("refuses a finished parent whose child still runs (409 children_running), erases it once the child ended", async () => {
+    const id = freshId("parent");
+    const callId = CallId.parse("call_erase1");
+    const childId = await childThreadId(id, callId, "probe");
+    // The child waits for a human, as a live child would.
+    const childMarker = model.script(childId, [{ tool: "request_more_information", args: { message: "which tag?" } }]);
+    const launched = await thread(childId).launch({ threadId: childId, agent: "probe", message: `child task ${childMarker}`, parent: { threadId: ThreadId.parse(id), callId }, depth: 1 });
+    expect(launched.ok).toBe(true);
+    expect((await settle(childId)).status).toBe("waiting_for_human");
+    const deadline = new Date(clock.now() + 600_000).toISOString();
+    await crashedAfterEnd(id, [
+      { type: "thread_launched", data: { threadId: ThreadId.parse(id), agent: "boss", message: "go" }, key: "launch" },
+      { type: "model_decided", data: { callId, tool: "delegate_to_probe", args: { task: "child task" }, seenSeq: 1, model: "m", promptVersion: "v", latencyMs: 1 } },
+      { type: "agent_delegated", data: { callId, tool: "delegate_to_probe", agent: "probe", childThreadId: childId, depth: 1, deadline }, key: `delegate:${callId}` },
+      { type: "thread_cancelled", data: { reason: "stopped" } },
+    ]);
+    await refusedErase(id, "children_running");
+    expect((await thread(childId).thread())?.status).toBe("waiting_for_human");
+
+    // A restart resumes the cancel of the child; then the parent may go.
+    await evictDurableObject(env.THREADS.getByName(id));
+    await settleAll(id);
+    expect((await settle(childId)).status).toBe("cancelled");
+    expect((await api(`/v1/threads/${id}`, { method: "DELETE" })).status).toBe(204);
+  });
+
+  it("refuses a finished child whose end has not reached its parent (409 report_pending), erases it once reported", async () => {
+    const id = freshId("child");
+    const parent = ThreadId.parse(freshId("absent-parent"));
+    await crashedAfterEnd(id, [
+      { type: "thread_launched", data: { threadId: ThreadId.parse(id), agent: "probe", message: "task", parent: { threadId: parent, callId: CallId.parse("call_erase2") }, depth: 1 }, key: "launch" },
+      { type: "thread_cancelled", data: { reason: "stopped" } },
+    ]);
+    await refusedErase(id, "report_pending");
+
+    // A restart resumes the report (the parent answers that it has no such thread); then the child may go.
+    await evictDurableObject(env.THREADS.getByName(id));
+    await settleAll(id);
+    expect((await eventsOf(id)).filter((e) => e.type === "parent_notified")).toHaveLength(1);
+    expect((await api(`/v1/threads/${id}`, { method: "DELETE" })).status).toBe(204);
   });
 });

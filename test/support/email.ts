@@ -8,11 +8,29 @@ import { env } from "cloudflare:workers";
 import PostalMime, { type Email } from "postal-mime";
 import worker from "./worker";
 
+/** A reply the handler sent through `message.reply()`: envelope, raw MIME, and the parsed mail. */
+export type Reply = { from: string; to: string; raw: string; email: Email };
+
 export type Delivery = {
+  /** The reason given to setReject (the receiving MTA's bounce). */
   rejected?: string;
+  /** Why the sender was told their mail was refused, by bounce or by our reply (its "Why:" line). */
+  refused?: string;
   forwarded: string[];
-  replied: number;
+  replies: Reply[];
 };
+
+/**
+ * The raw MIME of an EmailMessage. Miniflare's `cloudflare:email` EmailMessage (the one the
+ * Vitest integration runs) is a plain object that keeps it under this key; workerd's keeps it private.
+ */
+const MINIFLARE_RAW = "EmailMessage::raw";
+
+async function captured(m: EmailMessage): Promise<Reply> {
+  const raw = Reflect.get(m, MINIFLARE_RAW);
+  if (typeof raw !== "string") throw new Error("the reply's raw MIME is not readable here (expected miniflare's EmailMessage)");
+  return { from: m.from, to: m.to, raw, email: await PostalMime.parse(raw) };
+}
 
 /** Header block of a raw message as a Headers object (folded lines unfolded). */
 function headersOf(raw: string): Headers {
@@ -31,7 +49,7 @@ export const crlf = (raw: string) => raw.replace(/\r?\n/g, "\r\n");
 
 export function emailMessage(raw: string, envelope: { from: string; to: string; rawSize?: number }) {
   const bytes = new TextEncoder().encode(crlf(raw));
-  const delivery: Delivery = { forwarded: [], replied: 0 };
+  const delivery: Delivery = { forwarded: [], replies: [] };
   const message: ForwardableEmailMessage = {
     from: envelope.from,
     to: envelope.to,
@@ -41,14 +59,18 @@ export function emailMessage(raw: string, envelope: { from: string; to: string; 
     canBeForwarded: true,
     setReject(reason: string) {
       delivery.rejected = reason;
+      delivery.refused = reason;
     },
     async forward(rcptTo: string) {
       delivery.forwarded.push(rcptTo);
       return { messageId: "<forwarded@test>" };
     },
-    async reply() {
-      delivery.replied++;
-      return { messageId: "<reply@test>" };
+    async reply(m: EmailMessage | EmailReplyMessageBuilder) {
+      if (!("to" in m)) throw new Error("the handler replies with a composed EmailMessage");
+      const reply = await captured(m);
+      delivery.replies.push(reply);
+      delivery.refused = /^Why: (.*)$/m.exec(reply.email.text ?? "")?.[1]?.trim();
+      return { messageId: reply.email.messageId ?? "<reply@test>" };
     },
   };
   return { message, delivery };

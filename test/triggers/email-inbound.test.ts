@@ -49,7 +49,7 @@ async function noThread(messageId: string, agent = "deploybot") {
 describe("inbound mail launches a thread", () => {
   it("multipart/alternative: the plain part, without signature, with the trigger on the event's source; the final answer goes back by email", async () => {
     model.script("eml-alt", [{ tool: "list_git_tags" }, { tool: "deploy_backend", args: { tag: "v1.2.3", environment: "staging" } }, done("Deployed v1.2.3 to staging.")]);
-    expect((await deliver(alternative, { from: ALICE, to: TO })).rejected).toBeUndefined();
+    expect((await deliver(alternative, { from: ALICE, to: TO })).refused).toBeUndefined();
     const { id, launch, message } = await launched("<CAF=alt-0001@mail.example.com>");
     expect(message).toContain("Email from alice@example.com");
     expect(message).toContain("Subject: Please deploy the latest backend to staging");
@@ -70,7 +70,7 @@ describe("inbound mail launches a thread", () => {
 
   it("HTML-only: converted to text, styles and quoted history dropped", async () => {
     model.script("eml-html", [done("ok")]);
-    expect((await deliver(htmlOnly, { from: "bob@trusted.example", to: TO })).rejected).toBeUndefined();
+    expect((await deliver(htmlOnly, { from: "bob@trusted.example", to: TO })).refused).toBeUndefined();
     const { message } = await launched("<html-only-0002@trusted.example>");
     expect(message).toContain("Hello deploybot,");
     expect(message).toContain("Please deploy the frontend & nothing else to staging.");
@@ -84,7 +84,7 @@ describe("inbound mail launches a thread", () => {
     ["windows-1252 in base64", windows1252, "<cp1252-0005@example.com>", "Subject: Windows charset", "“Café” costs 3 €. Deploy it."],
   ])("%s is decoded", async (_what, raw, messageId, subject, body) => {
     model.script(/\[script:([a-z0-9-]+)\]/.exec(raw)?.[1] ?? "none", [done("ok")]);
-    expect((await deliver(raw, { from: ALICE, to: TO })).rejected).toBeUndefined();
+    expect((await deliver(raw, { from: ALICE, to: TO })).refused).toBeUndefined();
     const { message } = await launched(messageId);
     expect(message).toContain(subject);
     expect(message).toContain(body);
@@ -92,7 +92,7 @@ describe("inbound mail launches a thread", () => {
 
   it("attachments are listed by name, type and size, never inlined", async () => {
     model.script("eml-attach", [done("ok")]);
-    expect((await deliver(attachment, { from: ALICE, to: TO })).rejected).toBeUndefined();
+    expect((await deliver(attachment, { from: ALICE, to: TO })).refused).toBeUndefined();
     const { message } = await launched("<attach-0006@example.com>");
     expect(message).toContain("Attachments (not included):\n- release-notes.pdf (application/pdf, 2.9 KB)\n- graph.png (image/png, 70 B)");
     expect(message).not.toContain("AAAA");
@@ -104,7 +104,7 @@ describe("inbound mail launches a thread", () => {
     model.script("eml-dup", [{ tool: "request_more_information", args: { message: "Which tag?" } }]);
     await deliver(raw, { from: ALICE, to: TO });
     const { id, events } = await launched(messageId);
-    expect((await deliver(raw, { from: ALICE, to: TO })).rejected).toBeUndefined();
+    expect((await deliver(raw, { from: ALICE, to: TO })).refused).toBeUndefined();
     await settle(id);
     expect(await eventsOf(id)).toEqual(events);
     expect(types(events).filter((t) => t === "thread_launched")).toHaveLength(1);
@@ -115,11 +115,11 @@ describe("inbound mail launches a thread", () => {
 describe("mail that must not start a thread", () => {
   it("a sender off the allowlist is rejected (envelope or header From)", async () => {
     const a = mail({ from: "mallory@evil.example" });
-    expect((await deliver(a.raw, { from: "mallory@evil.example", to: TO })).rejected).toMatch(/may not email deploybot/);
+    expect((await deliver(a.raw, { from: "mallory@evil.example", to: TO })).refused).toMatch(/may not email deploybot/);
     await noThread(a.messageId);
     // An allowed envelope carrying someone else's From header.
     const b = mail({ from: "Mallory <mallory@evil.example>" });
-    expect((await deliver(b.raw, { from: ALICE, to: TO })).rejected).toMatch(/mallory@evil.example may not email/);
+    expect((await deliver(b.raw, { from: ALICE, to: TO })).refused).toMatch(/mallory@evil.example may not email/);
     await noThread(b.messageId);
     // A subdomain of an allowed @domain is not that domain.
     const c = mail({ from: "eve@sub.trusted.example" });
@@ -128,20 +128,20 @@ describe("mail that must not start a thread", () => {
 
   it("an agent's own allowlist admits its senders only to that agent", async () => {
     const toProbe = mail({ from: "carol@probe.example", to: "probe@agents.test" });
-    expect((await deliver(toProbe.raw, { from: "carol@probe.example", to: "probe@agents.test" })).rejected).toBeUndefined();
+    expect((await deliver(toProbe.raw, { from: "carol@probe.example", to: "probe@agents.test" })).refused).toBeUndefined();
     await launched(toProbe.messageId, "probe");
     const toDeploybot = mail({ from: "carol@probe.example" });
-    expect((await deliver(toDeploybot.raw, { from: "carol@probe.example", to: TO })).rejected).toMatch(/may not email deploybot/);
+    expect((await deliver(toDeploybot.raw, { from: "carol@probe.example", to: TO })).refused).toMatch(/may not email deploybot/);
   });
 
   it("an unknown agent, another domain, or a plus address naming no thread is rejected", async () => {
     const a = mail({ to: "nobody@agents.test" });
-    expect((await deliver(a.raw, { from: ALICE, to: "nobody@agents.test" })).rejected).toMatch(/No agent named "nobody"/);
+    expect((await deliver(a.raw, { from: ALICE, to: "nobody@agents.test" })).refused).toMatch(/No agent named "nobody"/);
     const b = mail({ to: "deploybot@elsewhere.test" });
-    expect((await deliver(b.raw, { from: ALICE, to: "deploybot@elsewhere.test" })).rejected).toMatch(/No mailbox/);
+    expect((await deliver(b.raw, { from: ALICE, to: "deploybot@elsewhere.test" })).refused).toMatch(/No mailbox/);
     await noThread(b.messageId);
     const c = mail({ to: "deploybot+e_doesnotexist@agents.test" });
-    expect((await deliver(c.raw, { from: ALICE, to: "deploybot+e_doesnotexist@agents.test" })).rejected).toMatch(/No thread e_doesnotexist/);
+    expect((await deliver(c.raw, { from: ALICE, to: "deploybot+e_doesnotexist@agents.test" })).refused).toMatch(/No thread e_doesnotexist/);
     await noThread(c.messageId);
   });
 
@@ -149,7 +149,7 @@ describe("mail that must not start a thread", () => {
     const { raw, messageId } = mail();
     const { message, delivery } = emailMessage(raw, { from: ALICE, to: TO, rawSize: 100_001 });
     await worker.email(message, env, { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext);
-    expect(delivery.rejected).toBe("Message too large: 100001 bytes; the limit is 100000.");
+    expect(delivery.refused).toBe("Message too large: 100001 bytes; the limit is 100000.");
     expect(message.raw.locked).toBe(false);
     await noThread(messageId);
   });
@@ -160,14 +160,14 @@ describe("mail that must not start a thread", () => {
     ["a bounce from MAILER-DAEMON", bounce, "MAILER-DAEMON@mx.example.com", "<bounce-0008@mx.example.com>"],
   ])("%s is ignored: no thread, no rejection (no mail loop)", async (_what, raw, from, messageId) => {
     const delivery = await deliver(raw, { from, to: TO });
-    expect(delivery).toEqual({ forwarded: [], replied: 0 });
+    expect(delivery).toEqual({ forwarded: [], replies: [] });
     await noThread(messageId);
   });
 
   it("Precedence: bulk and an empty Return-Path are ignored too", async () => {
     for (const header of ["Precedence: bulk", "Return-Path: <>", "X-Autoreply: yes"]) {
       const { raw, messageId } = mail();
-      expect(await deliver(`${header}\n${raw}`, { from: ALICE, to: TO })).toEqual({ forwarded: [], replied: 0 });
+      expect(await deliver(`${header}\n${raw}`, { from: ALICE, to: TO })).toEqual({ forwarded: [], replies: [] });
       await noThread(messageId);
     }
   });

@@ -35,7 +35,7 @@ async function startByEmail(steps: ScriptStep[]) {
     .replace("{{SUBJECT}}", subject)
     .replace("{{MESSAGE_ID}}", messageId)
     .replace("{{BODY}}", `Please ship the backend v1.2.3 to production. [script:${script}]`);
-  expect((await deliver(raw, { from: ALICE, to: TO })).rejected).toBeUndefined();
+  expect((await deliver(raw, { from: ALICE, to: TO })).refused).toBeUndefined();
   const id = await threadIdForMessage("deploybot", messageId);
   return { id, messageId, subject, view: await settle(id) };
 }
@@ -117,7 +117,7 @@ describe("replies by email", () => {
     const { id, messageId, subject } = await startByEmail([PRODUCTION, done("Deployed v1.2.3 to production.")]);
     const first = await lastMail(id);
     const reply = replyRaw(replyQuoted, { to: await replyTo(id), subject, inReplyTo: first.mail.messageId, references: `${messageId} ${first.mail.messageId}`, body: "Approve - ship it" });
-    expect((await deliver(reply.raw, { from: ALICE, to: await replyTo(id) })).rejected).toBeUndefined();
+    expect((await deliver(reply.raw, { from: ALICE, to: await replyTo(id) })).refused).toBeUndefined();
     expect((await settle(id)).status).toBe("done");
 
     const events = await eventsOf(id);
@@ -137,11 +137,11 @@ describe("replies by email", () => {
 
     // The same reply delivered again appends nothing, even though the approval is closed now.
     const before = await eventsOf(id);
-    expect((await deliver(reply.raw, { from: ALICE, to: await replyTo(id) })).rejected).toBeUndefined();
+    expect((await deliver(reply.raw, { from: ALICE, to: await replyTo(id) })).refused).toBeUndefined();
     expect(await eventsOf(id)).toEqual(before);
     // A new mail to a finished thread is refused with a reason the sender can read.
     const late = replyRaw(replyQuoted, { to: await replyTo(id), subject, inReplyTo: result.mail.messageId, body: "thanks!" });
-    expect((await deliver(late.raw, { from: ALICE, to: await replyTo(id) })).rejected).toMatch(/is done/);
+    expect((await deliver(late.raw, { from: ALICE, to: await replyTo(id) })).refused).toMatch(/is done/);
     expect(await eventsOf(id)).toEqual(before);
   });
 
@@ -150,7 +150,7 @@ describe("replies by email", () => {
     const first = await lastMail(id);
     const before = await eventsOf(id);
     const reply = replyRaw(outlookReply, { to: TO, subject, inReplyTo: first.mail.messageId, body: "Yes." });
-    expect((await deliver(reply.raw, { from: ALICE, to: TO })).rejected).toMatch(/reply to the request's own mail/);
+    expect((await deliver(reply.raw, { from: ALICE, to: TO })).refused).toMatch(/reply to the request's own mail/);
     expect(await eventsOf(id)).toEqual(before);
     expect((await settle(id)).status).toBe("waiting_for_human");
     // It did not launch a thread of its own.
@@ -165,7 +165,7 @@ describe("replies by email", () => {
     const sent = (await eventsOf(id)).find((e) => e.type === "notification_sent" && e.data.channel === "email");
     expect(sent?.type === "notification_sent" && sent.data.messageId).toBe(first.email.messageId);
     const reply = replyRaw(replyQuoted, { to: await replyTo(id), subject, inReplyTo: first.mail.messageId, references: `${messageId} ${first.mail.messageId}`, body: "lgtm" });
-    expect((await deliver(reply.raw, { from: ALICE, to: await replyTo(id) })).rejected).toBeUndefined();
+    expect((await deliver(reply.raw, { from: ALICE, to: await replyTo(id) })).refused).toBeUndefined();
     expect((await settle(id)).status).toBe("done");
     expect((await lastMail(id)).email.references).toBe(`${messageId} ${first.mail.messageId} ${reply.messageId}`);
   });
@@ -187,7 +187,7 @@ describe("replies by email", () => {
     const approval = pendingOf(view);
     const first = await lastMail(id);
     const reply = replyRaw(replyQuoted, { to: await replyTo(id), subject, inReplyTo: first.mail.messageId, body: "Maybe later, let me check with the team" });
-    expect((await deliver(reply.raw, { from: ALICE, to: await replyTo(id) })).rejected).toBeUndefined();
+    expect((await deliver(reply.raw, { from: ALICE, to: await replyTo(id) })).refused).toBeUndefined();
     const after = await settle(id);
     const events = await eventsOf(id);
     expect(types(events)).not.toContain("human_responded");

@@ -1,5 +1,6 @@
 import { createMimeMessage, Mailbox } from "mimetext";
-import type { PendingView } from "../../core";
+import type { PendingView, ThreadFull } from "../../core";
+import { fullSentence } from "../notification";
 import type { OutboundEmail } from "./send";
 
 /** Who the thread writes to and how its mail threads in the human's client. */
@@ -21,7 +22,9 @@ export type Conversation = {
 
 export type EmailContent =
   | { readonly purpose: "request" | "escalation"; readonly request: PendingView; readonly escalationContact?: string }
-  | { readonly purpose: "result"; readonly status: "done" | "failed"; readonly message: string };
+  | { readonly purpose: "result"; readonly status: "done" | "failed"; readonly message: string }
+  /** The thread reached its cap on events: an escalation that asks nothing. */
+  | { readonly purpose: "full"; readonly full: ThreadFull; readonly escalationContact?: string };
 
 /** Mail clients nest at most this many References; older ones add nothing. */
 const MAX_REFERENCES = 20;
@@ -38,24 +41,46 @@ export function replyAddress(c: Pick<Conversation, "agent" | "threadId" | "domai
 
 /** Composes one mail of a thread with mimetext: threading headers, plain text, UTF-8 (base64). */
 export function composeEmail(c: Conversation, content: EmailContent, messageId: string, date: Date): OutboundEmail {
-  const from = `${c.agent}@${c.domain}`;
+  return autoReply(
+    { agent: c.agent, domain: c.domain, to: c.to, subject: c.subject, messageId, date, inReplyTo: c.inReplyTo, references: c.references.slice(-MAX_REFERENCES).join(" ") },
+    body(c, content),
+    { "Reply-To": new Mailbox(replyAddress(c)), "X-Agent-Thread": c.threadId },
+  );
+}
+
+/** The headers every mail we write carries: who, to whom, and where it threads. */
+export type AutoReplyHeaders = {
+  readonly agent: string;
+  readonly domain: string;
+  readonly to: string;
+  /** The subject of the mail answered; "Re: " is added once. */
+  readonly subject: string;
+  readonly messageId: string;
+  readonly date: Date;
+  readonly inReplyTo: string;
+  /** The References header, as it must go out. */
+  readonly references: string;
+};
+
+/** One plain-text mail from `<agent>@<domain>`, marked as an automatic reply (RFC 3834). */
+export function autoReply(h: AutoReplyHeaders, text: string, extra: Record<string, string | Mailbox> = {}): OutboundEmail {
+  const from = `${h.agent}@${h.domain}`;
   const msg = createMimeMessage();
-  msg.setSender({ name: c.agent, addr: from });
-  msg.setRecipient(c.to);
-  msg.setSubject(replySubject(c.subject));
-  msg.setHeader("Reply-To", new Mailbox(replyAddress(c)));
-  msg.setHeader("Message-ID", messageId);
-  msg.setHeader("Date", date.toUTCString().replace("GMT", "+0000"));
-  msg.setHeader("In-Reply-To", c.inReplyTo);
-  msg.setHeader("References", c.references.slice(-MAX_REFERENCES).join(" "));
+  msg.setSender({ name: h.agent, addr: from });
+  msg.setRecipient(h.to);
+  msg.setSubject(replySubject(h.subject));
+  msg.setHeader("Message-ID", h.messageId);
+  msg.setHeader("Date", h.date.toUTCString().replace("GMT", "+0000"));
+  msg.setHeader("In-Reply-To", h.inReplyTo);
+  if (h.references) msg.setHeader("References", h.references);
   // RFC 3834: we are an automatic responder; other responders must not answer us (no mail loops).
   msg.setHeader("Auto-Submitted", "auto-replied");
   msg.setHeader("X-Auto-Response-Suppress", "All");
-  msg.setHeader("X-Agent-Thread", c.threadId);
-  msg.addMessage({ contentType: "text/plain", encoding: "base64", data: base64Lines(body(c, content)) });
+  for (const [name, value] of Object.entries(extra)) msg.setHeader(name, value);
+  msg.addMessage({ contentType: "text/plain", encoding: "base64", data: base64Lines(text) });
   // mimetext ends lines with the host's EOL; the wire wants CRLF (the body is base64, so this is safe).
   const raw = msg.asRaw().replace(/\r?\n/g, "\r\n");
-  return { from, to: c.to, raw, messageId };
+  return { from, to: h.to, raw, messageId: h.messageId };
 }
 
 function body(c: Conversation, content: EmailContent): string {
@@ -63,6 +88,9 @@ function body(c: Conversation, content: EmailContent): string {
   if (content.purpose === "result") {
     const text = content.status === "done" ? content.message : `I could not finish this: ${content.message}`;
     return `${text}${footer}`;
+  }
+  if (content.purpose === "full") {
+    return `ESCALATION${content.escalationContact ? ` for ${content.escalationContact}` : ""}: ${fullSentence(c.threadId, content.full)}${footer}`;
   }
   const { request } = content;
   const lines: string[] = [];

@@ -10,6 +10,17 @@ import { bareAddress } from "./address";
 
 export type AuthMode = "strict" | "off";
 
+/**
+ * The authserv-id Cloudflare Email Routing writes in the Authentication-Results and
+ * ARC-Authentication-Results it prepends (seen on delivered mail; docs/security.md cites it).
+ */
+export const DEFAULT_AUTHSERV_ID = "mx.cloudflare.net";
+
+/** EMAIL_AUTHSERV_ID: unset means Cloudflare's; only an explicit "" trusts the topmost header whoever wrote it. */
+export function authservIdOf(value: string | undefined): string {
+  return value ?? DEFAULT_AUTHSERV_ID;
+}
+
 export type AuthVerdict = { readonly ok: true; readonly how: "dmarc" | "off" } | { readonly ok: false; readonly reason: string };
 
 export function authMode(value: string | undefined): AuthMode {

@@ -4,10 +4,11 @@ import { ThreadId, type EventSource } from "../../core";
 import { EMAIL_CHANNEL } from "../../runtime/email-outbox";
 import { threadStub } from "../../runtime/thread-stub";
 import { bareAddress, emailKey, isAllowed, parseAllowlist, parseRecipient, threadIdForMessage } from "./address";
-import { authMode, checkAuthentication } from "./authentication";
+import { authMode, authservIdOf, checkAuthentication } from "./authentication";
 import { splitReplyTag } from "../../channels/email/reply-address";
 import { automatedReason, launchMessage, parseMail, replyText, type InboundMail } from "./parse";
 import { redactEmails } from "../../log";
+import { answerRefusal, type Answerable } from "./answer-refusal";
 
 /** Default cap on one inbound mail (MAX_EMAIL_BYTES), attachments included. */
 export const DEFAULT_MAX_EMAIL_BYTES = 5 * 1024 * 1024;
@@ -17,7 +18,8 @@ const MAX_ROUTING_CANDIDATES = 5;
 
 /** What happened to one inbound mail; logged as one JSON line, never thrown. */
 export type EmailOutcome =
-  | { readonly action: "rejected"; readonly reason: string }
+  /** `answerable`: the sender was authenticated, so the refusal may be answered with a reply of ours. */
+  | { readonly action: "rejected"; readonly reason: string; readonly answerable?: Answerable }
   | { readonly action: "ignored"; readonly reason: string }
   | { readonly action: "launched" | "duplicate_launch"; readonly threadId: string }
   | { readonly action: "replied"; readonly threadId: string; readonly outcome: string; readonly routedBy: "plus_address" | "in_reply_to" };
@@ -25,8 +27,9 @@ export type EmailOutcome =
 /**
  * The Worker's `email()` handler (Factor 11): mail to `<agent>@EMAIL_DOMAIN` launches a
  * thread, mail to `<agent>+<threadId>@EMAIL_DOMAIN` (or replying to a mail a thread sent)
- * feeds that thread. Refused mail gets `setReject(reason)`; auto-replies and bounces are
- * dropped without an answer. Nothing a sender does can crash the handler.
+ * feeds that thread. Refused mail from an authenticated sender gets a reply that says why;
+ * any other refused mail gets `setReject(reason)` (see answer-refusal.ts); auto-replies and
+ * bounces are dropped without an answer. Nothing a sender does can crash the handler.
  */
 export function emailHandler(agents: AgentRegistry): EmailExportedHandler<Env> {
   return async (message, env) => {
@@ -38,10 +41,15 @@ export function emailHandler(agents: AgentRegistry): EmailExportedHandler<Env> {
       console.error("email handler failed", error);
       outcome = { action: "rejected", reason: "Temporary failure processing this message; please send it again later." };
     }
-    if (outcome.action === "rejected") message.setReject(outcome.reason);
+    let logged: Record<string, unknown> = outcome;
+    if (outcome.action === "rejected") {
+      const { answerable, ...rejected } = outcome;
+      const answer = await answerRefusal(message, outcome.reason, answerable, new Date());
+      logged = { ...rejected, answeredBy: answer.by, ...(answer.by === "bounce" ? { notRepliedBecause: answer.why } : {}) };
+    }
     // One line per mail, `{"email": {...}}` (Workers Logs indexes email.action, email.threadId).
     // Addresses are personal data: redactEmails keeps only their first letter and domain.
-    console.log(redactEmails(JSON.stringify({ email: { from: message.from, to: message.to, ...outcome } })));
+    console.log(redactEmails(JSON.stringify({ email: { from: message.from, to: message.to, ...logged } })));
   };
 }
 
@@ -73,10 +81,14 @@ async function receive(message: ForwardableEmailMessage, env: Env, agents: Agent
   // The header From must be allowed too: an allowed envelope must not carry someone else's name.
   if (mail.from && !isAllowed(mail.from, allowlist)) return reject(`Sender ${mail.from} may not email ${agent.name}.`);
   // Both launching and answering need the receiving service's DMARC pass for the From domain (invariant 10).
-  const verdict = checkAuthentication(mail, authMode(env.EMAIL_AUTH), env.EMAIL_AUTHSERV_ID ?? "");
+  const verdict = checkAuthentication(mail, authMode(env.EMAIL_AUTH), authservIdOf(env.EMAIL_AUTHSERV_ID));
   if (!verdict.ok) return reject(`Refused: this mail is not authenticated as ${mail.from ?? message.from} (${verdict.reason}). Nothing was done.`);
   const sender = bareAddress(mail.from ?? message.from);
   const verifiedBy = verdict.how === "dmarc" ? "dmarc" : "email_auth_off";
+  // From here on a refusal may be answered with a reply of ours, but only to a sender the
+  // receiving service authenticated (never with EMAIL_AUTH=off: that From may be forged).
+  const answerable: Answerable | undefined = verdict.how === "dmarc" ? { agent: agent.name, domain, to: sender, subject: mail.subject } : undefined;
+  const refuse = (reason: string): EmailOutcome => ({ action: "rejected", reason, ...(answerable ? { answerable } : {}) });
   const source: EventSource = {
     kind: "email",
     detail: { from: sender, to: message.to, messageId: mail.messageId, subject: mail.subject },
@@ -85,18 +97,18 @@ async function receive(message: ForwardableEmailMessage, env: Env, agents: Agent
   if (recipient.tag !== undefined) {
     const tag = splitReplyTag(recipient.tag);
     const threadId = ThreadId.safeParse(tag.threadId);
-    if (!threadId.success || !(await belongsTo(env, threadId.data, agent))) return reject(`No thread ${recipient.tag.slice(0, 64)} for ${agent.name}.`);
-    return reply(env, threadId.data, mail, { sender, verifiedBy, ...(tag.mac !== undefined ? { mac: tag.mac } : {}) }, source, "plus_address");
+    if (!threadId.success || !(await belongsTo(env, threadId.data, agent))) return refuse(`No thread ${recipient.tag.slice(0, 64)} for ${agent.name}.`);
+    return reply(env, threadId.data, mail, { sender, verifiedBy, ...(tag.mac !== undefined ? { mac: tag.mac } : {}) }, source, "plus_address", refuse);
   }
   const routed = await routeByReferences(env, mail, domain, agent);
-  if (routed) return reply(env, routed, mail, { sender, verifiedBy }, source, "in_reply_to");
+  if (routed) return reply(env, routed, mail, { sender, verifiedBy }, source, "in_reply_to", refuse);
 
   const threadId = await threadIdForMessage(agent.name, mail.messageId);
   const launched = await threadStub(env, threadId).launch(
     { threadId, agent: agent.name, message: launchMessage(sender, mail), replyChannels: [EMAIL_CHANNEL] },
     source,
   );
-  if (!launched.ok) return reject(launched.rejection.message);
+  if (!launched.ok) return refuse(launched.rejection.message);
   return { action: launched.value.created ? "launched" : "duplicate_launch", threadId };
 }
 
@@ -130,15 +142,16 @@ async function reply(
   from: { readonly sender: string; readonly verifiedBy: string; readonly mac?: string },
   source: EventSource,
   routedBy: "plus_address" | "in_reply_to",
+  refuse: (reason: string) => EmailOutcome,
 ): Promise<EmailOutcome> {
   const text = replyText(mail);
   // An empty reply is refused with a reason, not dropped: the sender learns nothing was done.
-  if (!text) return reject("Your reply was empty (nothing left after removing quoted history); nothing was done.");
+  if (!text) return refuse("Your reply was empty (nothing left after removing quoted history); nothing was done.");
   const result = await threadStub(env, threadId).emailReply(
     { key: await emailKey(mail.messageId), text, repliesTo: [...mail.inReplyTo, ...mail.references], ...from },
     source,
   );
-  if (!result.ok) return reject(result.rejection.message);
+  if (!result.ok) return refuse(result.rejection.message);
   return { action: "replied", threadId, outcome: result.value.outcome, routedBy };
 }
 

@@ -67,6 +67,17 @@ export async function deliver(baseUrl: string, envelope: { from: string; to: str
   return { status: response.status, text: await response.text() };
 }
 
+/** What miniflare's email trigger reports with `?format=json`: the outcome, a setReject reason, and every reply the handler sent. */
+export type Handled = { outcome: string; rejectReason?: string; replies: { messageId: string; sender: string; raw: string; parsed: Email }[] };
+
+/** Delivers one raw mail and reads back what the handler did to it, replies (their raw MIME) included. */
+export async function deliverJson(baseUrl: string, envelope: { from: string; to: string }, raw: string): Promise<Handled> {
+  const query = new URLSearchParams({ ...envelope, format: "json" });
+  const response = await fetch(`${baseUrl}${EMAIL_TRIGGER}?${query}`, { method: "POST", body: raw });
+  const body = (await response.json()) as Omit<Handled, "replies"> & { replies: { messageId: string; sender: string; raw: string }[] };
+  return { ...body, replies: await Promise.all(body.replies.map(async (r) => ({ ...r, parsed: await PostalMime.parse(r.raw) }))) };
+}
+
 export type SentMail = { path: string; raw: string; parsed: Email; header(name: string): string | undefined };
 
 // The log line is coloured; strip the escapes before matching the path.

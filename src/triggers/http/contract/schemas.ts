@@ -69,6 +69,10 @@ export const Thread = z
       .optional(),
     retryAt: z.string().optional(),
     onHumanTimeout: z.enum(["deny", "escalate", "fail"]).optional(),
+    full: z
+      .object({ seq: z.number().int(), at: z.string(), cap: z.number().int() })
+      .optional()
+      .openapi({ description: "The thread reached its cap on events (MAX_THREAD_EVENTS) and escalated; outside input gets 409 thread_full." }),
   })
   .openapi("Thread");
 
