@@ -82,8 +82,8 @@ async function inboxItems(env: Env): Promise<InboxItem[]> {
   const waiting = await listThreads(env, { status: "waiting_for_human", limit: 100 });
   const threads = await Promise.all(waiting.threads.map((t) => threadStub(env, t.id as ThreadId).thread()));
   const items = threads.flatMap((thread) => (thread ? thread.pendingRequests.map((request) => ({ thread, request })) : []));
-  // Oldest first: every request's deadline is its ask time plus its timeout, so on equal timeouts this is ask order.
-  return items.sort((a, b) => a.request.deadline.localeCompare(b.request.deadline));
+  // Oldest first, by when each request was made (timeouts differ, so the deadline is not ask order).
+  return items.sort((a, b) => a.request.requestedAt.localeCompare(b.request.requestedAt) || a.request.requestId.localeCompare(b.request.requestId));
 }
 
 export type Dispatch = (request: Request, env: Env) => Promise<Response>;

@@ -116,6 +116,34 @@ describe("console", () => {
     expect(forked.headers.get("location")).toMatch(/^\/console\/threads\/t_[0-9a-f]{32}$/);
   });
 
+  it("the inbox lists requests oldest first by when they were asked, not by deadline, each with its countdown", async () => {
+    const cookie = await signIn();
+    const tag = crypto.randomUUID().slice(0, 8);
+    const ask = async (name: string, timeout: number) => {
+      const id = `inbox-${name}-${tag}`;
+      await launch("probe", `go ${model.script(id, [{ tool: "guarded", args: { label: `${name}-${tag}` } }])}`, { threadId: id, humanTimeoutSeconds: timeout });
+      return (await settle(id)).pending!;
+    };
+    let older, newer;
+    try {
+      // The older request has the later deadline: ordering by deadline would put it second.
+      older = await ask("older", 7200);
+      clock.advance(60_000);
+      newer = await ask("newer", 300);
+    } finally {
+      clock.offsetMs = 0;
+    }
+    expect(Date.parse(older.requestedAt)).toBeLessThan(Date.parse(newer.requestedAt));
+    expect(Date.parse(older.deadline)).toBeGreaterThan(Date.parse(newer.deadline));
+    for (const path of ["/console/inbox/items", "/console/inbox"]) {
+      const html = await (await get(path, { cookie })).text();
+      const order = [...html.matchAll(/data-request="([^"]+)"/g)].map((m) => m[1]).filter((r) => r === older.requestId || r === newer.requestId);
+      expect(order, path).toEqual([older.requestId, newer.requestId]);
+      expect(html, path).toContain(`data-countdown="${newer.deadline}"`);
+      expect(html, path).toContain(`datetime="${older.requestedAt}"`);
+    }
+  });
+
   it("GET / gives browsers a page pointing to the console and docs, API clients JSON; /docs renders the reference offline", async () => {
     const browser = await get("/");
     expect(browser.status).toBe(200);

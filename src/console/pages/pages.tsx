@@ -63,7 +63,8 @@ export const InboxEntry: FC<{ item: InboxItem; returnTo: string }> = ({ item, re
       <p>{request.message}</p>
       {request.tool ? <pre>{JSON.stringify(request.tool.args, null, 2)}</pre> : null}
       <p>
-        Deadline: <Deadline at={request.deadline} /> <span class="countdown" data-countdown={request.deadline}></span>
+        Asked <time datetime={request.requestedAt}>{request.requestedAt}</time> · deadline <Deadline at={request.deadline} />{" "}
+        <span class="countdown" data-countdown={request.deadline}></span>
       </p>
       <form method="post" action={`/console/threads/${thread.id}/respond`} data-async="respond">
         <input type="hidden" name="requestId" value={request.requestId} />
