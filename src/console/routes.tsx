@@ -4,7 +4,8 @@ import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { AgentRegistry } from "../agents";
 import { EventBody, RequestId, ThreadId, type Event } from "../core";
-import { listThreads } from "../runtime/thread-index";
+import { listThreads, usageTotals } from "../runtime/thread-index";
+import { totalUsage } from "../runtime/thread-index-stats";
 import { threadStub } from "../runtime/thread-stub";
 import { ApiError, onError } from "../triggers/http/errors";
 import { decodeCursor, encodeCursor, ThreadStatusFilter } from "../triggers/http/schemas";
@@ -17,7 +18,6 @@ import { AgentPage, AgentsPage, InboxEntry, InboxPage, MessagePage, SignInPage, 
 import { page } from "./pages/layout";
 import { COOKIE, issueSession, sessionLifetime } from "./session";
 import { CONSOLE_CSS } from "./style";
-import { agentUsage } from "./usage";
 
 // /console: the operator's pages. Reads go to the same thread objects and index as the
 // API; answers go through the same respond() check, recorded with the signed-in principal.
@@ -234,7 +234,9 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
   app.get("/agents/:agent", async (c) => {
     const agent = agents.get(c.req.param("agent"));
     if (!agent) throw new ApiError(404, "unknown_agent", "No such agent.");
-    const [stats, usage] = await Promise.all([variantStatsView(c.env, agent), agentUsage(c.env, agent.name)]);
+    // The same index-backed totals as GET /v1/agents/{agent}/usage, over all time.
+    const [stats, variants] = await Promise.all([variantStatsView(c.env, agent), usageTotals(c.env, agent.name, {})]);
+    const usage = { total: totalUsage(variants), variants };
     return c.html(page(<AgentPage who={who(c)} agent={{ name: agent.name, description: agent.description }} variants={stats.variants} usage={usage} />));
   });
 

@@ -144,6 +144,25 @@ describe("console", () => {
     }
   });
 
+  it("the agent page shows the index's token usage, the same totals as GET /v1/agents/{agent}/usage", async () => {
+    const cookie = await signIn();
+    const id = `usage-${crypto.randomUUID().slice(0, 8)}`;
+    await launch("probe", `go ${model.script(id, [{ tool: "done_for_now", args: { message: "ok" } }])}`, { threadId: id });
+    await settle(id);
+    const fromLog = (await eventsOf(id)).flatMap((e) => (e.type === "model_decided" && e.data.usage ? [e.data.usage.promptTokens + e.data.usage.completionTokens] : []));
+    expect(fromLog.length).toBe(1);
+    const html = await (await get("/console/agents/probe", { cookie })).text();
+    const api = (await (await exports.default.fetch(new Request(`${ORIGIN}/v1/agents/probe/usage`, { headers: { authorization: "Bearer test-token" } }))).json()) as {
+      total: { threads: number; steps: number; promptTokens: number; completionTokens: number; totalTokens: number };
+    };
+    expect(api.total.threads).toBeGreaterThanOrEqual(1);
+    expect(api.total.totalTokens).toBeGreaterThanOrEqual(fromLog[0]!);
+    const row = /<tr><td data-label="Variant">all variants<\/td>(.*?)<\/tr>/.exec(html)?.[1] ?? "";
+    const cells = [...row.matchAll(/<td data-label="[^"]+">(\d+)<\/td>/g)].map((m) => Number(m[1]));
+    const t = api.total;
+    expect(cells).toEqual([t.threads, t.steps, t.promptTokens, t.completionTokens, t.totalTokens]);
+  });
+
   it("GET / gives browsers a page pointing to the console and docs, API clients JSON; /docs renders the reference offline", async () => {
     const browser = await get("/");
     expect(browser.status).toBe(200);

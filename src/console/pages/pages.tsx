@@ -2,6 +2,7 @@
 import type { FC } from "hono/jsx";
 import type { Event, PendingView, ThreadView } from "../../core";
 import type { ThreadSummary } from "../../runtime/thread-index";
+import type { UsageTotals } from "../../runtime/thread-index-stats";
 import { Deadline, Layout, StatusBadge } from "./layout";
 import { TimelineItem } from "./timeline";
 
@@ -275,7 +276,7 @@ export const Timeline: FC<{ events: readonly Event[]; threadId: string; variants
 );
 
 export type VariantRow = { name: string; version?: string; weight?: number; threads: number; steps: number; errors: number; escalations: number; outcomes: Record<string, number> };
-export type Usage = { threads: number; modelCalls: number; promptTokens: number; completionTokens: number };
+export type Usage = { total: UsageTotals; variants: Readonly<Record<string, UsageTotals>> };
 
 export const AgentsPage: FC<{ who: string; agents: readonly { name: string; description: string }[] }> = ({ who, agents }) => (
   <Layout title="Agents" nav="agents" who={who}>
@@ -333,21 +334,29 @@ export const AgentPage: FC<{ who: string; agent: { name: string; description: st
       </tbody>
     </table>
     <h2>Token usage</h2>
-    <p class="muted">Summed from the model decisions in this agent's {usage.threads} most recent threads (the logs are the truth; a wider window would read more logs).</p>
-    <table>
+    <p class="muted">All of this agent's threads, per prompt variant, from the thread index (the same totals as GET /v1/agents/{agent.name}/usage; eventually consistent, about a second behind).</p>
+    <table class="stack" id="usage">
+      <thead>
+        <tr>
+          <th scope="col">Variant</th>
+          <th scope="col">Threads</th>
+          <th scope="col">Model steps</th>
+          <th scope="col">Prompt tokens</th>
+          <th scope="col">Completion tokens</th>
+          <th scope="col">Total tokens</th>
+        </tr>
+      </thead>
       <tbody>
-        <tr>
-          <th scope="row">Model calls</th>
-          <td>{usage.modelCalls}</td>
-        </tr>
-        <tr>
-          <th scope="row">Prompt tokens</th>
-          <td>{usage.promptTokens}</td>
-        </tr>
-        <tr>
-          <th scope="row">Completion tokens</th>
-          <td>{usage.completionTokens}</td>
-        </tr>
+        {[...Object.entries(usage.variants), ["all variants", usage.total] as const].map(([name, u]) => (
+          <tr>
+            <td data-label="Variant">{name}</td>
+            <td data-label="Threads">{u.threads}</td>
+            <td data-label="Model steps">{u.steps}</td>
+            <td data-label="Prompt tokens">{u.promptTokens}</td>
+            <td data-label="Completion tokens">{u.completionTokens}</td>
+            <td data-label="Total tokens">{u.totalTokens}</td>
+          </tr>
+        ))}
       </tbody>
     </table>
   </Layout>

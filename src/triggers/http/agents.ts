@@ -11,6 +11,7 @@ import { limitDepth, requireJson } from "./validate";
 import { contractApp, serve } from "./contract/serve";
 import * as route from "./contract/agent-routes";
 import { usageTotals } from "../../runtime/thread-index";
+import { totalUsage } from "../../runtime/thread-index-stats";
 import { httpSource } from "./source";
 
 export function agentRoutes(agents: AgentRegistry) {
@@ -83,16 +84,7 @@ export function agentRoutes(agents: AgentRegistry) {
     const { from, to } = c.req.valid("query");
     if (from && to && from >= to) throw new ApiError(400, "invalid_query", "`from` must be before `to`.");
     const variants = await usageTotals(c.env, agent.name, { ...(from ? { from } : {}), ...(to ? { to } : {}) });
-    const total = Object.values(variants).reduce(
-      (sum, v) => ({
-        threads: sum.threads + v.threads,
-        steps: sum.steps + v.steps,
-        promptTokens: sum.promptTokens + v.promptTokens,
-        completionTokens: sum.completionTokens + v.completionTokens,
-        totalTokens: sum.totalTokens + v.totalTokens,
-      }),
-      { threads: 0, steps: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0 },
-    );
+    const total = totalUsage(variants);
     return sendJson(c, { agent: agent.name, window: { from: from ?? null, to: to ?? null }, consistency: "eventual", total, variants });
   });
 
