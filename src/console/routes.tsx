@@ -13,8 +13,9 @@ import { resumeFrom, streamResponse } from "../triggers/http/stream";
 import { variantStatsView } from "../triggers/http/variant-stats";
 import { CONSOLE_JS } from "./client";
 import { checkCredential, credentials } from "./credentials";
+import { apiAuthorization, consoleUser, identitySource, principalOf } from "./identity";
 import { requireSession, sameOrigin, securityHeaders, type ConsoleEnv } from "./guard";
-import { AgentPage, AgentsPage, InboxEntry, InboxPage, MessagePage, SignInPage, ThreadHeader, ThreadPage, ThreadsPage, Timeline, type InboxItem } from "./pages/pages";
+import { AccessSignInPage, AgentPage, AgentsPage, InboxEntry, InboxPage, MessagePage, SignInPage, ThreadHeader, ThreadPage, ThreadsPage, Timeline, type InboxItem } from "./pages/pages";
 import { page } from "./pages/layout";
 import { COOKIE, issueSession, sessionLifetime } from "./session";
 import { CONSOLE_CSS } from "./style";
@@ -45,6 +46,9 @@ const ListFilter = z.object({
 
 /** Only console paths are followed after a form post: never an open redirect. */
 const safeReturn = (to: string | undefined, fallback: string) => (to && /^\/console(\/[\w\-/.]*)?$/.test(to) ? to : fallback);
+
+/** Cloudflare Access's logout URL, served by Access on the application's own host. */
+export const ACCESS_LOGOUT = "/cdn-cgi/access/logout";
 
 const wantsJson = (c: Context) => (c.req.header("accept") ?? "").includes("application/json");
 
@@ -88,14 +92,14 @@ async function inboxItems(env: Env): Promise<InboxItem[]> {
 
 export type Dispatch = (request: Request, env: Env) => Promise<Response>;
 
-export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch: Dispatch) {
+export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch: Dispatch, outbound: typeof fetch) {
   const app = new Hono<ConsoleEnv>();
   const variantsOf = (agent: string) => agents.get(agent)?.variants.map((v) => v.name) ?? [];
   app.use("*", securityHeaders);
   app.onError((error, c) => {
     // A person navigating gets a page; the client script and other callers get the JSON error shape.
     if (error instanceof ApiError && !wantsJson(c) && (c.req.header("accept") ?? "").includes("text/html")) {
-      const who = c.get("session")?.credential;
+      const who = c.get("user")?.id;
       return c.html(page(<MessagePage title="Not done" message={error.message} {...(who ? { who } : {})} />), error.status);
     }
     return onError(error, c);
@@ -104,11 +108,19 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
   app.get("/static/console.js", (c) => c.body(CONSOLE_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" }));
   app.get("/static/console.css", (c) => c.body(CONSOLE_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=300" }));
 
-  app.get("/sign-in", (c) => {
+  app.get("/sign-in", async (c) => {
     const next = safeReturn(c.req.query("next"), "/console/inbox");
+    if (identitySource(c.env) === "access") {
+      // Access signs every request it lets through: with a valid assertion this visit is signed in already.
+      if (await consoleUser(c, now(), outbound)) return c.redirect(next, 303);
+      return c.html(page(<AccessSignInPage />), 401);
+    }
     return c.html(page(<SignInPage next={next} names={credentials(c.env).map((x) => x.name)} />));
   });
   app.post("/sign-in", sameOrigin, async (c) => {
+    if (identitySource(c.env) === "access") {
+      throw new ApiError(401, "access_required", "This console signs in through Cloudflare Access; credentials are not accepted here.");
+    }
     const input = await form(c, SignIn);
     const credential = await checkCredential(credentials(c.env), input.name, input.token);
     if (!credential) {
@@ -122,11 +134,17 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
   });
   app.post("/sign-out", sameOrigin, (c) => {
     deleteCookie(c, COOKIE, { path: "/", secure: true, httpOnly: true, sameSite: "Strict" });
-    return c.redirect("/console/sign-in", 303);
+    // Behind Access the identity is Access's own cookie: its logout URL on this host ends it.
+    return c.redirect(identitySource(c.env) === "access" ? ACCESS_LOGOUT : "/console/sign-in", 303);
   });
 
-  app.use("*", requireSession(now), sameOrigin);
-  const who = (c: Context<ConsoleEnv>) => c.var.session.credential;
+  app.use("*", requireSession(now, outbound), sameOrigin);
+  const who = (c: Context<ConsoleEnv>) => c.var.user.id;
+  const authorizationOf = (c: Context<ConsoleEnv>) => {
+    const headers = apiAuthorization(c.env, c.var.user);
+    if (!headers) throw new ApiError(401, "signed_out", "The credential of this session no longer exists.");
+    return headers;
+  };
 
   app.get("/", (c) => c.redirect("/console/inbox", 303));
 
@@ -191,7 +209,7 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
         ...(input.decision === "approve" || input.decision === "reject" ? { approved: input.decision === "approve" } : {}),
         ...(input.comment?.trim() ? { comment: input.comment } : {}),
         ...(input.answer?.trim() ? { answer: input.answer } : {}),
-        by: { kind: "console", id: who(c), verifiedBy: "session" },
+        by: principalOf(c.var.user),
       },
       undefined,
       { kind: "http", detail: { via: "console", credential: who(c) } },
@@ -215,11 +233,9 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
   app.post("/threads/:id/fork", async (c) => {
     const id = threadIdOf(c.req.param("id"));
     const input = await form(c, Fork);
-    const credential = credentials(c.env).find((x) => x.name === who(c));
-    if (!credential) throw new ApiError(401, "signed_out", "The credential of this session no longer exists.");
     const request = new Request(new URL(`/v1/threads/${id}/fork`, c.req.url), {
       method: "POST",
-      headers: { authorization: `Bearer ${credential.token}`, "content-type": "application/json" },
+      headers: { ...authorizationOf(c), "content-type": "application/json" },
       body: JSON.stringify({ atSeq: input.atSeq, ...(input.variant ? { variant: input.variant } : {}), ...(input.model ? { model: input.model } : {}) }),
     });
     const response = await dispatch(request, c.env);

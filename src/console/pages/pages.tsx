@@ -32,6 +32,17 @@ export const SignInPage: FC<{ error?: string; next: string; names: readonly stri
   </Layout>
 );
 
+/** Behind Cloudflare Access there is no form: Access signs the user in before the request gets here. */
+export const AccessSignInPage: FC = () => (
+  <Layout title="Sign in" nav="none">
+    <h1>Sign in through Cloudflare Access</h1>
+    <p>This console takes its identity from Cloudflare Access, and this request carried no valid Access assertion.</p>
+    <p>
+      Open the console through its Access-protected address; Access signs you in there. <a href="/console/inbox">Try again</a>.
+    </p>
+  </Layout>
+);
+
 export const WelcomePage: FC<{ agents: readonly string[] }> = ({ agents }) => (
   <Layout title="edge-agents" nav="none">
     <h1>edge-agents</h1>
