@@ -26,7 +26,7 @@ export type IdentitySource = "access" | "credentials";
 export const identitySource = (env: Env): IdentitySource => (accessConfig(env) ? "access" : "credentials");
 
 /** The signed-in user of this request, or undefined. */
-export async function consoleUser(c: Context<{ Bindings: Env }>, nowMs: number, outbound: typeof fetch): Promise<ConsoleUser | undefined> {
+export async function consoleUser<E extends { Bindings: Env }>(c: Context<E>, nowMs: number, outbound: typeof fetch): Promise<ConsoleUser | undefined> {
   const access = accessConfig(c.env);
   if (access) {
     const assertion = c.req.header("cf-access-jwt-assertion");
