@@ -4,7 +4,7 @@ import type { EvalObject } from "./eval-object";
 // Typed stubs. The methods return plain JSON data, so the classes' own signatures are the
 // true RPC types (workerd's mapped RPC types recurse without end on our recursive `Json`).
 
-export type EvalRpc = Pick<EvalObject, "start" | "lease" | "record" | "view" | "listItem" | "remove" | "settled">;
+export type EvalRpc = Pick<EvalObject, "start" | "started" | "lease" | "record" | "view" | "listItem" | "remove" | "settled">;
 export type DirectoryRpc = Pick<EvalDirectory, "add" | "remove" | "list">;
 
 export const evalStub = (env: Env, id: string): EvalRpc => env.EVALS.getByName(id) as unknown as EvalRpc;

@@ -48,8 +48,8 @@ async function history(script: string, count: number, gate?: string): Promise<st
   return ids;
 }
 
-async function startEval(agent: string, body: Record<string, unknown>) {
-  const response = await api(`/v1/agents/${agent}/evals`, { method: "POST", json: body });
+async function startEval(agent: string, body: Record<string, unknown>, headers?: Record<string, string>) {
+  const response = await api(`/v1/agents/${agent}/evals`, { method: "POST", json: body, ...(headers ? { headers } : {}) });
   return { status: response.status, body: (await response.json()) as { id: string; status: string; total: number; error?: { code: string } } };
 }
 
@@ -158,6 +158,31 @@ describe("evals: past model steps asked again", () => {
 
     expect(view.progress).toEqual({ done: 3, total: 3 });
     expect(view.summary).toMatchObject({ answered: 3, sameArgs: 2, errors: 0 });
+    expect(model.requests(script)).toHaveLength(3 + 3);
+  });
+
+  it("with an Idempotency-Key a retried start (even a concurrent one) gets the same eval back, and no question is asked twice", async () => {
+    const script = fresh("idem");
+    const threads = await history(script, 1);
+    const key = { "idempotency-key": `start-${script}` };
+    const listBefore = ((await (await api("/v1/agents/deploybot/evals")).json()) as { evals: { id: string }[] }).evals.length;
+    const [a, b] = await Promise.all([startEval("deploybot", { threads, variant: "terse" }, key), startEval("deploybot", { threads, variant: "terse" }, key)]);
+    expect([a.status, b.status].sort()).toEqual([200, 202]);
+    expect(a.body.id).toBe(b.body.id);
+    expect(a.body.id).toMatch(/^ev_[0-9a-f]{32}$/);
+    const view = await finished(a.body.id);
+    const again = await startEval("deploybot", { threads, variant: "terse" }, key);
+    expect(again).toEqual({ status: 200, body: { id: a.body.id, status: "done", total: 3, threads: 1 } });
+    expect(view.progress).toEqual({ done: 3, total: 3 });
+    expect(model.requests(script)).toHaveLength(3 + 3);
+    const listed = ((await (await api("/v1/agents/deploybot/evals")).json()) as { evals: { id: string }[] }).evals;
+    expect(listed.length).toBe(listBefore + 1);
+    // The same key with another request is refused; a malformed key too. Neither starts anything.
+    const other = await startEval("deploybot", { threads, variant: "default" }, key);
+    expect([other.status, other.body.error?.code]).toEqual([409, "idempotency_key_reused"]);
+    const bad = await startEval("deploybot", { threads }, { "idempotency-key": "has space" });
+    expect([bad.status, bad.body.error?.code]).toEqual([400, "invalid_idempotency_key"]);
+    expect(((await (await api("/v1/agents/deploybot/evals")).json()) as { evals: unknown[] }).evals.length).toBe(listBefore + 1);
     expect(model.requests(script)).toHaveLength(3 + 3);
   });
 });

@@ -6,7 +6,7 @@ import { ThreadId } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
 import { ApiError, sendJson } from "./errors";
 import type { AppEnv } from "./app";
-import { IdempotencyKey } from "./schemas";
+import { idempotencyKey, keyedHex } from "./idempotency";
 import { limitDepth, requireJson } from "./validate";
 import { contractApp, serve } from "./contract/serve";
 import * as route from "./contract/agent-routes";
@@ -91,20 +91,11 @@ export function agentRoutes(agents: AgentRegistry) {
   return routes;
 }
 
-export function idempotencyKey(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const parsed = IdempotencyKey.safeParse(header);
-  if (!parsed.success) throw new ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1-200 printable ASCII characters.");
-  return parsed.data;
-}
-
 export function newThreadId(): ThreadId {
   return ThreadId.parse(`t_${crypto.randomUUID().replaceAll("-", "")}`);
 }
 
 /** The same key for the same agent always names the same thread: a retried launch finds it. */
 async function threadIdFromKey(agent: string, key: string): Promise<ThreadId> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${agent}\n${key}`));
-  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return ThreadId.parse(`t_${hex.slice(0, 32)}`);
+  return ThreadId.parse(`t_${await keyedHex(agent, key)}`);
 }

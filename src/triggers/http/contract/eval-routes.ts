@@ -16,8 +16,16 @@ export const startEval = createRoute({
   tags,
   summary: "Replay past model steps against a candidate prompt variant or model (nothing runs)",
   security: bearer,
-  request: { params: agent, body: jsonBody(StartEvalBody) },
-  responses: { 202: json(StartedEval, "The eval is running."), ...errors(400, 401, 404, 413, 415) },
+  request: {
+    params: agent,
+    headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "The same key starts the same eval once; a retry gets it back (200)." }) }),
+    body: jsonBody(StartEvalBody),
+  },
+  responses: {
+    202: json(StartedEval, "The eval is running."),
+    200: json(StartedEval, "A repeat of an earlier start (same Idempotency-Key and body): that eval, nothing new started."),
+    ...errors(400, 401, 404, 409, 413, 415),
+  },
 });
 
 export const listEvals = createRoute({
