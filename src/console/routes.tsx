@@ -13,7 +13,12 @@ import { resumeFrom, streamResponse } from "../triggers/http/stream";
 import { variantStatsView } from "../triggers/http/variant-stats";
 import { CONSOLE_JS } from "./client";
 import { checkCredential, credentials } from "./credentials";
-import { apiAuthorization, consoleUser, identitySource, principalOf } from "./identity";
+import { consoleUser, identitySource, principalOf } from "./identity";
+import { form, postToApi, safeReturn, wantsJson, type Dispatch } from "./forms";
+import { consoleEvalRoutes } from "./evals";
+import { EvalListTable, EvalStartForm } from "./pages/evals";
+import { evalList } from "../evals/stubs";
+import { modelConfigFrom } from "../model/config";
 import { requireSession, sameOrigin, securityHeaders, type ConsoleEnv } from "./guard";
 import { AccessSignInPage, AgentPage, AgentsPage, InboxEntry, InboxPage, MessagePage, SignInPage, ThreadHeader, ThreadPage, ThreadsPage, Timeline, type InboxItem } from "./pages/pages";
 import { page } from "./pages/layout";
@@ -44,27 +49,8 @@ const ListFilter = z.object({
   cursor: z.string().max(500).optional(),
 });
 
-/** Only console paths are followed after a form post: never an open redirect. */
-const safeReturn = (to: string | undefined, fallback: string) => (to && /^\/console(\/[\w\-/.]*)?$/.test(to) ? to : fallback);
-
 /** Cloudflare Access's logout URL, served by Access on the application's own host. */
 export const ACCESS_LOGOUT = "/cdn-cgi/access/logout";
-
-const wantsJson = (c: Context) => (c.req.header("accept") ?? "").includes("application/json");
-
-async function form<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
-  const media = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-  if (media !== "application/x-www-form-urlencoded" && media !== "multipart/form-data") {
-    throw new ApiError(415, "unsupported_media_type", "Send the form as application/x-www-form-urlencoded or multipart/form-data.");
-  }
-  const body = await c.req.parseBody().catch(() => undefined);
-  if (!body) throw new ApiError(400, "malformed_form", "The form could not be read.");
-  // Empty optional fields arrive as "": treat them as absent.
-  const cleaned = Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === "string" && v !== ""));
-  const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) throw new ApiError(400, "invalid_form", "The form fields are not valid.", parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join("."), message: i.message })));
-  return parsed.data;
-}
 
 const threadIdOf = (raw: string | undefined) => {
   const parsed = ThreadId.safeParse(raw ?? "");
@@ -89,8 +75,6 @@ async function inboxItems(env: Env): Promise<InboxItem[]> {
   // Oldest first, by when each request was made (timeouts differ, so the deadline is not ask order).
   return items.sort((a, b) => a.request.requestedAt.localeCompare(b.request.requestedAt) || a.request.requestId.localeCompare(b.request.requestId));
 }
-
-export type Dispatch = (request: Request, env: Env) => Promise<Response>;
 
 export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch: Dispatch, outbound: typeof fetch) {
   const app = new Hono<ConsoleEnv>();
@@ -140,11 +124,6 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
 
   app.use("*", requireSession(now, outbound), sameOrigin);
   const who = (c: Context<ConsoleEnv>) => c.var.user.id;
-  const authorizationOf = (c: Context<ConsoleEnv>) => {
-    const headers = apiAuthorization(c.env, c.var.user);
-    if (!headers) throw new ApiError(401, "signed_out", "The credential of this session no longer exists.");
-    return headers;
-  };
 
   app.get("/", (c) => c.redirect("/console/inbox", 303));
 
@@ -233,27 +212,32 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
   app.post("/threads/:id/fork", async (c) => {
     const id = threadIdOf(c.req.param("id"));
     const input = await form(c, Fork);
-    const request = new Request(new URL(`/v1/threads/${id}/fork`, c.req.url), {
-      method: "POST",
-      headers: { ...authorizationOf(c), "content-type": "application/json" },
-      body: JSON.stringify({ atSeq: input.atSeq, ...(input.variant ? { variant: input.variant } : {}), ...(input.model ? { model: input.model } : {}) }),
+    const body = await postToApi<{ id: string }>(c, dispatch, `/v1/threads/${id}/fork`, {
+      atSeq: input.atSeq,
+      ...(input.variant ? { variant: input.variant } : {}),
+      ...(input.model ? { model: input.model } : {}),
     });
-    const response = await dispatch(request, c.env);
-    const body = (await response.json()) as { id?: string; error?: { code: string; message: string; details?: unknown } };
-    if (!response.ok || !body.id) {
-      throw new ApiError(response.status === 201 || response.status === 200 ? 500 : (response.status as 400), body.error?.code ?? "fork_failed", body.error?.message ?? "The fork failed.");
-    }
     return c.redirect(`/console/threads/${body.id}`, 303);
   });
+
+  app.route("/", consoleEvalRoutes(dispatch));
 
   app.get("/agents", (c) => c.html(page(<AgentsPage who={who(c)} agents={[...agents.values()].map((a) => ({ name: a.name, description: a.description }))} />)));
   app.get("/agents/:agent", async (c) => {
     const agent = agents.get(c.req.param("agent"));
     if (!agent) throw new ApiError(404, "unknown_agent", "No such agent.");
     // The same index-backed totals as GET /v1/agents/{agent}/usage, over all time.
-    const [stats, variants] = await Promise.all([variantStatsView(c.env, agent), usageTotals(c.env, agent.name, {})]);
+    const [stats, variants, evals] = await Promise.all([variantStatsView(c.env, agent), usageTotals(c.env, agent.name, {}), evalList(c.env, agent.name, 20)]);
     const usage = { total: totalUsage(variants), variants };
-    return c.html(page(<AgentPage who={who(c)} agent={{ name: agent.name, description: agent.description }} variants={stats.variants} usage={usage} />));
+    const model = modelConfigFrom(c.env);
+    return c.html(
+      page(
+        <AgentPage who={who(c)} agent={{ name: agent.name, description: agent.description }} variants={stats.variants} usage={usage}>
+          <EvalStartForm agent={agent.name} variants={agent.variants.map((v) => v.name)} requestKey={`console-${crypto.randomUUID()}`} {...(model.ok ? { model: model.config.model } : {})} />
+          <EvalListTable evals={evals} />
+        </AgentPage>,
+      ),
+    );
   });
 
   return app;

@@ -6,45 +6,17 @@ import type { EvalView } from "../../src/evals/schemas";
 import { evalStub } from "../../src/evals/stubs";
 import { api, eventsOf, launch, settle } from "../support/api";
 import { model } from "../support/harness";
-import type { ChatRequest, ScriptStep } from "../support/scripted-model";
+import type { ChatRequest } from "../support/scripted-model";
+import { deployHistory } from "../support/eval-rules";
 
 const run = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
 let n = 0;
 const fresh = (name: string) => `ev-${run}-${name}-${++n}`;
 
-/** The terse prompt's first line after the tool list; the default prompt does not say it. */
-const TERSE = "One tool call per step";
-
-/**
- * A deterministic model that decides from what it is asked, never from turn order:
- * list tags, deploy v1.2.3 of the backend (to staging, or to production when the system
- * prompt is the terse one), then finish. `gate` holds the terse deploy decision.
- */
-function deployRule(gate?: string) {
-  return (request: ChatRequest): ScriptStep => {
-    const system = request.messages[0]?.content ?? "";
-    const thread = request.messages[1]?.content ?? "";
-    if (!thread.includes("<list_git_tags_result")) return { tool: "list_git_tags", args: {} };
-    if (!thread.includes("<deploy_backend_result")) {
-      const terse = system.includes(TERSE);
-      const step = { tool: "deploy_backend", args: { tag: "v1.2.3", environment: terse ? "production" : "staging" } };
-      return terse && gate ? { gate, then: step } : step;
-    }
-    return { tool: "done_for_now", args: { message: "Deployed v1.2.3 to staging." } };
-  };
-}
-
-/** Launches deploybot threads pinned to the default prompt, on one script, and lets them finish. */
+/** `count` deploybot threads of deployRule on one script. */
 async function history(script: string, count: number, gate?: string): Promise<string[]> {
-  const marker = model.script(script, deployRule(gate));
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const id = fresh(script);
-    const { response } = await launch("deploybot", `deploy the backend to staging ${marker}`, { threadId: id, variant: "default" });
-    expect(response.status).toBe(201);
-    expect((await settle(id)).status).toBe("done");
-    ids.push(id);
-  }
+  const ids = Array.from({ length: count }, () => fresh(script));
+  await deployHistory(script, ids, gate);
   return ids;
 }
 

@@ -2,35 +2,11 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { eventsOf, launch, settle } from "../support/api";
 import { clock, model } from "../support/harness";
+import { get, ORIGIN, post, signIn } from "../support/console";
 
 // The console through the Worker's fetch handler: sign-in and the cookie it sets, refusals
 // (signed out, wrong credential, cross-site, expired session), and an answer recorded with
 // the console principal. The real-browser run is test/e2e/console.test.ts.
-
-const ORIGIN = "https://agents.test";
-const get = (path: string, headers: HeadersInit = {}) => exports.default.fetch(new Request(`${ORIGIN}${path}`, { headers: { accept: "text/html", ...headers }, redirect: "manual" }));
-const post = (path: string, fields: Record<string, string>, headers: HeadersInit = {}) =>
-  exports.default.fetch(
-    new Request(`${ORIGIN}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: ORIGIN, accept: "text/html", ...headers },
-      body: new URLSearchParams(fields).toString(),
-      redirect: "manual",
-    }),
-  );
-
-async function signIn(): Promise<string> {
-  const response = await post("/console/sign-in", { name: "default", token: "test-token", next: "/console/threads" });
-  expect(response.status).toBe(303);
-  expect(response.headers.get("location")).toBe("/console/threads");
-  const cookie = response.headers.get("set-cookie") ?? "";
-  expect(cookie).toMatch(/^console_session=[^;]+;/);
-  expect(cookie).toMatch(/HttpOnly/);
-  expect(cookie).toMatch(/Secure/);
-  expect(cookie).toMatch(/SameSite=Strict/);
-  expect(cookie).toMatch(/Max-Age=43200/);
-  return cookie.split(";")[0] as string;
-}
 
 describe("console", () => {
   it("signs in with the named credential; a wrong token, a signed-out visit and a cross-site post are refused", async () => {

@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import type { FC } from "hono/jsx";
+import type { Child, FC } from "hono/jsx";
 import type { Event, PendingView, ThreadView } from "../../core";
 import type { ThreadSummary } from "../../runtime/thread-index";
 import type { UsageTotals } from "../../runtime/thread-index-stats";
@@ -302,7 +302,8 @@ export const AgentsPage: FC<{ who: string; agents: readonly { name: string; desc
   </Layout>
 );
 
-export const AgentPage: FC<{ who: string; agent: { name: string; description: string }; variants: readonly VariantRow[]; usage: Usage }> = ({ who, agent, variants, usage }) => (
+/** The agent page; its children are the evals section (pages/evals.tsx). */
+export const AgentPage: FC<{ who: string; agent: { name: string; description: string }; variants: readonly VariantRow[]; usage: Usage; children?: Child }> = ({ who, agent, variants, usage, children }) => (
   <Layout title={agent.name} nav="agents" who={who}>
     <h1>Agent {agent.name}</h1>
     <p>{agent.description}</p>
@@ -370,6 +371,8 @@ export const AgentPage: FC<{ who: string; agent: { name: string; description: st
         ))}
       </tbody>
     </table>
+    <h2>Evals</h2>
+    {children}
   </Layout>
 );
 

@@ -5,7 +5,7 @@ import { promptVersion } from "../../agents/prompt";
 import { modelConfigFrom } from "../../model/config";
 import { limitsFrom, select } from "../../evals/selection";
 import { CasesQuery, EvalId, StartEvalBody } from "../../evals/schemas";
-import { directoryStub, evalStub } from "../../evals/stubs";
+import { directoryStub, evalList, evalStub } from "../../evals/stubs";
 import type { AppEnv } from "./app";
 import { ApiError, sendJson } from "./errors";
 import { jsonBody, queryOf, requireJson } from "./validate";
@@ -63,9 +63,7 @@ export function evalRoutes(agents: AgentRegistry) {
 
   routes.get("/agents/:agent/evals", async (c) => {
     const agent = agentOf(c.req.param("agent"));
-    const ids = await directoryStub(c.env, agent.name).list(50);
-    const items = await Promise.all(ids.map((id) => evalStub(c.env, id).listItem()));
-    return sendJson(c, { evals: items.filter((item) => item !== null) });
+    return sendJson(c, { evals: await evalList(c.env, agent.name, 50) });
   });
 
   routes.get("/evals/:id", queryOf(CasesQuery), async (c) => {

@@ -120,5 +120,8 @@ export const consoleRoutesDoc = [
   consoleRoute("post", "/console/threads/{id}/cancel", "Cancel"),
   consoleRoute("post", "/console/threads/{id}/fork", "Fork at an event with a variant or model"),
   consoleRoute("get", "/console/agents", "Agents"),
-  consoleRoute("get", "/console/agents/{agent}", "Variants with their stats, token usage totals"),
+  consoleRoute("get", "/console/agents/{agent}", "Variants with their stats, token usage totals, evals and the form to start one"),
+  consoleRoute("post", "/console/agents/{agent}/evals", "Start an eval (through POST /v1/agents/{agent}/evals, with the form's Idempotency-Key)"),
+  consoleRoute("get", "/console/evals/{id}", "An eval's progress, summary and cases side by side"),
+  consoleRoute("get", "/console/evals/{id}/report", "The eval's live part (fragment, polled by the client while it runs)"),
 ];
