@@ -44,7 +44,8 @@ pre { white-space: pre-wrap; word-break: break-word; background: color-mix(in sr
 .method { font-family: ui-monospace, monospace; font-weight: 700; text-transform: uppercase; min-width: 4rem; }
 fieldset { border: 1px solid var(--line); border-radius: .5rem; margin: .5rem 0; }
 progress { width: 100%; height: 1rem; }
-table.cases td { width: 40%; } table.cases td:first-child { width: 20%; }
+@media (min-width: 40rem) { table.cases td { width: 40%; } table.cases td:first-child { width: 20%; } }
+h1, td { overflow-wrap: anywhere; }
 table.cases tr.differs td { background: color-mix(in srgb, var(--bad) 6%, transparent); }
 .tool { font-family: ui-monospace, monospace; }
 code { font-family: ui-monospace, monospace; }

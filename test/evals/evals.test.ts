@@ -7,7 +7,7 @@ import { evalStub } from "../../src/evals/stubs";
 import { api, eventsOf, launch, settle } from "../support/api";
 import { model } from "../support/harness";
 import type { ChatRequest } from "../support/scripted-model";
-import { deployHistory } from "../support/eval-rules";
+import { deployHistory } from "../support/eval-history";
 
 const run = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
 let n = 0;

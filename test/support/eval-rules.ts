@@ -1,6 +1,4 @@
-import { expect } from "vitest";
-import { launch, settle } from "./api";
-import { model } from "./harness";
+// Plain data, no workerd imports: the workers tests and the e2e tests (Node) both use it.
 import type { ChatRequest, ScriptStep } from "./scripted-model";
 
 /** The terse prompt's first line after the tool list; the default prompt does not say it. */
@@ -23,14 +21,4 @@ export function deployRule(gate?: string) {
     }
     return { tool: "done_for_now", args: { message: "Deployed v1.2.3 to staging." } };
   };
-}
-
-/** Launches deploybot threads pinned to the default prompt, on one script of deployRule, and lets them finish. */
-export async function deployHistory(script: string, ids: readonly string[], gate?: string): Promise<void> {
-  const marker = model.script(script, deployRule(gate));
-  for (const id of ids) {
-    const { response } = await launch("deploybot", `deploy the backend to staging ${marker}`, { threadId: id, variant: "default" });
-    expect(response.status).toBe(201);
-    expect((await settle(id)).status).toBe("done");
-  }
 }

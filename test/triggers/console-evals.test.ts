@@ -9,7 +9,7 @@ import type { EvalView } from "../../src/evals/schemas";
 import { evalStub } from "../../src/evals/stubs";
 import { api } from "../support/api";
 import { get, post, signIn } from "../support/console";
-import { deployHistory } from "../support/eval-rules";
+import { deployHistory } from "../support/eval-history";
 import { model } from "../support/harness";
 
 const run = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
