@@ -26,7 +26,7 @@ button.approve { background: var(--ok); border-color: var(--ok); }
 button.reject { background: var(--bad); border-color: var(--bad); }
 .muted { color: var(--muted); }
 .badge { display: inline-block; padding: 0 .5rem; border-radius: 1rem; border: 1px solid var(--line); font-size: .85rem; }
-.badge.done { color: var(--ok); border-color: var(--ok); } .badge.failed, .badge.cancelled { color: var(--bad); border-color: var(--bad); } .badge.waiting_for_human { color: var(--warn); border-color: var(--warn); }
+.badge.done, .badge.same { color: var(--ok); border-color: var(--ok); } .badge.failed, .badge.cancelled, .badge.differs { color: var(--bad); border-color: var(--bad); } .badge.waiting_for_human { color: var(--warn); border-color: var(--warn); }
 ol.timeline { list-style: none; padding: 0; margin: 0; }
 ol.timeline > li { border-left: 3px solid var(--line); padding: .5rem .75rem; margin: 0 0 .5rem; }
 ol.timeline > li.kind-model { border-color: var(--accent); } ol.timeline > li.kind-tool { border-color: #7c3aed; } ol.timeline > li.kind-human { border-color: var(--warn); } ol.timeline > li.kind-error { border-color: var(--bad); } ol.timeline > li.kind-end { border-color: var(--ok); }

@@ -2,7 +2,7 @@
 import type { FC } from "hono/jsx";
 import type { z } from "zod";
 import type { CandidateAnswer, CaseView, EvalListItem, EvalView } from "../../evals/schemas";
-import { Layout } from "./layout";
+import { Layout, StackTable, StatusBadge } from "./layout";
 
 // Evals in the console (docs/evals.md): start one from the agent page, watch its progress,
 // read the differing cases side by side. The live part is one server-rendered section that
@@ -72,40 +72,20 @@ export const EvalListTable: FC<{ evals: readonly z.infer<typeof EvalListItem>[] 
   evals.length === 0 ? (
     <p class="muted">No evals yet.</p>
   ) : (
-    <table class="stack" id="evals">
-      <thead>
-        <tr>
-          <th scope="col">Eval</th>
-          <th scope="col">Candidate</th>
-          <th scope="col">Status</th>
-          <th scope="col">Progress</th>
-          <th scope="col">Agreement</th>
-          <th scope="col">Started</th>
-        </tr>
-      </thead>
-      <tbody>
-        {evals.map((e) => (
-          <tr>
-            <td data-label="Eval">
-              <a href={`/console/evals/${e.id}`}>{e.id}</a>
-            </td>
-            <td data-label="Candidate">
-              {e.candidate.variant} · {e.candidate.model}
-            </td>
-            <td data-label="Status">
-              <span class={`badge ${e.status}`}>{e.status}</span>
-            </td>
-            <td data-label="Progress">
-              {e.progress.done} of {e.progress.total}
-            </td>
-            <td data-label="Agreement">{percent(e.agreement)}</td>
-            <td data-label="Started">
-              <time datetime={e.createdAt}>{e.createdAt}</time>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <StackTable
+      id="evals"
+      columns={["Eval", "Candidate", "Status", "Progress", "Agreement", "Started"]}
+      rows={evals.map((e) => ({
+        cells: [
+          <a href={`/console/evals/${e.id}`}>{e.id}</a>,
+          `${e.candidate.variant} · ${e.candidate.model}`,
+          <StatusBadge status={e.status} />,
+          `${e.progress.done} of ${e.progress.total}`,
+          percent(e.agreement),
+          <time datetime={e.createdAt}>{e.createdAt}</time>,
+        ],
+      }))}
+    />
   );
 
 const Decision: FC<{ answer: z.infer<typeof CandidateAnswer> }> = ({ answer }) =>
@@ -122,30 +102,21 @@ const Decision: FC<{ answer: z.infer<typeof CandidateAnswer> }> = ({ answer }) =
 
 /** Each case side by side: what was decided then, what the candidate decides now. */
 const Cases: FC<{ cases: readonly z.infer<typeof CaseView>[] }> = ({ cases }) => (
-  <table class="stack cases" id="eval-cases">
-    <thead>
-      <tr>
-        <th scope="col">Step</th>
-        <th scope="col">Baseline (recorded)</th>
-        <th scope="col">Candidate</th>
-      </tr>
-    </thead>
-    <tbody>
-      {cases.map((k) => (
-        <tr data-case={`${k.threadId}@${k.seq}`} class={k.same ? "same" : "differs"}>
-          <td data-label="Step">
-            <a href={`/console/threads/${k.threadId}#e${k.seq}`}>{k.threadId}</a> #{k.seq} {k.same ? <span class="badge done">same</span> : <span class="badge failed">differs</span>}
-          </td>
-          <td data-label="Baseline">
-            <Decision answer={k.baseline} />
-          </td>
-          <td data-label="Candidate">
-            <Decision answer={k.candidate} />
-          </td>
-        </tr>
-      ))}
-    </tbody>
-  </table>
+  <StackTable
+    id="eval-cases"
+    class="cases"
+    columns={["Step", "Baseline", "Candidate"]}
+    rows={cases.map((k) => ({
+      attrs: { "data-case": `${k.threadId}@${k.seq}`, class: k.same ? "same" : "differs" },
+      cells: [
+        <>
+          <a href={`/console/threads/${k.threadId}#e${k.seq}`}>{k.threadId}</a> #{k.seq} <StatusBadge status={k.same ? "same" : "differs"} />
+        </>,
+        <Decision answer={k.baseline} />,
+        <Decision answer={k.candidate} />,
+      ],
+    }))}
+  />
 );
 
 export type CasesShown = { only: "all" | "differing"; cursor?: string };
@@ -157,9 +128,7 @@ export const EvalReport: FC<{ view: z.infer<typeof EvalView>; shown: CasesShown 
   return (
     <section id="eval" data-status={view.status} data-live={`/console/evals/${view.id}/report?${query(shown)}`} aria-labelledby="eval-status-h">
       <h2 id="eval-status-h">
-        <span class={`badge ${view.status}`} data-status={view.status}>
-          {view.status}
-        </span>{" "}
+        <StatusBadge status={view.status} />{" "}
         {view.progress.done} of {view.progress.total} questions answered
       </h2>
       <progress id="eval-progress" max={view.progress.total} value={view.progress.done} aria-label="Questions answered">

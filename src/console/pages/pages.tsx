@@ -3,7 +3,7 @@ import type { Child, FC } from "hono/jsx";
 import type { Event, PendingView, ThreadView } from "../../core";
 import type { ThreadSummary } from "../../runtime/thread-index";
 import type { UsageTotals } from "../../runtime/thread-index-stats";
-import { Deadline, Layout, StatusBadge } from "./layout";
+import { Deadline, Layout, StackTable, StatusBadge } from "./layout";
 import { TimelineItem } from "./timeline";
 
 // The console's pages: functions of their data, rendered on the server.
@@ -347,30 +347,13 @@ export const AgentPage: FC<{ who: string; agent: { name: string; description: st
     </table>
     <h2>Token usage</h2>
     <p class="muted">All of this agent's threads, per prompt variant, from the thread index (the same totals as GET /v1/agents/{agent.name}/usage; eventually consistent, about a second behind).</p>
-    <table class="stack" id="usage">
-      <thead>
-        <tr>
-          <th scope="col">Variant</th>
-          <th scope="col">Threads</th>
-          <th scope="col">Model steps</th>
-          <th scope="col">Prompt tokens</th>
-          <th scope="col">Completion tokens</th>
-          <th scope="col">Total tokens</th>
-        </tr>
-      </thead>
-      <tbody>
-        {[...Object.entries(usage.variants), ["all variants", usage.total] as const].map(([name, u]) => (
-          <tr>
-            <td data-label="Variant">{name}</td>
-            <td data-label="Threads">{u.threads}</td>
-            <td data-label="Model steps">{u.steps}</td>
-            <td data-label="Prompt tokens">{u.promptTokens}</td>
-            <td data-label="Completion tokens">{u.completionTokens}</td>
-            <td data-label="Total tokens">{u.totalTokens}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <StackTable
+      id="usage"
+      columns={["Variant", "Threads", "Model steps", "Prompt tokens", "Completion tokens", "Total tokens"]}
+      rows={[...Object.entries(usage.variants), ["all variants", usage.total] as const].map(([name, u]) => ({
+        cells: [name, u.threads, u.steps, u.promptTokens, u.completionTokens, u.totalTokens],
+      }))}
+    />
     <h2>Evals</h2>
     {children}
   </Layout>

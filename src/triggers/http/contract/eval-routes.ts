@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "./zod";
 import { CasesQuery, EvalList, EvalView, StartedEval, StartEvalBody } from "../../../evals/schemas";
-import { bearer, errors, json, jsonBody } from "./responses";
+import { bearer, errors, idempotencyHeader, json, jsonBody } from "./responses";
 
 // Evals (docs/evals.md): plain Hono handlers in ../evals.ts, documented here with
 // `registerPath` (app.tsx) so the document lists every route the app serves.
@@ -18,7 +18,7 @@ export const startEval = createRoute({
   security: bearer,
   request: {
     params: agent,
-    headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "The same key starts the same eval once; a retry gets it back (200)." }) }),
+    headers: idempotencyHeader,
     body: jsonBody(StartEvalBody),
   },
   responses: {
