@@ -2,7 +2,8 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey as JoseKey } from "
 
 /**
  * TEST ONLY: a Cloudflare Access team of our own. A locally generated RS256 key set, its JWKS
- * served by an injected fetch (no network; `fetched` shows what was asked for), and
+ * served by an injected fetch (no network; `fetched` shows what was asked for) or, in the
+ * e2e tests, by a Node server from `jwk`, and
  * assertions signed like Access signs them, or broken on purpose.
  */
 export async function accessTeam(team: string, audience: string) {
@@ -21,5 +22,5 @@ export async function accessTeam(team: string, audience: string) {
       .setIssuedAt()
       .setExpirationTime(options.exp ?? "5m")
       .sign((options.key === "stranger" ? other : pair).privateKey as JoseKey);
-  return { vars: { ACCESS_TEAM_DOMAIN: team, ACCESS_AUD: audience }, jwks, fetched, assertion };
+  return { vars: { ACCESS_TEAM_DOMAIN: team, ACCESS_AUD: audience }, jwk, jwks, fetched, assertion };
 }
