@@ -1,7 +1,8 @@
 // The console's one client script, served as /console/static/console.js (the CSP allows
 // scripts from 'self' only: nothing inline). Plain ES2020, no build step, no framework.
 // Every page works without it; with it, the inbox and threads refresh themselves, the
-// thread timeline follows the SSE stream, answers are sent in place, deadlines count down.
+// thread timeline follows the SSE stream, an eval's report follows its progress, answers are
+// sent in place, deadlines count down.
 export const CONSOLE_JS = String.raw`"use strict";
 (function () {
   var live = document.getElementById("live");
@@ -90,6 +91,23 @@ export const CONSOLE_JS = String.raw`"use strict";
         if (body && mine && !threads.contains(document.activeElement)) mine.replaceWith(body);
       }).catch(function () {});
     }, Number(threads.getAttribute("data-refresh")) || 5000);
+  }
+
+  // An eval's report refreshes while the eval runs (progress, summary, cases), then stops.
+  var report = document.getElementById("eval");
+  if (report) {
+    var pollEval = function () {
+      if (report.getAttribute("data-status") !== "running") return;
+      get(report.getAttribute("data-live")).then(function (text) {
+        var fresh = html(text).firstElementChild;
+        if (fresh && !report.contains(document.activeElement)) {
+          report.replaceWith(fresh);
+          report = fresh;
+          if (fresh.getAttribute("data-status") !== "running") say("Eval " + fresh.getAttribute("data-status"));
+        }
+      }).catch(function () {}).then(function () { setTimeout(pollEval, 1500); });
+    };
+    setTimeout(pollEval, 1500);
   }
 
   // A thread's timeline follows its SSE stream; the server renders every new item.

@@ -1,11 +1,10 @@
 import type { MiddlewareHandler } from "hono";
-import { getCookie } from "hono/cookie";
 import { ApiError } from "../triggers/http/errors";
-import { readSession, COOKIE, type Session } from "./session";
+import { consoleUser, identitySource, type ConsoleUser } from "./identity";
 
-export type ConsoleEnv = { Bindings: Env; Variables: { session: Session } };
+export type ConsoleEnv = { Bindings: Env; Variables: { user: ConsoleUser } };
 
-// Who may use the console: a valid session cookie for every route behind sign-in, and,
+// Who may use the console: a signed-in user (identity.ts) for every route behind sign-in, and,
 // for every state change (sign-in and sign-out included), a same-origin request. The
 // cookie is SameSite=Strict already; the Origin check covers browsers or proxies that
 // do not honour it and refuses forms posted from other sites (login CSRF included).
@@ -40,15 +39,16 @@ export const sameOrigin: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
     return next();
 };
 
-export function requireSession(now: () => number): MiddlewareHandler<ConsoleEnv> {
+export function requireSession(now: () => number, outbound: typeof fetch): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
-    const session = await readSession(c.env, getCookie(c, COOKIE), now());
-    if (!session) {
+    const user = await consoleUser(c, now(), outbound);
+    if (!user) {
       const navigation = c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html");
       if (navigation) return c.redirect(`/console/sign-in?next=${encodeURIComponent(c.req.path)}`, 303);
-      throw new ApiError(401, "signed_out", "Sign in to the console first (POST /console/sign-in).");
+      const how = identitySource(c.env) === "access" ? "Come through Cloudflare Access (no valid Cf-Access-Jwt-Assertion)." : "Sign in to the console first (POST /console/sign-in).";
+      throw new ApiError(401, "signed_out", how);
     }
-    c.set("session", session);
+    c.set("user", user);
     return next();
   };
 }

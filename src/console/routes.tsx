@@ -4,7 +4,8 @@ import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { AgentRegistry } from "../agents";
 import { EventBody, RequestId, ThreadId, type Event } from "../core";
-import { listThreads } from "../runtime/thread-index";
+import { listThreads, usageTotals } from "../runtime/thread-index";
+import { totalUsage } from "../runtime/thread-index-stats";
 import { threadStub } from "../runtime/thread-stub";
 import { ApiError, onError } from "../triggers/http/errors";
 import { decodeCursor, encodeCursor, ThreadStatusFilter } from "../triggers/http/schemas";
@@ -12,12 +13,17 @@ import { resumeFrom, streamResponse } from "../triggers/http/stream";
 import { variantStatsView } from "../triggers/http/variant-stats";
 import { CONSOLE_JS } from "./client";
 import { checkCredential, credentials } from "./credentials";
+import { consoleUser, identitySource, principalOf } from "./identity";
+import { form, postToApi, safeReturn, wantsJson, type Dispatch } from "./forms";
+import { consoleEvalRoutes } from "./evals";
+import { EvalListTable, EvalStartForm } from "./pages/evals";
+import { evalList } from "../evals/stubs";
+import { modelConfigFrom } from "../model/config";
 import { requireSession, sameOrigin, securityHeaders, type ConsoleEnv } from "./guard";
-import { AgentPage, AgentsPage, InboxEntry, InboxPage, MessagePage, SignInPage, ThreadHeader, ThreadPage, ThreadsPage, Timeline, type InboxItem } from "./pages/pages";
+import { AccessSignInPage, AgentPage, AgentsPage, InboxEntry, InboxPage, MessagePage, SignInPage, ThreadHeader, ThreadPage, ThreadsPage, Timeline, type InboxItem } from "./pages/pages";
 import { page } from "./pages/layout";
 import { COOKIE, issueSession, sessionLifetime } from "./session";
 import { CONSOLE_CSS } from "./style";
-import { agentUsage } from "./usage";
 
 // /console: the operator's pages. Reads go to the same thread objects and index as the
 // API; answers go through the same respond() check, recorded with the signed-in principal.
@@ -43,24 +49,8 @@ const ListFilter = z.object({
   cursor: z.string().max(500).optional(),
 });
 
-/** Only console paths are followed after a form post: never an open redirect. */
-const safeReturn = (to: string | undefined, fallback: string) => (to && /^\/console(\/[\w\-/.]*)?$/.test(to) ? to : fallback);
-
-const wantsJson = (c: Context) => (c.req.header("accept") ?? "").includes("application/json");
-
-async function form<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
-  const media = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-  if (media !== "application/x-www-form-urlencoded" && media !== "multipart/form-data") {
-    throw new ApiError(415, "unsupported_media_type", "Send the form as application/x-www-form-urlencoded or multipart/form-data.");
-  }
-  const body = await c.req.parseBody().catch(() => undefined);
-  if (!body) throw new ApiError(400, "malformed_form", "The form could not be read.");
-  // Empty optional fields arrive as "": treat them as absent.
-  const cleaned = Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === "string" && v !== ""));
-  const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) throw new ApiError(400, "invalid_form", "The form fields are not valid.", parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join("."), message: i.message })));
-  return parsed.data;
-}
+/** Cloudflare Access's logout URL, served by Access on the application's own host. */
+export const ACCESS_LOGOUT = "/cdn-cgi/access/logout";
 
 const threadIdOf = (raw: string | undefined) => {
   const parsed = ThreadId.safeParse(raw ?? "");
@@ -82,20 +72,18 @@ async function inboxItems(env: Env): Promise<InboxItem[]> {
   const waiting = await listThreads(env, { status: "waiting_for_human", limit: 100 });
   const threads = await Promise.all(waiting.threads.map((t) => threadStub(env, t.id as ThreadId).thread()));
   const items = threads.flatMap((thread) => (thread ? thread.pendingRequests.map((request) => ({ thread, request })) : []));
-  // Oldest first: every request's deadline is its ask time plus its timeout, so on equal timeouts this is ask order.
-  return items.sort((a, b) => a.request.deadline.localeCompare(b.request.deadline));
+  // Oldest first, by when each request was made (timeouts differ, so the deadline is not ask order).
+  return items.sort((a, b) => a.request.requestedAt.localeCompare(b.request.requestedAt) || a.request.requestId.localeCompare(b.request.requestId));
 }
 
-export type Dispatch = (request: Request, env: Env) => Promise<Response>;
-
-export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch: Dispatch) {
+export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch: Dispatch, outbound: typeof fetch) {
   const app = new Hono<ConsoleEnv>();
   const variantsOf = (agent: string) => agents.get(agent)?.variants.map((v) => v.name) ?? [];
   app.use("*", securityHeaders);
   app.onError((error, c) => {
     // A person navigating gets a page; the client script and other callers get the JSON error shape.
     if (error instanceof ApiError && !wantsJson(c) && (c.req.header("accept") ?? "").includes("text/html")) {
-      const who = c.get("session")?.credential;
+      const who = c.get("user")?.id;
       return c.html(page(<MessagePage title="Not done" message={error.message} {...(who ? { who } : {})} />), error.status);
     }
     return onError(error, c);
@@ -104,11 +92,19 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
   app.get("/static/console.js", (c) => c.body(CONSOLE_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" }));
   app.get("/static/console.css", (c) => c.body(CONSOLE_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=300" }));
 
-  app.get("/sign-in", (c) => {
+  app.get("/sign-in", async (c) => {
     const next = safeReturn(c.req.query("next"), "/console/inbox");
+    if (identitySource(c.env) === "access") {
+      // Access signs every request it lets through: with a valid assertion this visit is signed in already.
+      if (await consoleUser(c, now(), outbound)) return c.redirect(next, 303);
+      return c.html(page(<AccessSignInPage />), 401);
+    }
     return c.html(page(<SignInPage next={next} names={credentials(c.env).map((x) => x.name)} />));
   });
   app.post("/sign-in", sameOrigin, async (c) => {
+    if (identitySource(c.env) === "access") {
+      throw new ApiError(401, "access_required", "This console signs in through Cloudflare Access; credentials are not accepted here.");
+    }
     const input = await form(c, SignIn);
     const credential = await checkCredential(credentials(c.env), input.name, input.token);
     if (!credential) {
@@ -122,11 +118,12 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
   });
   app.post("/sign-out", sameOrigin, (c) => {
     deleteCookie(c, COOKIE, { path: "/", secure: true, httpOnly: true, sameSite: "Strict" });
-    return c.redirect("/console/sign-in", 303);
+    // Behind Access the identity is Access's own cookie: its logout URL on this host ends it.
+    return c.redirect(identitySource(c.env) === "access" ? ACCESS_LOGOUT : "/console/sign-in", 303);
   });
 
-  app.use("*", requireSession(now), sameOrigin);
-  const who = (c: Context<ConsoleEnv>) => c.var.session.credential;
+  app.use("*", requireSession(now, outbound), sameOrigin);
+  const who = (c: Context<ConsoleEnv>) => c.var.user.id;
 
   app.get("/", (c) => c.redirect("/console/inbox", 303));
 
@@ -191,7 +188,7 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
         ...(input.decision === "approve" || input.decision === "reject" ? { approved: input.decision === "approve" } : {}),
         ...(input.comment?.trim() ? { comment: input.comment } : {}),
         ...(input.answer?.trim() ? { answer: input.answer } : {}),
-        by: { kind: "console", id: who(c), verifiedBy: "session" },
+        by: principalOf(c.var.user),
       },
       undefined,
       { kind: "http", detail: { via: "console", credential: who(c) } },
@@ -215,27 +212,32 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
   app.post("/threads/:id/fork", async (c) => {
     const id = threadIdOf(c.req.param("id"));
     const input = await form(c, Fork);
-    const credential = credentials(c.env).find((x) => x.name === who(c));
-    if (!credential) throw new ApiError(401, "signed_out", "The credential of this session no longer exists.");
-    const request = new Request(new URL(`/v1/threads/${id}/fork`, c.req.url), {
-      method: "POST",
-      headers: { authorization: `Bearer ${credential.token}`, "content-type": "application/json" },
-      body: JSON.stringify({ atSeq: input.atSeq, ...(input.variant ? { variant: input.variant } : {}), ...(input.model ? { model: input.model } : {}) }),
+    const body = await postToApi<{ id: string }>(c, dispatch, `/v1/threads/${id}/fork`, {
+      atSeq: input.atSeq,
+      ...(input.variant ? { variant: input.variant } : {}),
+      ...(input.model ? { model: input.model } : {}),
     });
-    const response = await dispatch(request, c.env);
-    const body = (await response.json()) as { id?: string; error?: { code: string; message: string; details?: unknown } };
-    if (!response.ok || !body.id) {
-      throw new ApiError(response.status === 201 || response.status === 200 ? 500 : (response.status as 400), body.error?.code ?? "fork_failed", body.error?.message ?? "The fork failed.");
-    }
     return c.redirect(`/console/threads/${body.id}`, 303);
   });
+
+  app.route("/", consoleEvalRoutes(dispatch));
 
   app.get("/agents", (c) => c.html(page(<AgentsPage who={who(c)} agents={[...agents.values()].map((a) => ({ name: a.name, description: a.description }))} />)));
   app.get("/agents/:agent", async (c) => {
     const agent = agents.get(c.req.param("agent"));
     if (!agent) throw new ApiError(404, "unknown_agent", "No such agent.");
-    const [stats, usage] = await Promise.all([variantStatsView(c.env, agent), agentUsage(c.env, agent.name)]);
-    return c.html(page(<AgentPage who={who(c)} agent={{ name: agent.name, description: agent.description }} variants={stats.variants} usage={usage} />));
+    // The same index-backed totals as GET /v1/agents/{agent}/usage, over all time.
+    const [stats, variants, evals] = await Promise.all([variantStatsView(c.env, agent), usageTotals(c.env, agent.name, {}), evalList(c.env, agent.name, 20)]);
+    const usage = { total: totalUsage(variants), variants };
+    const model = modelConfigFrom(c.env);
+    return c.html(
+      page(
+        <AgentPage who={who(c)} agent={{ name: agent.name, description: agent.description }} variants={stats.variants} usage={usage}>
+          <EvalStartForm agent={agent.name} variants={agent.variants.map((v) => v.name)} requestKey={`console-${crypto.randomUUID()}`} {...(model.ok ? { model: model.config.model } : {})} />
+          <EvalListTable evals={evals} />
+        </AgentPage>,
+      ),
+    );
   });
 
   return app;

@@ -16,7 +16,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 @media (max-width: 40rem) { table.stack thead { display: none; } table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: .5rem 0; } table.stack td { display: block; border: 0; padding: .1rem 0; } table.stack td::before { content: attr(data-label) ": "; font-weight: 600; } }
 form.inline { display: inline; }
-form.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; margin-bottom: 1rem; }
+.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; margin-bottom: 1rem; }
 label { display: block; font-weight: 600; margin: .25rem 0; }
 input, select, textarea, button { font: inherit; padding: .4rem .6rem; border: 1px solid var(--line); border-radius: .3rem; background: var(--bg); color: var(--fg); min-height: 2.5rem; }
 textarea { width: 100%; }
@@ -26,7 +26,7 @@ button.approve { background: var(--ok); border-color: var(--ok); }
 button.reject { background: var(--bad); border-color: var(--bad); }
 .muted { color: var(--muted); }
 .badge { display: inline-block; padding: 0 .5rem; border-radius: 1rem; border: 1px solid var(--line); font-size: .85rem; }
-.badge.done { color: var(--ok); border-color: var(--ok); } .badge.failed, .badge.cancelled { color: var(--bad); border-color: var(--bad); } .badge.waiting_for_human { color: var(--warn); border-color: var(--warn); }
+.badge.done, .badge.same { color: var(--ok); border-color: var(--ok); } .badge.failed, .badge.cancelled, .badge.differs { color: var(--bad); border-color: var(--bad); } .badge.waiting_for_human { color: var(--warn); border-color: var(--warn); }
 ol.timeline { list-style: none; padding: 0; margin: 0; }
 ol.timeline > li { border-left: 3px solid var(--line); padding: .5rem .75rem; margin: 0 0 .5rem; }
 ol.timeline > li.kind-model { border-color: var(--accent); } ol.timeline > li.kind-tool { border-color: #7c3aed; } ol.timeline > li.kind-human { border-color: var(--warn); } ol.timeline > li.kind-error { border-color: var(--bad); } ol.timeline > li.kind-end { border-color: var(--ok); }
@@ -42,5 +42,11 @@ pre { white-space: pre-wrap; word-break: break-word; background: color-mix(in sr
 .op > summary { padding: .5rem .75rem; cursor: pointer; display: flex; flex-wrap: wrap; gap: .25rem .75rem; }
 .op > div { padding: 0 .75rem .75rem; }
 .method { font-family: ui-monospace, monospace; font-weight: 700; text-transform: uppercase; min-width: 4rem; }
+fieldset { border: 1px solid var(--line); border-radius: .5rem; margin: .5rem 0; }
+progress { width: 100%; height: 1rem; }
+@media (min-width: 40rem) { table.cases td { width: 40%; } table.cases td:first-child { width: 20%; } }
+h1, td { overflow-wrap: anywhere; }
+table.cases tr.differs td { background: color-mix(in srgb, var(--bad) 6%, transparent); }
+.tool { font-family: ui-monospace, monospace; }
 code { font-family: ui-monospace, monospace; }
 `;

@@ -9,6 +9,8 @@ export type PendingView = {
   readonly reason: string;
   readonly message: string;
   readonly tool?: { readonly name: string; readonly args: JsonObject };
+  /** When the request was made (its event's time): the console's inbox lists oldest first. */
+  readonly requestedAt: string;
   readonly deadline: string;
   readonly onTimeout: "deny" | "escalate" | "fail";
   readonly escalated: boolean;
@@ -70,6 +72,7 @@ export function pendingView(request: PendingRequest): PendingView {
     reason: request.reason,
     message: request.message,
     ...(request.call ? { tool: { name: request.call.tool, args: request.call.args } } : {}),
+    requestedAt: request.requestedAt,
     deadline: request.deadline,
     onTimeout: request.onTimeout,
     escalated: request.escalated,

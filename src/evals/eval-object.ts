@@ -86,6 +86,14 @@ export class EvalObject extends DurableObject<Env> {
     };
   }
 
+  /** What a start with the same Idempotency-Key answers: the eval's size, status and request digest. */
+  async started(): Promise<{ status: "running" | "done"; total: number; threads: number; request?: string } | null> {
+    const spec = this.#store.spec();
+    if (!spec) return null;
+    const { total, done } = this.#store.counts();
+    return { status: done === total ? "done" : "running", total, threads: spec.threads, ...(spec.request ? { request: spec.request } : {}) };
+  }
+
   async listItem(): Promise<z.infer<typeof EvalListItem> | null> {
     const spec = this.#store.spec();
     if (!spec) return null;

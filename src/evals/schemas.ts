@@ -125,7 +125,8 @@ export const EvalListItem = EvalView.pick({ id: true, agent: true, status: true,
 });
 export const EvalList = z.object({ evals: z.array(EvalListItem) });
 
-export const StartedEval = z.object({ id: EvalId, status: z.literal("running"), total: z.number().int(), threads: z.number().int() });
+/** A start's answer: 202 running; a repeat with the same Idempotency-Key (200) shows the eval's status now. */
+export const StartedEval = z.object({ id: EvalId, status: EvalStatus, total: z.number().int(), threads: z.number().int() });
 
 /** One queue message: some questions of one eval (all of one thread, so its log is read once). */
 export const EvalMessage = z.object({ evalId: EvalId, questions: z.array(z.number().int().nonnegative()).min(1).max(50) });

@@ -10,6 +10,8 @@ export const EvalSpec = z.object({
   candidate: Candidate,
   steps: z.enum(["all", "first"]),
   threads: z.number().int(),
+  /** A digest of the agent and start body when it was started with an Idempotency-Key: a retry must match it. */
+  request: z.string().optional(),
 });
 export type EvalSpec = z.infer<typeof EvalSpec>;
 

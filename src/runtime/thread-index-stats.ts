@@ -143,3 +143,8 @@ export function mergeUsage(shards: readonly Record<string, UsageTotals>[]): Reco
   }
   return merged;
 }
+
+/** All variants together: the agent's total. */
+export function totalUsage(variants: Readonly<Record<string, UsageTotals>>): UsageTotals {
+  return mergeUsage(Object.values(variants).map((v) => ({ total: v })))["total"] ?? { threads: 0, steps: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+}

@@ -19,7 +19,7 @@ describe("threadView", () => {
   it("shows the oldest pending request first and the tool it holds", () => {
     const log = Log.launched();
     log.decide("c1", "deploy", { env: "production" });
-    log.add(ev.approvalRequested("r1", { callId: "c1", tool: "deploy", args: { env: "production" } }, { deadline: time(100) }));
+    const asked = log.add(ev.approvalRequested("r1", { callId: "c1", tool: "deploy", args: { env: "production" } }, { deadline: time(100) }));
     log.add(ev.inputRequested("r2", "Which version?", { deadline: time(200) }));
     const view = threadView(log.state);
     expect(view.status).toBe("waiting_for_human");
@@ -29,6 +29,7 @@ describe("threadView", () => {
       reason: "approval_policy",
       message: "Approve deploy?",
       tool: { name: "deploy", args: { env: "production" } },
+      requestedAt: asked.at,
       deadline: time(100),
       onTimeout: "deny",
       escalated: false,

@@ -12,6 +12,8 @@ import { promisify } from "node:util";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Event, ThreadView } from "../../src/core";
+import type { EvalView } from "../../src/evals/schemas";
+import { deployRule } from "../support/eval-rules";
 import { startModelServer, type ModelServer } from "./support/model-server";
 import { e2eVars, startWranglerDev, type DevServer } from "./support/wrangler";
 
@@ -193,6 +195,80 @@ describe("operator console in a real browser", () => {
     await page.waitForURL(`${dev.url}/console/sign-in`);
     await page.goto(`${dev.url}/console/threads`);
     expect(new URL(page.url()).pathname).toBe("/console/sign-in");
+
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  });
+
+  it("the inbox lists oldest first; an eval started from the agent page shows its progress live and the differing case side by side", async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    const cspViolations: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+    await page.goto(`${dev.url}/console/sign-in`);
+    await page.getByLabel("Credential name").fill("default");
+    await page.getByLabel("Token").fill(TOKEN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${dev.url}/console/inbox`);
+
+    // Oldest first by when each was asked: the older request has the later deadline.
+    const ask = async (name: string, humanTimeoutSeconds: number) => {
+      const marker = model.model.script(name, [{ tool: "deploy_backend", args: { tag: "v3.0.0", environment: "production" } }]);
+      const launched = await v1<ThreadView>("/agents/deploybot/threads", { method: "POST", body: JSON.stringify({ message: `deploy ${marker}`, humanTimeoutSeconds }) });
+      return until(launched.id, (t) => t.status === "waiting_for_human");
+    };
+    const older = await ask("console-e2e-older", 7200);
+    const newer = await ask("console-e2e-newer", 600);
+    expect(Date.parse(older.pending!.deadline)).toBeGreaterThan(Date.parse(newer.pending!.deadline));
+    await page.locator(`#inbox li[data-request="${newer.pending!.requestId}"]`).waitFor({ timeout: 10_000 });
+    await page.reload();
+    const order = await page.locator("#inbox > li").evaluateAll((items) => items.map((li) => li.getAttribute("data-request")));
+    expect(order.filter((r) => r === older.pending!.requestId || r === newer.pending!.requestId)).toEqual([older.pending!.requestId, newer.pending!.requestId]);
+    await shot(page, "10-inbox-oldest-first");
+
+    // History: one deploybot thread under the default prompt; the terse prompt would deploy to production instead.
+    const gate = "console-e2e-eval-gate";
+    const marker = model.model.script("console-e2e-eval", deployRule(gate));
+    const history = await v1<ThreadView>("/agents/deploybot/threads", { method: "POST", body: JSON.stringify({ message: `deploy the backend ${marker}`, variant: "default" }) });
+    await until(history.id, (t) => t.status === "done");
+    const asked = model.model.requests("console-e2e-eval").length;
+
+    await page.goto(`${dev.url}/console/agents/deploybot`);
+    await page.getByLabel("Candidate variant").selectOption("terse");
+    await page.getByLabel("… or these thread ids").fill(history.id);
+    await shot(page, "11-agent-evals");
+    await page.getByRole("button", { name: "Start eval" }).click();
+    await page.waitForURL(/\/console\/evals\/ev_[0-9a-f]{32}$/);
+    const evalId = new URL(page.url()).pathname.split("/").pop() as string;
+    // The deploy question is held at the model: the page shows the eval running, then follows it without a reload.
+    await model.model.arrived(gate);
+    await expect(page.locator("#eval").getAttribute("data-status")).resolves.toBe("running");
+    await page.locator("#eval-status-h", { hasText: "2 of 3 questions answered" }).waitFor({ timeout: 10_000 });
+    await shot(page, "12-eval-running");
+    await model.model.release(gate);
+    await page.locator('#eval[data-status="done"]').waitFor({ timeout: 15_000 });
+    expect(new URL(page.url()).pathname).toBe(`/console/evals/${evalId}`);
+    await expect(page.locator("#eval-summary").textContent()).resolves.toContain("66.7%");
+    const differing = page.locator("#eval-cases tbody tr");
+    await expect(differing.count()).resolves.toBe(1);
+    await expect(differing.locator('td[data-label="Baseline"]').textContent()).resolves.toMatch(/deploy_backend[\s\S]*"environment": "staging"/);
+    await expect(differing.locator('td[data-label="Candidate"]').textContent()).resolves.toMatch(/deploy_backend[\s\S]*"environment": "production"/);
+    await shot(page, "13-eval-done");
+    expect(model.model.requests("console-e2e-eval").length).toBe(asked + 3);
+    const report = await v1<EvalView>(`/evals/${evalId}`);
+    expect(report.summary).toMatchObject({ questions: 3, sameArgs: 2 });
+
+    const phone = await context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(`${dev.url}/console/evals/${evalId}`);
+    await shot(phone, "14-eval-phone");
+    const overflow = await phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+    expect(overflow).toBeLessThanOrEqual(0);
 
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);

@@ -6,50 +6,22 @@ import type { EvalView } from "../../src/evals/schemas";
 import { evalStub } from "../../src/evals/stubs";
 import { api, eventsOf, launch, settle } from "../support/api";
 import { model } from "../support/harness";
-import type { ChatRequest, ScriptStep } from "../support/scripted-model";
+import type { ChatRequest } from "../support/scripted-model";
+import { deployHistory } from "../support/eval-history";
 
 const run = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
 let n = 0;
 const fresh = (name: string) => `ev-${run}-${name}-${++n}`;
 
-/** The terse prompt's first line after the tool list; the default prompt does not say it. */
-const TERSE = "One tool call per step";
-
-/**
- * A deterministic model that decides from what it is asked, never from turn order:
- * list tags, deploy v1.2.3 of the backend (to staging, or to production when the system
- * prompt is the terse one), then finish. `gate` holds the terse deploy decision.
- */
-function deployRule(gate?: string) {
-  return (request: ChatRequest): ScriptStep => {
-    const system = request.messages[0]?.content ?? "";
-    const thread = request.messages[1]?.content ?? "";
-    if (!thread.includes("<list_git_tags_result")) return { tool: "list_git_tags", args: {} };
-    if (!thread.includes("<deploy_backend_result")) {
-      const terse = system.includes(TERSE);
-      const step = { tool: "deploy_backend", args: { tag: "v1.2.3", environment: terse ? "production" : "staging" } };
-      return terse && gate ? { gate, then: step } : step;
-    }
-    return { tool: "done_for_now", args: { message: "Deployed v1.2.3 to staging." } };
-  };
-}
-
-/** Launches deploybot threads pinned to the default prompt, on one script, and lets them finish. */
+/** `count` deploybot threads of deployRule on one script. */
 async function history(script: string, count: number, gate?: string): Promise<string[]> {
-  const marker = model.script(script, deployRule(gate));
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const id = fresh(script);
-    const { response } = await launch("deploybot", `deploy the backend to staging ${marker}`, { threadId: id, variant: "default" });
-    expect(response.status).toBe(201);
-    expect((await settle(id)).status).toBe("done");
-    ids.push(id);
-  }
+  const ids = Array.from({ length: count }, () => fresh(script));
+  await deployHistory(script, ids, gate);
   return ids;
 }
 
-async function startEval(agent: string, body: Record<string, unknown>) {
-  const response = await api(`/v1/agents/${agent}/evals`, { method: "POST", json: body });
+async function startEval(agent: string, body: Record<string, unknown>, headers?: Record<string, string>) {
+  const response = await api(`/v1/agents/${agent}/evals`, { method: "POST", json: body, ...(headers ? { headers } : {}) });
   return { status: response.status, body: (await response.json()) as { id: string; status: string; total: number; error?: { code: string } } };
 }
 
@@ -158,6 +130,31 @@ describe("evals: past model steps asked again", () => {
 
     expect(view.progress).toEqual({ done: 3, total: 3 });
     expect(view.summary).toMatchObject({ answered: 3, sameArgs: 2, errors: 0 });
+    expect(model.requests(script)).toHaveLength(3 + 3);
+  });
+
+  it("with an Idempotency-Key a retried start (even a concurrent one) gets the same eval back, and no question is asked twice", async () => {
+    const script = fresh("idem");
+    const threads = await history(script, 1);
+    const key = { "idempotency-key": `start-${script}` };
+    const listBefore = ((await (await api("/v1/agents/deploybot/evals")).json()) as { evals: { id: string }[] }).evals.length;
+    const [a, b] = await Promise.all([startEval("deploybot", { threads, variant: "terse" }, key), startEval("deploybot", { threads, variant: "terse" }, key)]);
+    expect([a.status, b.status].sort()).toEqual([200, 202]);
+    expect(a.body.id).toBe(b.body.id);
+    expect(a.body.id).toMatch(/^ev_[0-9a-f]{32}$/);
+    const view = await finished(a.body.id);
+    const again = await startEval("deploybot", { threads, variant: "terse" }, key);
+    expect(again).toEqual({ status: 200, body: { id: a.body.id, status: "done", total: 3, threads: 1 } });
+    expect(view.progress).toEqual({ done: 3, total: 3 });
+    expect(model.requests(script)).toHaveLength(3 + 3);
+    const listed = ((await (await api("/v1/agents/deploybot/evals")).json()) as { evals: { id: string }[] }).evals;
+    expect(listed.length).toBe(listBefore + 1);
+    // The same key with another request is refused; a malformed key too. Neither starts anything.
+    const other = await startEval("deploybot", { threads, variant: "default" }, key);
+    expect([other.status, other.body.error?.code]).toEqual([409, "idempotency_key_reused"]);
+    const bad = await startEval("deploybot", { threads }, { "idempotency-key": "has space" });
+    expect([bad.status, bad.body.error?.code]).toEqual([400, "invalid_idempotency_key"]);
+    expect(((await (await api("/v1/agents/deploybot/evals")).json()) as { evals: unknown[] }).evals.length).toBe(listBefore + 1);
     expect(model.requests(script)).toHaveLength(3 + 3);
   });
 });

@@ -4,7 +4,7 @@
  * sprinkles the rest with hostile but otherwise harmless content (unicode, huge numbers,
  * prototype keys). A fault that could accidentally yield a valid request is a fuzzer bug.
  */
-import { WEBHOOK_SECRETS, type RouteSpec, type Seeds, type WebhookScheme } from "./routes";
+import { ROUTES, WEBHOOK_SECRETS, type RouteSpec, type Seeds, type WebhookScheme } from "./routes";
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
 export function prng(seed: number) {
@@ -138,6 +138,7 @@ export function validRequest(route: RouteSpec, t: Targets, fault: string, agent:
   const path = route.path
     .replace("{agent}", agent)
     .replace("{id}", thread)
+    .replace("{eval}", t.seeds.evalId)
     .replace("{token}", t.token)
     .replace("{source}", route.signed ?? "");
   const headers: Record<string, string> = { ...(route.auth === "bearer" ? bearer() : {}), ...(route.headers?.(t.seeds) ?? {}) };
@@ -162,12 +163,8 @@ export const FAULTS: readonly Fault[] = [
     applies: () => true,
     build(route, rng, t) {
       const base = baseline(route, rng, t, "wrong_method");
-      // Methods the path really serves (DELETE /v1/threads/{id} erases a finished thread).
-      const taken = new Set(
-        ["GET", "POST", "DELETE"].filter(
-          (m) => m === route.method || (m === "GET" && route.path === "/h/{token}") || (m === "DELETE" && route.path === "/v1/threads/{id}"),
-        ),
-      );
+      // Methods the path really serves: every row of the table with the same path.
+      const taken = new Set(ROUTES.filter((r) => r.path === route.path).map((r) => r.method as string));
       const method = rng.pick(["PUT", "PATCH", ...["GET", "POST", "DELETE"].filter((m) => !taken.has(m))]);
       // A GET/DELETE with a body is not allowed by fetch; keep the headers, drop the body.
       // The API has no route for the method (404 not_found); a webhook URL exists only for
@@ -270,7 +267,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: "missing_required",
-    applies: (r) => anyJson(r) && (r.required !== undefined || !r.path.match(/pause|resume|cancel/)),
+    applies: (r) => anyJson(r) && (r.required !== undefined ? r.required.length > 0 : !r.path.match(/pause|resume|cancel/)),
     build(route, rng, t) {
       const body = bodyOf(route, t);
       const required = route.required
@@ -283,17 +280,20 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: "unknown_id",
-    applies: (r) => r.path.includes("{id}") || r.path.includes("{agent}") || r.path.includes("{source}"),
+    applies: (r) => r.path.includes("{id}") || r.path.includes("{eval}") || r.path.includes("{agent}") || r.path.includes("{source}"),
     build(route, rng, t) {
       const base = baseline(route, rng, t, "unknown_id");
       const path = route.path
         .replace("{agent}", rng.pick(["nope", "deploybot2", "constructor", "__proto__", "toString", "a".repeat(41), "Deploybot"]))
         .replace("{id}", rng.pick(t.unknownIds))
+        .replace("{eval}", rng.pick(UNKNOWN_EVALS))
         .replace("{token}", t.token)
         .replace("{source}", rng.pick(["gitlab", "GitHub", "SLACK", "constructor", "__proto__", "toString", "github.", "slack%00", "x".repeat(300), "%F0%9F%92%A5"]));
       const expect = route.path.includes("{id}")
         ? pin(404, "thread_not_found")
-        : route.path.includes("{agent}")
+        : route.path.includes("{eval}")
+          ? pin(404, "eval_not_found")
+          : route.path.includes("{agent}")
           ? pin(404, "unknown_agent")
           : pin(404, "unknown_source");
       return { ...base, path, expect };
@@ -301,7 +301,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: "malformed_id",
-    applies: (r) => r.path.includes("{id}"),
+    applies: (r) => r.path.includes("{id}") || r.path.includes("{eval}"),
     build(route, rng, t) {
       const bad = rng.pick([
         "-starts-with-dash", "_underscore", "a".repeat(65), "has space", "ümlaut", "..", "%2e%2e", "a%2Fb", "a%00b", "%F0%9F%92%A5",
@@ -309,8 +309,9 @@ export const FAULTS: readonly Fault[] = [
       ]);
       const encoded = /%|\.\./.test(bad) ? bad : encodeURIComponent(bad);
       // A dot segment moves the request to another path, which no route serves (an encoded slash does not).
-      const expect = PATH_CHANGING_IDS.includes(bad) ? pin(404, "not_found") : pin(400, "invalid_thread_id");
-      return { ...baseline(route, rng, t, "malformed_id"), path: route.path.replace("{id}", encoded), expect };
+      const [placeholder, code] = route.path.includes("{eval}") ? ["{eval}", "invalid_eval_id"] : ["{id}", "invalid_thread_id"];
+      const expect = PATH_CHANGING_IDS.includes(bad) ? pin(404, "not_found") : pin(400, code);
+      return { ...baseline(route, rng, t, "malformed_id"), path: route.path.replace(placeholder, encoded), expect };
     },
   },
   {
@@ -325,6 +326,9 @@ export const FAULTS: readonly Fault[] = [
         status: ["bogus", "RUNNING", "", "done,failed"],
         agent: ["a".repeat(41)],
         cursor: ["not-a-cursor", "%%%", "eyJ9", btoa('{"createdAt":1}'), "a".repeat(501)],
+        from: ["yesterday", "2026-13-01T00:00:00Z", "", "1700000000"],
+        to: ["tomorrow", "2026-02-30T25:00:00Z", "", "now"],
+        only: ["some", "", "DIFFERING"],
       };
       const unknown = rng.chance(0.25);
       const query = unknown
@@ -441,6 +445,9 @@ export const FAULTS: readonly Fault[] = [
     },
   },
 ];
+
+/** Well-formed eval ids that name no eval (see unknown_id). */
+const UNKNOWN_EVALS = [`ev_${"0".repeat(32)}`, `ev_${"f".repeat(32)}`, `ev_${"0123456789abcdef".repeat(2)}`];
 
 /** Ids that are not ids but path syntax once in the URL (see malformed_id). */
 const PATH_CHANGING_IDS: readonly string[] = ["..", "%2e%2e"];

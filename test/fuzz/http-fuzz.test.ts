@@ -44,10 +44,14 @@ beforeAll(async () => {
   expect((await thread("fz-running").thread())?.status).toBe("running");
   const pending = waiting.pending;
   if (!pending) throw new Error("fz-waiting has no pending request");
+  // An eval of a seeded thread, for the {eval} rows (it reads the log, never changes it).
+  const started = await api("/v1/agents/probe/evals", { method: "POST", json: { threads: ["fz-done"], steps: "first" } });
+  expect(started.status).toBe(202);
+  const evalId = ((await started.json()) as { id: string }).id;
   // A genuine, valid link to the open approval: only the injected fault may stop it.
   const token = await signLink((env.HUMAN_LINK_SECRET ?? ""), { threadId: "fz-waiting", requestId: pending.requestId, exp: Math.floor(Date.parse(pending.deadline) / 1000) });
   targets = {
-    seeds: { requestId: pending.requestId, freshId: FRESH, target: "fz-waiting", deliveryId: DELIVERY },
+    seeds: { requestId: pending.requestId, freshId: FRESH, target: "fz-waiting", deliveryId: DELIVERY, evalId },
     threads: SEEDED,
     unknownIds: UNKNOWN,
     agents: ["probe", "deploybot"],
@@ -58,6 +62,11 @@ beforeAll(async () => {
 async function snapshot(): Promise<string> {
   const all = await Promise.all(SEEDED.map(async (id) => ({ id, view: await thread(id).thread(), events: await eventsOf(id) })));
   return JSON.stringify(all);
+}
+
+/** Each agent's eval ids: a rejected start must not add one, a rejected DELETE must not remove one. */
+async function evalLists(): Promise<string[][]> {
+  return Promise.all(["probe", "deploybot"].map(async (agent) => ((await (await api(`/v1/agents/${agent}/evals`)).json()) as { evals: { id: string }[] }).evals.map((e) => e.id)));
 }
 
 type Finding = { case: number; fault: string; method: string; path: string; status: number; body: string };
@@ -89,6 +98,7 @@ describe(`HTTP fuzz (seed ${FUZZ_SEED}, ${CASES} cases)`, () => {
   it("every invalid request gets exactly the status and error code its fault pins, and no thread changes by a byte", { timeout: 120_000 }, async () => {
     const before = await snapshot();
     const listedBefore = await listedThreads();
+    const evalsBefore = await evalLists();
     const rng = prng(FUZZ_SEED);
     const cases = Array.from({ length: CASES }, () => fuzzCase(rng, targets, ROUTES));
     const findings: Finding[] = [];
@@ -116,6 +126,7 @@ describe(`HTTP fuzz (seed ${FUZZ_SEED}, ${CASES} cases)`, () => {
       expect(await thread(id).thread(), `seed ${FUZZ_SEED}: ${id} was created`).toBeNull();
     }
     expect(await listedThreads(), `seed ${FUZZ_SEED}: a rejected request created a thread`).toEqual(listedBefore);
+    expect(await evalLists(), `seed ${FUZZ_SEED}: a rejected request started or erased an eval`).toEqual(evalsBefore);
     const webhooks = cases.filter((c) => c.path.startsWith("/v1/webhooks/")).length;
     console.log(`fuzz seed ${FUZZ_SEED}: ${CASES} cases (${webhooks} webhook), statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
 
@@ -176,11 +187,14 @@ describe("HTTP fuzz controls: every route's valid request, unfaulted", () => {
     // the API, one through its link), and the seeded ones (fz-paused takes messages).
     const viaApi = await go("fz-c-approve-api", "fz-c-api");
     const viaLink = await go("fz-c-approve-link", "fz-c-link");
+    // A finished thread for the erase control (DELETE /v1/threads/{id}).
+    await launch("probe", `control ${model.script("fz-c-erase", [{ tool: "done_for_now", args: { message: "to erase" } }])}`, { threadId: "fz-c-erase" });
+    expect((await settle("fz-c-erase")).status).toBe("done");
     const link = await signLink(env.HUMAN_LINK_SECRET ?? "", { threadId: "fz-c-approve-link", requestId: viaLink, exp: Math.floor(clock.now() / 1000) + 3600 });
     const watched = [...SEEDED, "fz-c-approve-api", "fz-c-approve-link"];
 
     const BODY_HASHED = "(named by the response)";
-    type Control = { thread: string; seeds?: Partial<Targets["seeds"]>; token?: string; creates?: string; changes: Record<string, string[]> };
+    type Control = { thread: string; seeds?: Partial<Targets["seeds"]>; token?: string; creates?: string; erases?: boolean; changes: Record<string, string[]> };
     const key = (r: RouteSpec) => `${r.method} ${r.path}${r.signed ? ` ${r.signed}${r.threadRef ? " ref" : ""}` : ""}`;
     const nothing: Record<string, string[]> = {};
     // What each row's valid request must change: new events per thread (first events only
@@ -209,6 +223,14 @@ describe("HTTP fuzz controls: every route's valid request, unfaulted", () => {
       },
       "POST /v1/threads/{id}/fork": { thread: "fz-done", seeds: { freshId: "fz-c-fork" }, creates: "fz-c-fork", changes: nothing },
       "GET /v1/agents/{agent}/variants": { thread: "fz-done", changes: nothing },
+      "GET /v1/threads/{id}/stream": { thread: "fz-done", changes: nothing },
+      "GET /v1/agents/{agent}/usage": { thread: "fz-done", changes: nothing },
+      // An eval reads logs and asks the model: it changes no thread.
+      "POST /v1/agents/{agent}/evals": { thread: "fz-done", changes: nothing },
+      "GET /v1/agents/{agent}/evals": { thread: "fz-done", changes: nothing },
+      "GET /v1/evals/{eval}": { thread: "fz-done", changes: nothing },
+      "DELETE /v1/evals/{eval}": { thread: "fz-done", changes: nothing },
+      "DELETE /v1/threads/{id}": { thread: "fz-c-erase", erases: true, changes: nothing },
       // GitHub threads are named by a hash of the signed body (replays under new delivery ids are duplicates).
       "POST /v1/webhooks/{source} github": { thread: "fz-done", seeds: { deliveryId: "fz-c-gh-run" }, creates: BODY_HASHED, changes: nothing },
       "POST /v1/webhooks/{source} github ref": { thread: "fz-done", seeds: { deliveryId: "fz-c-gh-comment", target: "fz-paused" }, changes: { "fz-paused": ["user_messaged"] } },
@@ -231,7 +253,8 @@ describe("HTTP fuzz controls: every route's valid request, unfaulted", () => {
       expect(response.status, `${key(route)}: ${text.slice(0, 300)}`).toBeGreaterThanOrEqual(200);
       expect(response.status, `${key(route)}: ${text.slice(0, 300)}`).toBeLessThan(300);
       // (fz-running is never settled: it stays in its gated model call until the fuzz test releases it.)
-      for (const id of new Set([control.thread, ...Object.keys(control.changes), ...(control.creates ? [control.creates] : [])])) await settle(id);
+      for (const id of new Set([...(control.erases ? [] : [control.thread]), ...Object.keys(control.changes), ...(control.creates ? [control.creates] : [])])) await settle(id);
+      if (control.erases) expect(await thread(control.thread).thread(), `${key(route)} did not erase ${control.thread}`).toBeNull();
       const changed = appended(before, await logs(watched));
       // Only the first events the request caused, where the thread then ran a step of its own.
       const firsts = Object.fromEntries(Object.entries(changed).map(([id, types]) => [id, types.slice(0, control.changes[id]?.length ?? types.length)]));
@@ -247,5 +270,6 @@ describe("HTTP fuzz controls: every route's valid request, unfaulted", () => {
     const fork = await eventsOf("fz-c-fork");
     expect(fork[0]).toEqual((await eventsOf("fz-done"))[0]);
     expect(fork[1]?.type).toBe("thread_forked");
+    expect((await api(`/v1/evals/${targets.seeds.evalId}`)).status, "DELETE /v1/evals/{eval} did not erase the eval").toBe(404);
   });
 });

@@ -4,8 +4,8 @@
  * To fuzz a new route, add a row here; nothing else changes.
  *
  * Path placeholders: {agent} (a deployed agent, or an unknown one), {id} (a seeded thread,
- * or an unknown/malformed id), {token} (a garbage human-link token), {source} (the row's
- * webhook source, or an unknown one).
+ * or an unknown/malformed id), {eval} (the seeded eval, or an unknown/malformed eval id),
+ * {token} (a garbage human-link token), {source} (the row's webhook source, or an unknown one).
  *
  * Webhook rows (`auth: "signature"`) are signed with the test secrets of vitest.config.ts
  * just before sending (sign.ts), so a fault can break the signature (-> 401) or keep it
@@ -25,6 +25,8 @@ export type Seeds = {
   readonly target: string;
   /** A webhook delivery id: a valid delivery would launch `<source>-<id>`, which must never exist. */
   readonly deliveryId: string;
+  /** An eval started on a seeded thread ({eval} in paths). */
+  readonly evalId: string;
 };
 
 /** The secrets vitest.config.ts gives the Worker under test. */
@@ -36,7 +38,7 @@ export type BadValue = readonly [value: Json, status: number, code: string];
 const each = (values: readonly Json[], status: number, code: string): BadValue[] => values.map((v) => [v, status, code] as const);
 
 export type RouteSpec = {
-  readonly method: "GET" | "POST";
+  readonly method: "GET" | "POST" | "DELETE";
   readonly path: string;
   /**
    * `bearer`: /v1 management API (JSON errors). `link`: the signed-link page (HTML errors).
@@ -55,7 +57,7 @@ export type RouteSpec = {
   readonly signed?: WebhookScheme;
   /** Headers of the valid request besides auth and content type (a webhook's event and delivery id). */
   readonly headers?: (seeds: Seeds) => Record<string, string>;
-  /** Body fields whose absence must fail (missing_required picks one); default: the row's one required field by path. */
+  /** Body fields whose absence must fail (missing_required picks one; `[]`: none is required); default: the row's one required field by path. */
   readonly required?: readonly string[];
   /** Values of the right JSON type that must still fail, per field, each with the status and error code it must get (bad_value picks one). */
   readonly badValues?: (seeds: Seeds) => Readonly<Record<string, readonly BadValue[]>>;
@@ -114,6 +116,29 @@ export const ROUTES: readonly RouteSpec[] = [
     }),
   },
   { method: "GET", path: "/v1/agents/{agent}/variants", auth: "bearer" },
+  // ---- since issues 13 and 14: the stream, usage, erasure, evals ----
+  { method: "GET", path: "/v1/threads/{id}/stream", auth: "bearer", query: ["after"] },
+  { method: "GET", path: "/v1/agents/{agent}/usage", auth: "bearer", query: ["from", "to"] },
+  {
+    method: "POST",
+    path: "/v1/agents/{agent}/evals",
+    auth: "bearer",
+    idempotencyKey: true,
+    // Every field is optional (no selection = all the agent's threads), so no fault may drop one.
+    required: [],
+    body: () => ({ threads: ["fz-done"], steps: "first", model: "fuzz-model" }),
+    badValues: () => ({
+      threads: each([[], [""], ["t".repeat(201)], Array.from({ length: 10_001 }, () => "t")], 400, "invalid_request"),
+      steps: each(["some", "", "FIRST"], 400, "invalid_request"),
+      model: each(["", "a b", "m".repeat(201)], 400, "invalid_request"),
+      variant: each(["", "v".repeat(41)], 400, "invalid_request"),
+    }),
+  },
+  { method: "GET", path: "/v1/agents/{agent}/evals", auth: "bearer" },
+  { method: "GET", path: "/v1/evals/{eval}", auth: "bearer", query: ["limit", "only"] },
+  // After the GET rows of the same paths: the controls run in table order, and these erase.
+  { method: "DELETE", path: "/v1/evals/{eval}", auth: "bearer" },
+  { method: "DELETE", path: "/v1/threads/{id}", auth: "bearer" },
   {
     method: "POST",
     path: "/v1/webhooks/{source}",

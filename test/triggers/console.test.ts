@@ -2,35 +2,11 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { eventsOf, launch, settle } from "../support/api";
 import { clock, model } from "../support/harness";
+import { get, ORIGIN, post, signIn } from "../support/console";
 
 // The console through the Worker's fetch handler: sign-in and the cookie it sets, refusals
 // (signed out, wrong credential, cross-site, expired session), and an answer recorded with
 // the console principal. The real-browser run is test/e2e/console.test.ts.
-
-const ORIGIN = "https://agents.test";
-const get = (path: string, headers: HeadersInit = {}) => exports.default.fetch(new Request(`${ORIGIN}${path}`, { headers: { accept: "text/html", ...headers }, redirect: "manual" }));
-const post = (path: string, fields: Record<string, string>, headers: HeadersInit = {}) =>
-  exports.default.fetch(
-    new Request(`${ORIGIN}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: ORIGIN, accept: "text/html", ...headers },
-      body: new URLSearchParams(fields).toString(),
-      redirect: "manual",
-    }),
-  );
-
-async function signIn(): Promise<string> {
-  const response = await post("/console/sign-in", { name: "default", token: "test-token", next: "/console/threads" });
-  expect(response.status).toBe(303);
-  expect(response.headers.get("location")).toBe("/console/threads");
-  const cookie = response.headers.get("set-cookie") ?? "";
-  expect(cookie).toMatch(/^console_session=[^;]+;/);
-  expect(cookie).toMatch(/HttpOnly/);
-  expect(cookie).toMatch(/Secure/);
-  expect(cookie).toMatch(/SameSite=Strict/);
-  expect(cookie).toMatch(/Max-Age=43200/);
-  return cookie.split(";")[0] as string;
-}
 
 describe("console", () => {
   it("signs in with the named credential; a wrong token, a signed-out visit and a cross-site post are refused", async () => {
@@ -114,6 +90,53 @@ describe("console", () => {
     const forked = await post(`/console/threads/${id}/fork`, { atSeq: "2", model: "other-model" }, { cookie });
     expect(forked.status).toBe(303);
     expect(forked.headers.get("location")).toMatch(/^\/console\/threads\/t_[0-9a-f]{32}$/);
+  });
+
+  it("the inbox lists requests oldest first by when they were asked, not by deadline, each with its countdown", async () => {
+    const cookie = await signIn();
+    const tag = crypto.randomUUID().slice(0, 8);
+    const ask = async (name: string, timeout: number) => {
+      const id = `inbox-${name}-${tag}`;
+      await launch("probe", `go ${model.script(id, [{ tool: "guarded", args: { label: `${name}-${tag}` } }])}`, { threadId: id, humanTimeoutSeconds: timeout });
+      return (await settle(id)).pending!;
+    };
+    let older, newer;
+    try {
+      // The older request has the later deadline: ordering by deadline would put it second.
+      older = await ask("older", 7200);
+      clock.advance(60_000);
+      newer = await ask("newer", 300);
+    } finally {
+      clock.offsetMs = 0;
+    }
+    expect(Date.parse(older.requestedAt)).toBeLessThan(Date.parse(newer.requestedAt));
+    expect(Date.parse(older.deadline)).toBeGreaterThan(Date.parse(newer.deadline));
+    for (const path of ["/console/inbox/items", "/console/inbox"]) {
+      const html = await (await get(path, { cookie })).text();
+      const order = [...html.matchAll(/data-request="([^"]+)"/g)].map((m) => m[1]).filter((r) => r === older.requestId || r === newer.requestId);
+      expect(order, path).toEqual([older.requestId, newer.requestId]);
+      expect(html, path).toContain(`data-countdown="${newer.deadline}"`);
+      expect(html, path).toContain(`datetime="${older.requestedAt}"`);
+    }
+  });
+
+  it("the agent page shows the index's token usage, the same totals as GET /v1/agents/{agent}/usage", async () => {
+    const cookie = await signIn();
+    const id = `usage-${crypto.randomUUID().slice(0, 8)}`;
+    await launch("probe", `go ${model.script(id, [{ tool: "done_for_now", args: { message: "ok" } }])}`, { threadId: id });
+    await settle(id);
+    const fromLog = (await eventsOf(id)).flatMap((e) => (e.type === "model_decided" && e.data.usage ? [e.data.usage.promptTokens + e.data.usage.completionTokens] : []));
+    expect(fromLog.length).toBe(1);
+    const html = await (await get("/console/agents/probe", { cookie })).text();
+    const api = (await (await exports.default.fetch(new Request(`${ORIGIN}/v1/agents/probe/usage`, { headers: { authorization: "Bearer test-token" } }))).json()) as {
+      total: { threads: number; steps: number; promptTokens: number; completionTokens: number; totalTokens: number };
+    };
+    expect(api.total.threads).toBeGreaterThanOrEqual(1);
+    expect(api.total.totalTokens).toBeGreaterThanOrEqual(fromLog[0]!);
+    const row = /<tr><td data-label="Variant">all variants<\/td>(.*?)<\/tr>/.exec(html)?.[1] ?? "";
+    const cells = [...row.matchAll(/<td data-label="[^"]+">(\d+)<\/td>/g)].map((m) => Number(m[1]));
+    const t = api.total;
+    expect(cells).toEqual([t.threads, t.steps, t.promptTokens, t.completionTokens, t.totalTokens]);
   });
 
   it("GET / gives browsers a page pointing to the console and docs, API clients JSON; /docs renders the reference offline", async () => {

@@ -5,11 +5,11 @@
  */
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey as JoseKey } from "jose";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { Event } from "../../src/core";
 import { signHmacSha256 } from "../../src/hmac";
 import { httpApp } from "../../src/triggers/http/app";
+import { accessTeam } from "../support/access";
 import { agents } from "../support/agents";
 import { api, eventsOf, launch, settle, thread } from "../support/api";
 import { executions, model } from "../support/harness";
@@ -87,34 +87,18 @@ describe("rate limits (Workers Rate Limiting binding)", () => {
 
 describe("Cloudflare Access (Cf-Access-Jwt-Assertion, verified with jose)", () => {
   const team = `team-${run}.cloudflareaccess.com`;
-  const audience = "aud-edge-agents";
-  const vars = { ACCESS_TEAM_DOMAIN: team, ACCESS_AUD: audience };
-  let signing: JoseKey;
-  let stranger: JoseKey;
-  const fetched: string[] = [];
+  let access: Awaited<ReturnType<typeof accessTeam>>;
+  let vars: Partial<Env>;
   let app: ReturnType<typeof httpApp>;
 
   beforeAll(async () => {
-    const [pair, other] = [await generateKeyPair("RS256"), await generateKeyPair("RS256")];
-    signing = pair.privateKey;
-    stranger = other.privateKey;
-    const jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
-    // The team's JWKS, served by an injected fetch: no network, and we see what was asked for.
-    const jwks: typeof fetch = async (input) => {
-      fetched.push(input instanceof Request ? input.url : String(input));
-      return Response.json({ keys: [jwk] });
-    };
-    app = httpApp(agents, { fetch: jwks });
+    access = await accessTeam(team, "aud-edge-agents");
+    vars = access.vars;
+    app = httpApp(agents, { fetch: access.jwks });
   });
 
-  const assertion = (claims: Record<string, unknown>, options: { key?: JoseKey; aud?: string; iss?: string; exp?: string | number } = {}) =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg: "RS256", kid: "k1" })
-      .setIssuer(options.iss ?? `https://${team}`)
-      .setAudience(options.aud ?? audience)
-      .setIssuedAt()
-      .setExpirationTime(options.exp ?? "5m")
-      .sign(options.key ?? signing);
+  const assertion: Awaited<ReturnType<typeof accessTeam>>["assertion"] = (claims, options) => access.assertion(claims, options);
+  const audience = "aud-edge-agents";
 
   it("a valid assertion is the principal: its email is recorded as the approver; the JWKS came from the team domain", async () => {
     const label = `access-${run}`;
@@ -129,7 +113,7 @@ describe("Cloudflare Access (Cf-Access-Jwt-Assertion, verified with jose)", () =
     expect(executions.get(label)).toBe(1);
     const answer = (await eventsOf(id)).find((e): e is Extract<Event, { type: "human_responded" }> => e.type === "human_responded");
     expect(answer?.data.by).toEqual({ kind: "api", id: "carol@example.com", verifiedBy: "cloudflare_access" });
-    expect(fetched).toContain(`https://${team}/cdn-cgi/access/certs`);
+    expect(access.fetched).toContain(`https://${team}/cdn-cgi/access/certs`);
   });
 
   it("a bad assertion, or a bearer token instead of one, gets 401 and appends nothing", async () => {
@@ -141,7 +125,7 @@ describe("Cloudflare Access (Cf-Access-Jwt-Assertion, verified with jose)", () =
     const claims = { email: "carol@example.com" };
     const cases: [string, Record<string, string>][] = [
       ["no assertion, a valid bearer token", { authorization: "Bearer test-token" }],
-      ["another key", { "cf-access-jwt-assertion": await assertion(claims, { key: stranger }) }],
+      ["another key", { "cf-access-jwt-assertion": await assertion(claims, { key: "stranger" }) }],
       ["another audience", { "cf-access-jwt-assertion": await assertion(claims, { aud: "someone-else" }) }],
       ["another issuer", { "cf-access-jwt-assertion": await assertion(claims, { iss: "https://evil.cloudflareaccess.com" }) }],
       ["expired", { "cf-access-jwt-assertion": await assertion(claims, { exp: Math.floor(Date.now() / 1000) - 600 }) }],

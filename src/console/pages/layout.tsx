@@ -52,3 +52,33 @@ export const Deadline: FC<{ at: string }> = ({ at }) => (
     {at}
   </time>
 );
+
+/**
+ * A table that becomes stacked cards on a phone: every cell carries its column's label
+ * (data-label, shown by the stylesheet when the header row is hidden).
+ */
+export const StackTable: FC<{
+  id?: string;
+  class?: string;
+  columns: readonly string[];
+  rows: readonly { readonly cells: readonly Child[]; readonly attrs?: Record<string, string> }[];
+}> = ({ id, class: cls, columns, rows }) => (
+  <table class={`stack${cls ? ` ${cls}` : ""}`} id={id}>
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <th scope="col">{c}</th>
+        ))}
+      </tr>
+    </thead>
+    <tbody>
+      {rows.map((row) => (
+        <tr {...row.attrs}>
+          {row.cells.map((cell, i) => (
+            <td data-label={columns[i]}>{cell}</td>
+          ))}
+        </tr>
+      ))}
+    </tbody>
+  </table>
+);

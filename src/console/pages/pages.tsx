@@ -1,8 +1,9 @@
 /** @jsxImportSource hono/jsx */
-import type { FC } from "hono/jsx";
+import type { Child, FC } from "hono/jsx";
 import type { Event, PendingView, ThreadView } from "../../core";
 import type { ThreadSummary } from "../../runtime/thread-index";
-import { Deadline, Layout, StatusBadge } from "./layout";
+import type { UsageTotals } from "../../runtime/thread-index-stats";
+import { Deadline, Layout, StackTable, StatusBadge } from "./layout";
 import { TimelineItem } from "./timeline";
 
 // The console's pages: functions of their data, rendered on the server.
@@ -28,6 +29,17 @@ export const SignInPage: FC<{ error?: string; next: string; names: readonly stri
         <button type="submit">Sign in</button>
       </p>
     </form>
+  </Layout>
+);
+
+/** Behind Cloudflare Access there is no form: Access signs the user in before the request gets here. */
+export const AccessSignInPage: FC = () => (
+  <Layout title="Sign in" nav="none">
+    <h1>Sign in through Cloudflare Access</h1>
+    <p>This console takes its identity from Cloudflare Access, and this request carried no valid Access assertion.</p>
+    <p>
+      Open the console through its Access-protected address; Access signs you in there. <a href="/console/inbox">Try again</a>.
+    </p>
   </Layout>
 );
 
@@ -63,7 +75,8 @@ export const InboxEntry: FC<{ item: InboxItem; returnTo: string }> = ({ item, re
       <p>{request.message}</p>
       {request.tool ? <pre>{JSON.stringify(request.tool.args, null, 2)}</pre> : null}
       <p>
-        Deadline: <Deadline at={request.deadline} /> <span class="countdown" data-countdown={request.deadline}></span>
+        Asked <time datetime={request.requestedAt}>{request.requestedAt}</time> · deadline <Deadline at={request.deadline} />{" "}
+        <span class="countdown" data-countdown={request.deadline}></span>
       </p>
       <form method="post" action={`/console/threads/${thread.id}/respond`} data-async="respond">
         <input type="hidden" name="requestId" value={request.requestId} />
@@ -274,7 +287,7 @@ export const Timeline: FC<{ events: readonly Event[]; threadId: string; variants
 );
 
 export type VariantRow = { name: string; version?: string; weight?: number; threads: number; steps: number; errors: number; escalations: number; outcomes: Record<string, number> };
-export type Usage = { threads: number; modelCalls: number; promptTokens: number; completionTokens: number };
+export type Usage = { total: UsageTotals; variants: Readonly<Record<string, UsageTotals>> };
 
 export const AgentsPage: FC<{ who: string; agents: readonly { name: string; description: string }[] }> = ({ who, agents }) => (
   <Layout title="Agents" nav="agents" who={who}>
@@ -289,7 +302,8 @@ export const AgentsPage: FC<{ who: string; agents: readonly { name: string; desc
   </Layout>
 );
 
-export const AgentPage: FC<{ who: string; agent: { name: string; description: string }; variants: readonly VariantRow[]; usage: Usage }> = ({ who, agent, variants, usage }) => (
+/** The agent page; its children are the evals section (pages/evals.tsx). */
+export const AgentPage: FC<{ who: string; agent: { name: string; description: string }; variants: readonly VariantRow[]; usage: Usage; children?: Child }> = ({ who, agent, variants, usage, children }) => (
   <Layout title={agent.name} nav="agents" who={who}>
     <h1>Agent {agent.name}</h1>
     <p>{agent.description}</p>
@@ -332,23 +346,16 @@ export const AgentPage: FC<{ who: string; agent: { name: string; description: st
       </tbody>
     </table>
     <h2>Token usage</h2>
-    <p class="muted">Summed from the model decisions in this agent's {usage.threads} most recent threads (the logs are the truth; a wider window would read more logs).</p>
-    <table>
-      <tbody>
-        <tr>
-          <th scope="row">Model calls</th>
-          <td>{usage.modelCalls}</td>
-        </tr>
-        <tr>
-          <th scope="row">Prompt tokens</th>
-          <td>{usage.promptTokens}</td>
-        </tr>
-        <tr>
-          <th scope="row">Completion tokens</th>
-          <td>{usage.completionTokens}</td>
-        </tr>
-      </tbody>
-    </table>
+    <p class="muted">All of this agent's threads, per prompt variant, from the thread index (the same totals as GET /v1/agents/{agent.name}/usage; eventually consistent, about a second behind).</p>
+    <StackTable
+      id="usage"
+      columns={["Variant", "Threads", "Model steps", "Prompt tokens", "Completion tokens", "Total tokens"]}
+      rows={[...Object.entries(usage.variants), ["all variants", usage.total] as const].map(([name, u]) => ({
+        cells: [name, u.threads, u.steps, u.promptTokens, u.completionTokens, u.totalTokens],
+      }))}
+    />
+    <h2>Evals</h2>
+    {children}
   </Layout>
 );
 

@@ -7,7 +7,7 @@ import { Deadline } from "./layout";
 // and latency; a tool call with its arguments and result; a human request with its deadline
 // and the answer with who gave it; timers and errors. Unknown shapes fall back to their JSON.
 
-const Json: FC<{ value: unknown; label?: string }> = ({ value, label }) => (
+export const Json: FC<{ value: unknown; label?: string }> = ({ value, label }) => (
   <>
     {label ? <div class="muted">{label}</div> : null}
     <pre>{JSON.stringify(value, null, 2)}</pre>

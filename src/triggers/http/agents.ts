@@ -6,11 +6,12 @@ import { ThreadId } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
 import { ApiError, sendJson } from "./errors";
 import type { AppEnv } from "./app";
-import { IdempotencyKey } from "./schemas";
+import { idempotencyKey, keyedHex } from "./idempotency";
 import { limitDepth, requireJson } from "./validate";
 import { contractApp, serve } from "./contract/serve";
 import * as route from "./contract/agent-routes";
 import { usageTotals } from "../../runtime/thread-index";
+import { totalUsage } from "../../runtime/thread-index-stats";
 import { httpSource } from "./source";
 
 export function agentRoutes(agents: AgentRegistry) {
@@ -83,27 +84,11 @@ export function agentRoutes(agents: AgentRegistry) {
     const { from, to } = c.req.valid("query");
     if (from && to && from >= to) throw new ApiError(400, "invalid_query", "`from` must be before `to`.");
     const variants = await usageTotals(c.env, agent.name, { ...(from ? { from } : {}), ...(to ? { to } : {}) });
-    const total = Object.values(variants).reduce(
-      (sum, v) => ({
-        threads: sum.threads + v.threads,
-        steps: sum.steps + v.steps,
-        promptTokens: sum.promptTokens + v.promptTokens,
-        completionTokens: sum.completionTokens + v.completionTokens,
-        totalTokens: sum.totalTokens + v.totalTokens,
-      }),
-      { threads: 0, steps: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0 },
-    );
+    const total = totalUsage(variants);
     return sendJson(c, { agent: agent.name, window: { from: from ?? null, to: to ?? null }, consistency: "eventual", total, variants });
   });
 
   return routes;
-}
-
-export function idempotencyKey(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const parsed = IdempotencyKey.safeParse(header);
-  if (!parsed.success) throw new ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1-200 printable ASCII characters.");
-  return parsed.data;
 }
 
 export function newThreadId(): ThreadId {
@@ -112,7 +97,5 @@ export function newThreadId(): ThreadId {
 
 /** The same key for the same agent always names the same thread: a retried launch finds it. */
 async function threadIdFromKey(agent: string, key: string): Promise<ThreadId> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${agent}\n${key}`));
-  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return ThreadId.parse(`t_${hex.slice(0, 32)}`);
+  return ThreadId.parse(`t_${await keyedHex(agent, key)}`);
 }

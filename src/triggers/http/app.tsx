@@ -45,7 +45,7 @@ export function httpApp(agents: AgentRegistry, options: { readonly now?: () => n
   app.route("/v1/threads", threadRoutes());
   app.route("/v1/threads", forkRoutes(agents)); // POST /v1/threads/{id}/fork
   app.route("/v1", evalRoutes(agents)); // /v1/agents/{agent}/evals, /v1/evals/{id} (docs/evals.md)
-  app.route("/console", consoleRoutes(agents, options.now ?? (() => Date.now()), (request, env) => Promise.resolve(app.fetch(request, env))));
+  app.route("/console", consoleRoutes(agents, options.now ?? (() => Date.now()), (request, env) => Promise.resolve(app.fetch(request, env)), outbound));
   document(app);
   app.route("/", docsRoutes(app));
   return app;

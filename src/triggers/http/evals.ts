@@ -5,10 +5,12 @@ import { promptVersion } from "../../agents/prompt";
 import { modelConfigFrom } from "../../model/config";
 import { limitsFrom, select } from "../../evals/selection";
 import { CasesQuery, EvalId, StartEvalBody } from "../../evals/schemas";
-import { directoryStub, evalStub } from "../../evals/stubs";
+import { directoryStub, evalList, evalStub } from "../../evals/stubs";
 import type { AppEnv } from "./app";
 import { ApiError, sendJson } from "./errors";
 import { jsonBody, queryOf, requireJson } from "./validate";
+import { idempotencyKey, keyedHex } from "./idempotency";
+import { canonicalJson } from "../../core";
 
 // Evals (docs/evals.md): replay past model steps of an agent's threads against a
 // candidate prompt variant or model. Reads logs, calls only the model, writes its own report.
@@ -24,6 +26,11 @@ export function evalRoutes(agents: AgentRegistry) {
   routes.post("/agents/:agent/evals", requireJson, jsonBody(StartEvalBody), async (c) => {
     const agent = agentOf(c.req.param("agent"));
     const body = c.req.valid("json");
+    // With an Idempotency-Key the key names the eval, so a retried start finds it instead of starting a second.
+    const key = idempotencyKey(c.req.header("idempotency-key"));
+    const keyed = key ? { id: `ev_${await keyedHex("eval", agent.name, key)}`, request: await keyedHex("eval-request", agent.name, canonicalJson(body)) } : undefined;
+    const earlier = keyed ? await repeatOf(c.env, keyed) : undefined;
+    if (earlier) return sendJson(c, earlier, 200);
     const variantName = body.variant ?? agent.variants[0]?.name ?? "default";
     if (!agent.variants.some((v) => v.name === variantName)) {
       const unknown = unknownVariant(agent, variantName);
@@ -34,7 +41,7 @@ export function evalRoutes(agents: AgentRegistry) {
     const selection = await select(c.env, agent, body, limitsFrom(c.env), Date.now());
     if (!selection.ok) throw new ApiError(selection.status, selection.code, selection.message, selection.details);
 
-    const id = `ev_${crypto.randomUUID().replaceAll("-", "")}`;
+    const id = keyed?.id ?? `ev_${crypto.randomUUID().replaceAll("-", "")}`;
     const createdAt = new Date().toISOString();
     const candidate = {
       variant: variantName,
@@ -42,18 +49,21 @@ export function evalRoutes(agents: AgentRegistry) {
       promptVersion: await promptVersion(promptFor(agent, variantName).template),
     };
     await directoryStub(c.env, agent.name).add(id, createdAt);
-    await evalStub(c.env, id).start(
-      { id, agent: agent.name, createdAt, candidate, steps: body.steps, threads: selection.threads },
+    const started = await evalStub(c.env, id).start(
+      { id, agent: agent.name, createdAt, candidate, steps: body.steps, threads: selection.threads, ...(keyed ? { request: keyed.request } : {}) },
       selection.questions,
     );
+    // A concurrent retry with the same key started it first: answer as a repeat.
+    if (!started && keyed) {
+      const repeat = await repeatOf(c.env, keyed);
+      if (repeat) return sendJson(c, repeat, 200);
+    }
     return sendJson(c, { id, status: "running", total: selection.questions.length, threads: selection.threads }, 202);
   });
 
   routes.get("/agents/:agent/evals", async (c) => {
     const agent = agentOf(c.req.param("agent"));
-    const ids = await directoryStub(c.env, agent.name).list(50);
-    const items = await Promise.all(ids.map((id) => evalStub(c.env, id).listItem()));
-    return sendJson(c, { evals: items.filter((item) => item !== null) });
+    return sendJson(c, { evals: await evalList(c.env, agent.name, 50) });
   });
 
   routes.get("/evals/:id", queryOf(CasesQuery), async (c) => {
@@ -73,6 +83,16 @@ export function evalRoutes(agents: AgentRegistry) {
   });
 
   return routes;
+}
+
+/** The eval an earlier start with this key made: 200 with it if the request matches, 409 if not, undefined if none. */
+async function repeatOf(env: Env, keyed: { id: string; request: string }) {
+  const earlier = await evalStub(env, keyed.id).started();
+  if (!earlier) return undefined;
+  if (earlier.request !== keyed.request) {
+    throw new ApiError(409, "idempotency_key_reused", "This Idempotency-Key was already used to start a different eval.", { id: keyed.id });
+  }
+  return { id: keyed.id, status: earlier.status, total: earlier.total, threads: earlier.threads };
 }
 
 function evalIdOf(raw: string): string {

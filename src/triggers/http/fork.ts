@@ -2,7 +2,8 @@ import type { AgentRegistry } from "../../agents";
 import { unknownVariant } from "../../agents/variants";
 import { ThreadId, type Event } from "../../core";
 import { threadStub, type ThreadRpc } from "../../runtime/thread-stub";
-import { idempotencyKey, newThreadId } from "./agents";
+import { newThreadId } from "./agents";
+import { idempotencyKey, keyedHex } from "./idempotency";
 import { parseThreadId, type AppEnv } from "./app";
 import { ApiError, sendJson } from "./errors";
 import { limitDepth, requireJson } from "./validate";
@@ -86,7 +87,5 @@ async function prefix(source: ThreadRpc, atSeq: number): Promise<Event[]> {
 
 /** The same key on the same original always names the same fork: a retried fork finds it. */
 async function forkIdFromKey(from: string, key: string): Promise<ThreadId> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`fork\n${from}\n${key}`));
-  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return ThreadId.parse(`t_${hex.slice(0, 32)}`);
+  return ThreadId.parse(`t_${await keyedHex("fork", from, key)}`);
 }

@@ -5,7 +5,7 @@ import type { Result } from "../../runtime/thread-object";
 import { threadStub } from "../../runtime/thread-stub";
 import { ApiError, sendJson } from "./errors";
 import { parseThreadId, type AppEnv } from "./app";
-import { idempotencyKey } from "./agents";
+import { idempotencyKey } from "./idempotency";
 import { decodeCursor, encodeCursor } from "./schemas";
 import { limitDepth, requireJson } from "./validate";
 import { resumeFrom, streamResponse } from "./stream";

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "./zod";
 import { CasesQuery, EvalList, EvalView, StartedEval, StartEvalBody } from "../../../evals/schemas";
-import { bearer, errors, json, jsonBody } from "./responses";
+import { bearer, errors, idempotencyHeader, json, jsonBody } from "./responses";
 
 // Evals (docs/evals.md): plain Hono handlers in ../evals.ts, documented here with
 // `registerPath` (app.tsx) so the document lists every route the app serves.
@@ -16,8 +16,16 @@ export const startEval = createRoute({
   tags,
   summary: "Replay past model steps against a candidate prompt variant or model (nothing runs)",
   security: bearer,
-  request: { params: agent, body: jsonBody(StartEvalBody) },
-  responses: { 202: json(StartedEval, "The eval is running."), ...errors(400, 401, 404, 413, 415) },
+  request: {
+    params: agent,
+    headers: idempotencyHeader,
+    body: jsonBody(StartEvalBody),
+  },
+  responses: {
+    202: json(StartedEval, "The eval is running."),
+    200: json(StartedEval, "A repeat of an earlier start (same Idempotency-Key and body): that eval, nothing new started."),
+    ...errors(400, 401, 404, 409, 413, 415),
+  },
 });
 
 export const listEvals = createRoute({

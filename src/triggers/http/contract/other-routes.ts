@@ -84,7 +84,7 @@ export const webhook = createRoute({
   },
 });
 
-// The console (src/console): HTML pages and fragments behind a session cookie. State changes
+// The console (src/console): HTML pages and fragments behind a session cookie (or a Cloudflare Access identity). State changes
 // also need a same-origin request (Origin check); they answer 303 to the next page, or JSON
 // when the client script asks for it.
 const consoleRoute = (method: "get" | "post", path: string, summary: string) =>
@@ -103,9 +103,9 @@ const consoleRoute = (method: "get" | "post", path: string, summary: string) =>
 export const consoleRoutesDoc = [
   consoleRoute("get", "/console/static/console.js", "The console's client script"),
   consoleRoute("get", "/console/static/console.css", "The console's and the reference's stylesheet"),
-  consoleRoute("get", "/console/sign-in", "Sign-in form"),
-  consoleRoute("post", "/console/sign-in", "Exchange a named credential for a session cookie (HttpOnly; Secure; SameSite=Strict)"),
-  consoleRoute("post", "/console/sign-out", "End the session in this browser"),
+  consoleRoute("get", "/console/sign-in", "Sign-in form; behind Cloudflare Access, a forward (valid assertion) or 401 (none)"),
+  consoleRoute("post", "/console/sign-in", "Exchange a named credential for a session cookie (HttpOnly; Secure; SameSite=Strict); 401 access_required behind Cloudflare Access"),
+  consoleRoute("post", "/console/sign-out", "End the session in this browser (behind Cloudflare Access: to Access's logout)"),
   consoleRoute("get", "/console", "To the inbox"),
   consoleRoute("get", "/console/inbox", "Every pending human request across threads, oldest first"),
   consoleRoute("get", "/console/inbox/items", "The inbox entries (fragment, polled by the client)"),
@@ -120,5 +120,8 @@ export const consoleRoutesDoc = [
   consoleRoute("post", "/console/threads/{id}/cancel", "Cancel"),
   consoleRoute("post", "/console/threads/{id}/fork", "Fork at an event with a variant or model"),
   consoleRoute("get", "/console/agents", "Agents"),
-  consoleRoute("get", "/console/agents/{agent}", "Variants with their stats, token usage totals"),
+  consoleRoute("get", "/console/agents/{agent}", "Variants with their stats, token usage totals, evals and the form to start one"),
+  consoleRoute("post", "/console/agents/{agent}/evals", "Start an eval (through POST /v1/agents/{agent}/evals, with the form's Idempotency-Key)"),
+  consoleRoute("get", "/console/evals/{id}", "An eval's progress, summary and cases side by side"),
+  consoleRoute("get", "/console/evals/{id}/report", "The eval's live part (fragment, polled by the client while it runs)"),
 ];

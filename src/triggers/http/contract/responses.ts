@@ -41,3 +41,8 @@ export function errors<const S extends readonly ErrorStatus[]>(...statuses: S) {
 export const html = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
 
 export const bearer = [{ bearer: [] }];
+
+/** The Idempotency-Key header of the POST routes that take one. */
+export const idempotencyHeader = z.object({
+  "idempotency-key": z.string().optional().openapi({ description: "Repeat a request safely: the same key returns the original result." }),
+});

@@ -28,6 +28,7 @@ export const PendingRequest = z
     reason: z.string(),
     message: z.string(),
     tool: z.object({ name: z.string(), args: z.record(z.string(), Json) }).optional(),
+    requestedAt: z.string().openapi({ description: "When the request was made." }),
     deadline: z.string(),
     onTimeout: z.enum(["deny", "escalate", "fail"]),
     escalated: z.boolean(),

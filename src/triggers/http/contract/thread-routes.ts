@@ -3,7 +3,7 @@ import { named, z } from "./zod";
 import { ThreadId } from "../../../core";
 import { EventsQuery, ForkBody, ListQuery, MessageBody, ReasonBody, ResponseBody } from "../schemas";
 import { StreamQuery } from "../stream";
-import { bearer, errors, json, jsonBody } from "./responses";
+import { bearer, errors, idempotencyHeader, json, jsonBody } from "./responses";
 import { CommandResult, EventPage, ModelContext, Thread, ThreadList } from "./schemas";
 
 // Route definitions for /v1/threads: path, inputs and every response, in one object each.
@@ -11,9 +11,6 @@ import { CommandResult, EventPage, ModelContext, Thread, ThreadList } from "./sc
 
 const tags = ["threads"];
 const params = z.object({ id: named(ThreadId, { param: { name: "id", in: "path" }, example: "t_3f2a9c" }) });
-const idempotencyHeader = z.object({
-  "idempotency-key": z.string().optional().openapi({ description: "Repeat a request safely: the same key returns the original result." }),
-});
 
 export const listThreads = createRoute({
   method: "get",
