@@ -42,10 +42,11 @@ let server: DevServer;
 const api = apiClient(() => server.url, token);
 
 /** Runs a README block in bash against the test server; returns what it printed. */
-function run(block: string, prelude = ""): string {
+function run(block: string, prelude = "", timeout = 30_000): string {
   const host = new URL(server.url).host;
   const script = `set -euo pipefail\nT="authorization: Bearer ${token}"; J="content-type: application/json"\n${prelude}${block.replaceAll("localhost:8787", host)}`;
-  return execFileSync("bash", ["-c", script], { encoding: "utf8", timeout: 30_000 });
+  // stderr is kept (a failure's error carries it) rather than printed into the suite's output.
+  return execFileSync("bash", ["-c", script], { encoding: "utf8", timeout, stdio: ["ignore", "pipe", "pipe"] });
 }
 
 beforeAll(async () => {
@@ -88,4 +89,17 @@ describe("the README tour, as written, against npm run dev's settings", () => {
     expect(events.filter((e) => e.type === "tool_started" && e.data.tool === "deploy_backend")).toHaveLength(1);
     expect(events.some((e) => e.type === "human_responded" && e.data.approved === true)).toBe(true);
   }, 90_000);
+
+  it("the Prompt variants section: variant stats, then `npm run eval` on the tour's threads, as written", () => {
+    const [block] = shellBlocks("Prompt variants and evals");
+    expect(block).toContain("npm run eval");
+    // execFileSync throws on a non-zero exit: below --min-agreement, or a refused request.
+    const printed = run(block ?? "", "", 90_000);
+    expect(printed).toMatch(/"terse"/);
+    const questions = /questions\s+(\d+) \(answered (\d+)\)/.exec(printed);
+    expect(questions, printed).not.toBeNull();
+    expect(Number(questions?.[1])).toBeGreaterThan(0);
+    expect(questions?.[2]).toBe(questions?.[1]);
+    expect(printed).toMatch(/agreement\s+\d+(\.\d+)?%/);
+  }, 120_000);
 });

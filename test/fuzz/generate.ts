@@ -407,7 +407,8 @@ export const FAULTS: readonly Fault[] = [
     applies: (r) => r.auth === "signature",
     build(route, rng, t) {
       const base = baseline(route, rng, t, "signed_bad_delivery");
-      const bad = rng.pick(["", "../../etc", "has space", "-dash", "_under", "a".repeat(57), "x/y", "\u00e9t\u00e9", "id;drop", "a.b"]);
+      // (No non-ASCII id: workerd warns per such request; the id check is one regex either way.)
+      const bad = rng.pick(["", "../../etc", "has space", "-dash", "_under", "a".repeat(57), "x/y", "id,two", "id;drop", "a.b"]);
       if (route.signed === "github") {
         const { "x-github-delivery": _drop, ...rest } = base.headers;
         const expect = pin(400, "invalid_delivery_id");
