@@ -2,42 +2,12 @@ import { describe, expect, it } from "vitest";
 import { signHmacSha256 } from "../../src/hmac";
 import { threadIdForMessage } from "../../src/triggers/email/address";
 import { api, eventsOf, launch, settle } from "../support/api";
-import { deliver, parsed } from "../support/email";
-import { mailbox, model } from "../support/harness";
-import plain from "../fixtures/email/plain.eml?raw";
+import { deliver } from "../support/email";
+import { model } from "../support/harness";
+import { ALICE, BOB, TO, PRODUCTION, unique, mail, heldByEmail } from "../support/email-approvals";
 
 // Issue 12: each attack that once approved a production deploy, refused with its exact
 // status, nothing appended, nothing deployed (invariant 10).
-
-const ALICE = "alice@example.com";
-const BOB = "bob@trusted.example"; // allowlisted too (vitest.config.ts: @trusted.example)
-const TO = "deploybot@agents.test";
-const PRODUCTION = { tool: "deploy_backend", args: { tag: "v9.9.9", environment: "production" } };
-let n = 0;
-const unique = (what: string) => `${what}-${++n}-${crypto.randomUUID().slice(0, 8)}`;
-
-function mail(fields: { from: string; to: string; body: string; messageId?: string }) {
-  return plain
-    .replace("{{FROM}}", fields.from)
-    .replace("{{TO}}", fields.to)
-    .replace("{{SUBJECT}}", "Ship it")
-    .replace("{{MESSAGE_ID}}", fields.messageId ?? `<${unique("m")}@example.com>`)
-    .replace("{{BODY}}", fields.body);
-}
-
-/** Alice emails deploybot; the thread holds a production deploy and mails her the approval request. */
-async function heldByEmail() {
-  const script = unique("atk");
-  model.script(script, [PRODUCTION, { tool: "done_for_now", args: { message: "deployed" } }]);
-  const messageId = `<${unique("start")}@example.com>`;
-  expect((await deliver(mail({ from: ALICE, to: TO, body: `ship it [script:${script}]`, messageId }), { from: ALICE, to: TO })).refused).toBeUndefined();
-  const id = await threadIdForMessage("deploybot", messageId);
-  expect((await settle(id)).status).toBe("waiting_for_human");
-  const request = mailbox.of(id).at(-1);
-  if (!request) throw new Error("no request mail");
-  const replyTo = (await parsed(request.raw)).replyTo?.[0]?.address ?? "";
-  return { id, replyTo, script };
-}
 
 /** Deploys the thread ran (the demo target deploys nothing, so its log is the witness). */
 const deploys = async (id: string) => (await eventsOf(id)).filter((e) => e.type === "tool_started" && e.data.tool === "deploy_backend").length;

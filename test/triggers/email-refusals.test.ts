@@ -9,43 +9,11 @@ import { createExecutionContext, runInDurableObject, waitOnExecutionContext } fr
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { FULL_HEADROOM } from "../../src/runtime/thread-cap";
-import { threadIdForMessage } from "../../src/triggers/email/address";
 import { eventsOf, launch, settle } from "../support/api";
-import { deliver, emailMessage, parsed, withAuthResults, type Delivery } from "../support/email";
-import { mailbox, model } from "../support/harness";
+import { deliver, emailMessage, withAuthResults, type Delivery } from "../support/email";
+import { model } from "../support/harness";
 import worker from "../support/worker";
-import plain from "../fixtures/email/plain.eml?raw";
-
-const ALICE = "alice@example.com";
-const BOB = "bob@trusted.example"; // allowlisted too (vitest.config.ts: @trusted.example)
-const TO = "deploybot@agents.test";
-const PRODUCTION = { tool: "deploy_backend", args: { tag: "v9.9.9", environment: "production" } };
-let n = 0;
-const unique = (what: string) => `${what}-${++n}-${crypto.randomUUID().slice(0, 8)}`;
-
-function mail(fields: { from: string; to: string; body: string; messageId?: string; headers?: string[] }) {
-  const raw = plain
-    .replace("{{FROM}}", fields.from)
-    .replace("{{TO}}", fields.to)
-    .replace("{{SUBJECT}}", "Ship it")
-    .replace("{{MESSAGE_ID}}", fields.messageId ?? `<${unique("m")}@example.com>`)
-    .replace("{{BODY}}", fields.body);
-  return fields.headers ? `${fields.headers.join("\n")}\n${raw}` : raw;
-}
-
-/** Alice emails deploybot; the thread holds a production deploy and mails her the approval request. */
-async function heldByEmail() {
-  const script = unique("ref");
-  model.script(script, [PRODUCTION, { tool: "done_for_now", args: { message: "deployed" } }]);
-  const messageId = `<${unique("start")}@example.com>`;
-  expect((await deliver(mail({ from: ALICE, to: TO, body: `ship it [script:${script}]`, messageId }), { from: ALICE, to: TO })).refused).toBeUndefined();
-  const id = await threadIdForMessage("deploybot", messageId);
-  expect((await settle(id)).status).toBe("waiting_for_human");
-  const request = mailbox.of(id).at(-1);
-  if (!request) throw new Error("no request mail");
-  const replyTo = (await parsed(request.raw)).replyTo?.[0]?.address ?? "";
-  return { id, replyTo };
-}
+import { ALICE, BOB, TO, PRODUCTION, unique, mail, heldByEmail } from "../support/email-approvals";
 
 /** The one reply a refusal got: from the agent, to the sender, threaded under the refused mail, marked automatic. */
 async function refusedByReply(delivery: Delivery, sender: string, refusedId: string, why: RegExp) {
