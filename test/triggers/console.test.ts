@@ -157,13 +157,15 @@ describe("console", () => {
 });
 
 describe("named credentials", () => {
-  it("API_TOKENS pairs are named credentials; API_TOKEN alone is `default`; malformed pairs are ignored", async () => {
+  it("the console reads the API's credentials by the API's rules: a malformed API_TOKENS is 503, not ignored", async () => {
     const { credentials, checkCredential } = await import("../../src/console/credentials");
-    const all = credentials({ API_TOKEN: "the-default-token", API_TOKENS: " ops-alice:alice-token-123 , bad pair, Upper:abcdefgh, short:abc, ci:ci-token-456" });
-    expect(all.map((c) => c.name)).toEqual(["ops-alice", "ci", "default"]);
+    const all = credentials({ API_TOKEN: "the-default-token", API_TOKENS: " ops-alice:alice-token-123 , ci.bot:ci-token-456" });
+    expect(all.map((c) => c.name)).toEqual(["default", "ops-alice", "ci.bot"]);
     expect(await checkCredential(all, "ops-alice", "alice-token-123")).toMatchObject({ name: "ops-alice" });
     expect(await checkCredential(all, "ops-alice", "ci-token-456")).toBeUndefined();
     expect(await checkCredential(all, "nobody", "alice-token-123")).toBeUndefined();
-    expect(credentials({ API_TOKEN: "" }).length).toBe(0);
+    for (const bad of [{ API_TOKEN: "" }, { API_TOKEN: "x-token-1234", API_TOKENS: "bad pair" }, { API_TOKEN: "x-token-1234", API_TOKENS: "short:abc" }]) {
+      expect(() => credentials(bad), JSON.stringify(bad)).toThrow(expect.objectContaining({ status: 503, code: "server_misconfigured" }));
+    }
   });
 });

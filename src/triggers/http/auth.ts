@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { Principal } from "../../core";
 import { accessConfig, verifyAccessJwt } from "./access";
-import { credentialFor, parseCredentials } from "./credentials";
+import { configuredCredentials, credentialFor } from "./credentials";
 import { ApiError } from "./errors";
 import { rateLimit } from "./rate-limit";
 
@@ -30,15 +30,7 @@ export function requireApiToken(outbound: typeof fetch): MiddlewareHandler<AuthE
       if (!identity) throw unauthorized("The Cloudflare Access assertion does not verify (signature, issuer, audience or expiry).");
       c.set("principal", { kind: "api", id: identity.id, verifiedBy: "cloudflare_access" });
     } else {
-      let credentials;
-      try {
-        credentials = parseCredentials(c.env);
-      } catch (error) {
-        throw new ApiError(503, "server_misconfigured", error instanceof Error ? error.message : String(error));
-      }
-      if (credentials.length === 0) {
-        throw new ApiError(503, "server_misconfigured", "Neither API_TOKEN nor API_TOKENS is set on this Worker (see .dev.vars.example).");
-      }
+      const credentials = configuredCredentials(c.env);
       const header = c.req.header("authorization");
       if (!header) throw unauthorized("Send Authorization: Bearer <token>.");
       const token = BEARER.exec(header)?.[1];

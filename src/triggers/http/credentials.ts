@@ -1,4 +1,5 @@
 import { timingSafeEqual } from "hono/utils/buffer";
+import { ApiError } from "./errors";
 
 // Named API credentials (invariant 10): every bearer token has a name, and the name is
 // the principal that the log records for an answer given with it.
@@ -39,4 +40,18 @@ export async function credentialFor(credentials: readonly Credential[], token: s
     if ((await timingSafeEqual(token, credential.token)) && !found) found = credential;
   }
   return found;
+}
+
+/** The configured credentials, or 503 server_misconfigured (for the API and the console alike). */
+export function configuredCredentials(env: { API_TOKEN?: string; API_TOKENS?: string }): Credential[] {
+  let credentials: Credential[];
+  try {
+    credentials = parseCredentials(env);
+  } catch (error) {
+    throw new ApiError(503, "server_misconfigured", error instanceof Error ? error.message : String(error));
+  }
+  if (credentials.length === 0) {
+    throw new ApiError(503, "server_misconfigured", "Neither API_TOKEN nor API_TOKENS is set on this Worker (see .dev.vars.example).");
+  }
+  return credentials;
 }
