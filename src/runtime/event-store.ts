@@ -21,6 +21,11 @@ export class EventStore {
       key TEXT UNIQUE,
       source TEXT
     )`);
+    // Partial indexes, so no question a thread asks reads its whole log (issue 15). SQLite
+    // writes them in the same transaction as the event, so they cannot drift from it, and
+    // only for the few events they cover. Created on first start of an older thread, they are
+    // built from its log once (one scan in the object's life), not per operation.
+    for (const index of INDEXES) sql.exec(index);
   }
 
   /**
@@ -105,23 +110,32 @@ export class EventStore {
     }
   }
 
-  /** The events of one type that mention a request id, to tell "answered" from "never existed". */
+  /** The events that closed a request (answered or timed out), oldest first: to tell "answered" from "never existed". */
   closingsOf(requestId: string): Event[] {
-    return this.sql
-      .exec<Row>(
-        "SELECT * FROM events WHERE type IN ('human_responded', 'human_timed_out') AND json_extract(data, '$.requestId') = ? ORDER BY seq",
-        requestId,
-      )
-      .toArray()
-      .map(toEvent);
+    return this.sql.exec<Row>(`SELECT * FROM events WHERE ${CLOSING} AND json_extract(data, '$.requestId') = ? ORDER BY seq`, requestId).toArray().map(toEvent);
   }
 
+  /** Every human request is appended under the key `request:{requestId}` (human-requests.ts), so the unique key index answers. */
   wasRequested(requestId: string): boolean {
-    return (
-      this.sql
-        .exec("SELECT 1 FROM events WHERE type = 'human_requested' AND json_extract(data, '$.requestId') = ? LIMIT 1", requestId)
-        .toArray().length > 0
-    );
+    return this.byKey(`request:${requestId}`)?.type === "human_requested";
+  }
+
+  /** The newest `limit` mail events (received or sent), oldest first: the tail of the email conversation. */
+  mailTail(limit: number): Event[] {
+    return this.sql.exec<Row>(`SELECT * FROM events WHERE ${MAIL} ORDER BY seq DESC LIMIT ?`, limit).toArray().reverse().map(toEvent);
+  }
+
+  /** The newest event that came in by email. */
+  lastMailIn(): Event | undefined {
+    const rows = this.sql.exec<Row>(`SELECT * FROM events WHERE ${MAIL_IN} ORDER BY seq DESC LIMIT 1`).toArray();
+    return rows[0] ? toEvent(rows[0]) : undefined;
+  }
+
+  /** Whether this thread logged sending a mail with one of these Message-IDs. */
+  sentAnyOf(messageIds: readonly string[]): boolean {
+    if (messageIds.length === 0) return false;
+    const marks = messageIds.map(() => "?").join(", ");
+    return this.sql.exec(`SELECT 1 FROM events WHERE ${SENT} AND json_extract(data, '$.messageId') IN (${marks}) LIMIT 1`, ...messageIds).toArray().length > 0;
   }
 
   /**
@@ -145,6 +159,19 @@ export class EventStore {
     return this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events").one().seq ?? 0;
   }
 }
+
+// Each query repeats its index's WHERE term word for word: that is how SQLite knows the
+// partial index covers it (test/runtime/log-reads.test.ts counts the rows each one reads).
+const CLOSING = "type IN ('human_responded', 'human_timed_out')";
+const MAIL_IN = "json_extract(source, '$.kind') = 'email'";
+const SENT = "type = 'notification_sent'";
+const MAIL = `(${MAIL_IN} OR (${SENT} AND json_extract(data, '$.messageId') IS NOT NULL))`;
+const INDEXES = [
+  `CREATE INDEX IF NOT EXISTS events_closing ON events (json_extract(data, '$.requestId')) WHERE ${CLOSING}`,
+  `CREATE INDEX IF NOT EXISTS events_mail_in ON events (seq) WHERE ${MAIL_IN}`,
+  `CREATE INDEX IF NOT EXISTS events_mail ON events (seq) WHERE ${MAIL}`,
+  `CREATE INDEX IF NOT EXISTS events_sent ON events (json_extract(data, '$.messageId')) WHERE ${SENT}`,
+];
 
 function toEvent(row: Row): Event {
   // Rows are parsed, not cast: a row that does not match the schema is a bug we want loud.
