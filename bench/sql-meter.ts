@@ -8,7 +8,7 @@
 export type Rows = { readonly read: number; readonly written: number };
 
 export class SqlMeter {
-  readonly #cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+  readonly #cursors: Cursor[] = [];
   #read = 0;
   #written = 0;
 
@@ -24,19 +24,21 @@ export class SqlMeter {
     });
   }
 
-  /** A DurableObjectState whose storage (SQL, key-value, alarms) this meter counts. */
-  state(ctx: DurableObjectState): DurableObjectState {
-    const storage = ctx.storage;
-    const keys = (k: unknown) => (Array.isArray(k) ? k.length : typeof k === "object" && k !== null ? Object.keys(k).length : 1);
-    const meteredStorage = forward(storage, {
-      sql: this.sql(storage.sql),
-      setAlarm: (...args: Parameters<DurableObjectStorage["setAlarm"]>) => ((this.#written += 1), storage.setAlarm(...args)),
-      deleteAlarm: (...args: Parameters<DurableObjectStorage["deleteAlarm"]>) => ((this.#written += 1), storage.deleteAlarm(...args)),
-      put: (k: unknown, ...rest: unknown[]) => ((this.#written += keys(k)), (storage.put as (...a: unknown[]) => unknown)(k, ...rest)),
-      delete: (k: unknown, ...rest: unknown[]) => ((this.#written += keys(k)), (storage.delete as (...a: unknown[]) => unknown)(k, ...rest)),
-      get: (k: unknown, ...rest: unknown[]) => ((this.#read += keys(k)), (storage.get as (...a: unknown[]) => unknown)(k, ...rest)),
+  /**
+   * Counts everything this object's storage does from now on, the Agent SDK's own calls
+   * included: workerd will not take a proxy for the state its base class is built with, so
+   * the storage prototypes are patched once per isolate and each call is credited to the
+   * meter registered for its storage (other objects in the isolate are not counted).
+   */
+  attach(ctx: DurableObjectState): void {
+    patchPrototypes(ctx.storage);
+    sqlMeters.set(ctx.storage.sql, this.#cursors);
+    const kv = (ctx.storage as { kv?: object }).kv;
+    if (kv) kvOwnerOf.set(kv, ctx.storage);
+    storageMeters.set(ctx.storage, (read, written) => {
+      this.#read += read;
+      this.#written += written;
     });
-    return forward(ctx, { storage: meteredStorage });
   }
 
   /** Rows read and written since the last call. */
@@ -51,6 +53,51 @@ export class SqlMeter {
     this.#read = 0;
     this.#written = 0;
     return { read, written };
+  }
+}
+
+type Cursor = SqlStorageCursor<Record<string, SqlStorageValue>>;
+const sqlMeters = new WeakMap<object, Cursor[]>();
+const storageMeters = new WeakMap<object, (read: number, written: number) => void>();
+const kvOwnerOf = new WeakMap<object, object>();
+let patched = false;
+
+/** Rows a key-value call touches: one per key. */
+const keys = (k: unknown) => (Array.isArray(k) ? k.length : typeof k === "object" && k !== null ? Object.keys(k).length : 1);
+const COSTS: Record<string, (first: unknown) => [read: number, written: number]> = {
+  setAlarm: () => [0, 1],
+  deleteAlarm: () => [0, 1],
+  put: (k) => [0, keys(k)],
+  delete: (k) => [0, keys(k)],
+  get: (k) => [keys(k), 0],
+};
+
+type Method = (this: object, ...args: unknown[]) => unknown;
+
+function patchPrototypes(storage: DurableObjectStorage): void {
+  if (patched) return;
+  patched = true;
+  const sqlProto = Object.getPrototypeOf(storage.sql) as Record<string, Method>;
+  const exec = sqlProto["exec"] as Method;
+  sqlProto["exec"] = function (this: object, ...args: unknown[]) {
+    const cursor = exec.apply(this, args) as Cursor;
+    sqlMeters.get(this)?.push(cursor);
+    return cursor;
+  };
+  // The synchronous key-value API (storage.kv) is credited to the storage it belongs to.
+  const kv = (storage as { kv?: object }).kv;
+  for (const [proto, owner] of [
+    [Object.getPrototypeOf(storage) as Record<string, Method>, (self: object) => self],
+    ...(kv ? [[Object.getPrototypeOf(kv) as Record<string, Method>, (self: object) => kvOwnerOf.get(self) ?? self] as const] : []),
+  ] as const) {
+    for (const [name, cost] of Object.entries(COSTS)) {
+      const original = proto[name];
+      if (typeof original !== "function") continue;
+      proto[name] = function (this: object, ...args: unknown[]) {
+        storageMeters.get(owner(this))?.(...cost(args[0]));
+        return original.apply(this, args);
+      };
+    }
   }
 }
 

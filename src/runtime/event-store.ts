@@ -1,4 +1,5 @@
 import { Event, EventBody, EventStamp, type EventSource, type NewEvent } from "../core";
+import { EventTail } from "./event-tail";
 
 /** Durable Object SQLite rows are capped at 2 MB; we stay far below (invariant 8). */
 export const MAX_EVENT_BYTES = 512 * 1024;
@@ -12,6 +13,10 @@ type Row = { seq: number; type: string; data: string; at: string; key: string | 
  * event: storage grows linearly with the log, never with its square.
  */
 export class EventStore {
+  readonly #tail = new EventTail();
+  /** The launch: the first event never changes, and every step's context starts with it. */
+  #first: Event | undefined;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS events (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -66,6 +71,7 @@ export class EventStore {
       ...(event.key !== undefined ? { key: event.key } : {}),
       ...(source !== null ? { source: JSON.parse(source) as EventSource } : {}),
     } as Event;
+    this.#tail.appended(appended, data.length);
     return { event: appended, duplicate: false };
   }
 
@@ -75,8 +81,10 @@ export class EventStore {
   }
 
   first(): Event | undefined {
+    if (this.#first) return this.#first;
     const rows = this.sql.exec<Row>("SELECT * FROM events ORDER BY seq ASC LIMIT 1").toArray();
-    return rows[0] ? toEvent(rows[0]) : undefined;
+    this.#first = rows[0] ? toEvent(rows[0]) : undefined;
+    return this.#first;
   }
 
   /** Events after `after`, oldest first. */
@@ -100,10 +108,19 @@ export class EventStore {
    * it renders, however long the log (one open unbounded cursor per step would not be).
    */
   *newestFirst(pageSize = 64): Generator<Event> {
-    let before = Number.MAX_SAFE_INTEGER;
+    // The newest events come from memory (see event-tail.ts); storage only below them. One
+    // indexed read checks the memory still ends at the newest row (another writer, such as
+    // a test's own EventStore on the same storage, would make it stale).
+    if (this.#tail.newest !== this.lastSeq()) this.#tail.clear();
+    yield* this.#tail.newestFirst();
+    let before = Math.min(this.#tail.oldest, Number.MAX_SAFE_INTEGER);
     for (;;) {
       const rows = this.sql.exec<Row>("SELECT * FROM events WHERE seq < ? ORDER BY seq DESC LIMIT ?", before, pageSize).toArray();
-      for (const row of rows) yield toEvent(row);
+      for (const row of rows) {
+        const event = toEvent(row);
+        this.#tail.readBelow(event, row.data.length);
+        yield event;
+      }
       const last = rows[rows.length - 1];
       if (!last || rows.length < pageSize) return;
       before = last.seq;
@@ -143,6 +160,8 @@ export class EventStore {
    * Only for an empty log filled in seq order: later appends then continue after it.
    */
   insertCopy(event: Event): void {
+    this.#tail.clear();
+    this.#first = undefined;
     const body = EventBody.parse({ type: event.type, data: event.data });
     this.sql.exec(
       "INSERT INTO events (seq, type, data, at, key, source) VALUES (?, ?, ?, ?, ?, ?)",
