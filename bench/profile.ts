@@ -21,6 +21,12 @@ async function main(): Promise<void> {
     await launch(server, "profiled");
     await growTo(server, "profiled", EVENTS);
     for (let i = 0; i < 20; i++) await bench(server, `step/profiled/warm-${i}`);
+    // Rows per step, per statement: what Cloudflare bills, and where it comes from.
+    await bench(server, "rows-detail/profiled");
+    for (let i = 0; i < 20; i++) await bench(server, `step/profiled/rows-${i}`);
+    const detail = (await bench(server, "rows-detail/profiled")) as { query: string; calls: number; read: number; written: number }[];
+    console.log("rows per step (read / written / calls), by statement:");
+    for (const d of detail) console.log(`${(d.read / 20).toFixed(1).padStart(7)} ${(d.written / 20).toFixed(1).padStart(6)} ${(d.calls / 20).toFixed(1).padStart(5)}  ${d.query}`);
     const targets = (await (await fetch(`http://127.0.0.1:${server.inspector}/json`)).json()) as { webSocketDebuggerUrl: string; title?: string }[];
     const target = targets.find((t) => !t.title?.includes("internal")) ?? targets[0];
     if (!target) throw new Error("no inspector target");
@@ -61,10 +67,11 @@ function report(profile: Profile, wallMs: number): void {
 }
 
 async function connect(url: string): Promise<{ send(method: string, params?: object): Promise<unknown>; close(): void }> {
-  const ws = new WebSocket(url);
+  // The inspector proxy wants an Origin it knows (Node's WebSocket takes headers in its init).
+  const ws = new WebSocket(url, { headers: { origin: "http://127.0.0.1" } } as unknown as string[]);
   await new Promise<void>((done, fail) => {
     ws.addEventListener("open", () => done());
-    ws.addEventListener("error", () => fail(new Error(`inspector ${url} refused`)));
+    ws.addEventListener("error", (e) => fail(new Error(`inspector ${url} refused: ${String((e as ErrorEvent).message ?? e.type)}`)));
   });
   let next = 0;
   const waiting = new Map<number, (result: unknown) => void>();

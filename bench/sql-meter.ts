@@ -8,9 +8,8 @@
 export type Rows = { readonly read: number; readonly written: number };
 
 export class SqlMeter {
-  readonly #cursors: Cursor[] = [];
-  #read = 0;
-  #written = 0;
+  readonly #cursors: Metered[] = [];
+  readonly #calls: { query: string; read: number; written: number }[] = [];
 
   /** A SqlStorage whose every statement this meter counts. */
   sql(target: SqlStorage): SqlStorage {
@@ -18,7 +17,7 @@ export class SqlMeter {
     return forward(target, {
       exec: (query: string, ...bindings: unknown[]) => {
         const cursor = target.exec(query, ...bindings);
-        cursors.push(cursor);
+        cursors.push({ query, cursor });
         return cursor;
       },
     });
@@ -35,30 +34,40 @@ export class SqlMeter {
     sqlMeters.set(ctx.storage.sql, this.#cursors);
     const kv = (ctx.storage as { kv?: object }).kv;
     if (kv) kvOwnerOf.set(kv, ctx.storage);
-    storageMeters.set(ctx.storage, (read, written) => {
-      this.#read += read;
-      this.#written += written;
+    storageMeters.set(ctx.storage, (name, read, written) => {
+      this.#calls.push({ query: name, read, written });
     });
   }
 
   /** Rows read and written since the last call. */
   take(): Rows {
-    let read = this.#read;
-    let written = this.#written;
-    for (const cursor of this.#cursors) {
-      read += cursor.rowsRead;
-      written += cursor.rowsWritten;
-    }
-    this.#cursors.length = 0;
-    this.#read = 0;
-    this.#written = 0;
+    const { read, written } = this.detail().reduce((t, d) => ({ read: t.read + d.read, written: t.written + d.written }), { read: 0, written: 0 });
     return { read, written };
+  }
+
+  /** Rows read and written since the last call, per statement (or storage call), most written first. */
+  detail(): { query: string; calls: number; read: number; written: number }[] {
+    const by = new Map<string, { query: string; calls: number; read: number; written: number }>();
+    const add = (query: string, read: number, written: number) => {
+      const key = query.replace(/\s+/g, " ").slice(0, 120);
+      const row = by.get(key) ?? { query: key, calls: 0, read: 0, written: 0 };
+      row.calls += 1;
+      row.read += read;
+      row.written += written;
+      by.set(key, row);
+    };
+    for (const { query, cursor } of this.#cursors) add(query, cursor.rowsRead, cursor.rowsWritten);
+    for (const call of this.#calls) add(call.query, call.read, call.written);
+    this.#cursors.length = 0;
+    this.#calls.length = 0;
+    return [...by.values()].sort((a, b) => b.written - a.written || b.read - a.read);
   }
 }
 
 type Cursor = SqlStorageCursor<Record<string, SqlStorageValue>>;
-const sqlMeters = new WeakMap<object, Cursor[]>();
-const storageMeters = new WeakMap<object, (read: number, written: number) => void>();
+type Metered = { readonly query: string; readonly cursor: Cursor };
+const sqlMeters = new WeakMap<object, Metered[]>();
+const storageMeters = new WeakMap<object, (name: string, read: number, written: number) => void>();
 const kvOwnerOf = new WeakMap<object, object>();
 let patched = false;
 
@@ -81,7 +90,7 @@ function patchPrototypes(storage: DurableObjectStorage): void {
   const exec = sqlProto["exec"] as Method;
   sqlProto["exec"] = function (this: object, ...args: unknown[]) {
     const cursor = exec.apply(this, args) as Cursor;
-    sqlMeters.get(this)?.push(cursor);
+    sqlMeters.get(this)?.push({ query: String(args[0]), cursor });
     return cursor;
   };
   // The synchronous key-value API (storage.kv) is credited to the storage it belongs to.
@@ -94,7 +103,7 @@ function patchPrototypes(storage: DurableObjectStorage): void {
       const original = proto[name];
       if (typeof original !== "function") continue;
       proto[name] = function (this: object, ...args: unknown[]) {
-        storageMeters.get(owner(this))?.(...cost(args[0]));
+        storageMeters.get(owner(this))?.(`storage.${name}`, ...cost(args[0]));
         return original.apply(this, args);
       };
     }

@@ -39,6 +39,11 @@ export class ThreadObject extends runtime.ThreadObjectBase {
     return this.meter.take();
   }
 
+  /** BENCH ONLY: the same, per statement. */
+  benchRowsDetail(): ReturnType<SqlMeter["detail"]> {
+    return this.meter.detail();
+  }
+
   /** BENCH ONLY: launches a thread as a mail from BENCH_SENDER would (its source and reply channel), without the mail. */
   async benchLaunchByEmail(id: string): Promise<number> {
     const launched = await this.launch(
@@ -194,6 +199,8 @@ async function bench(request: Request, env: BenchEnv): Promise<Response> {
       return Response.json(await threads(env, id).benchFinish());
     case "rows":
       return Response.json(await threads(env, id).benchRows());
+    case "rows-detail":
+      return Response.json(await threads(env, id).benchRowsDetail());
     case "idle":
       return Response.json((await threads(env, id).idle())?.lastSeq ?? 0);
     case "wake":

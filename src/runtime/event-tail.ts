@@ -1,7 +1,10 @@
 import type { Event } from "../core";
 
-/** At most this many of the newest events stay in memory... */
-export const TAIL_EVENTS = 256;
+/**
+ * At most this many of the newest events stay in memory (a full 48,000-character context
+ * of small events renders ~500 of them)...
+ */
+export const TAIL_EVENTS = 1024;
 /** ...and at most this many characters of their data (one large tool result must not pin memory). */
 export const TAIL_CHARS = 2 * 1024 * 1024;
 
