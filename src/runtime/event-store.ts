@@ -150,9 +150,13 @@ export class EventStore {
 
   /** Whether this thread logged sending a mail with one of these Message-IDs. */
   sentAnyOf(messageIds: readonly string[]): boolean {
-    if (messageIds.length === 0) return false;
-    const marks = messageIds.map(() => "?").join(", ");
-    return this.sql.exec(`SELECT 1 FROM events WHERE ${SENT} AND json_extract(data, '$.messageId') IN (${marks}) LIMIT 1`, ...messageIds).toArray().length > 0;
+    // A long References header may quote hundreds of ids: ask in batches, under SQLite's bound-parameter limit.
+    for (let i = 0; i < messageIds.length; i += ID_BATCH) {
+      const batch = messageIds.slice(i, i + ID_BATCH);
+      const marks = batch.map(() => "?").join(", ");
+      if (this.sql.exec(`SELECT 1 FROM events WHERE ${SENT} AND json_extract(data, '$.messageId') IN (${marks}) LIMIT 1`, ...batch).toArray().length > 0) return true;
+    }
+    return false;
   }
 
   /**
@@ -181,6 +185,7 @@ export class EventStore {
 
 // Each query repeats its index's WHERE term word for word: that is how SQLite knows the
 // partial index covers it (test/runtime/log-reads.test.ts counts the rows each one reads).
+const ID_BATCH = 50;
 const CLOSING = "type IN ('human_responded', 'human_timed_out')";
 const MAIL_IN = "json_extract(source, '$.kind') = 'email'";
 const SENT = "type = 'notification_sent'";

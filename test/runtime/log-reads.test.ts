@@ -49,8 +49,12 @@ describe("questions about the log read a bounded number of rows", () => {
 
       const sent = read(() => [store.sentAnyOf(["<x@y>", "<out-1@agents.test>"]), store.sentAnyOf(["<root@example.com>"]), store.sentAnyOf([])]);
       expect(sent.answer).toEqual([true, false, false]);
+      // Hundreds of quoted ids (a long References header) are asked in batches.
+      const many = Array.from({ length: 250 }, (_, i) => `<ref-${i}@example.com>`);
+      expect([store.sentAnyOf(many), store.sentAnyOf([...many, "<out-1@agents.test>"])]).toEqual([false, true]);
       expect(sent.rows).toBeLessThanOrEqual(6);
 
+      meter.take();
       const closed = read(() => [closedHow(store, "req_a"), closedHow(store, "req_b"), closedHow(store, "req_never")]);
       expect(closed.answer).toEqual(["answered", "timed_out", undefined]);
       expect(closed.rows).toBeLessThanOrEqual(10);
