@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../test/e2e/support/wrangler";
 
-export type BenchServer = { readonly url: string; stop(): Promise<void>; output(): string };
+export type BenchServer = { readonly url: string; /** The inspector (Chrome DevTools protocol) port: bench/profile.ts takes CPU profiles through it. */ readonly inspector: number; stop(): Promise<void>; output(): string };
 
 const SECRETS = {
   API_TOKEN: "bench-token",
@@ -39,7 +39,7 @@ export async function startBenchServer(root: string): Promise<BenchServer> {
   let log = "";
   child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
-  const server: BenchServer = { url, output: () => log, stop: () => stop(child, dir) };
+  const server: BenchServer = { url, inspector, output: () => log, stop: () => stop(child, dir) };
   try {
     await waitUntilUp(child, url, () => log);
   } catch (error) {

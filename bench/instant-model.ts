@@ -6,14 +6,21 @@
  */
 let ids = 0;
 
+/** The message that makes this model end a thread. */
+export const FINISH = "bench: finish now";
+
 export async function instantModel(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   const request = new Request(input, init);
   if (request.method !== "POST" || !new URL(request.url).pathname.endsWith("/chat/completions")) {
     return Response.json({ error: { message: `bench model: no route ${request.url}` } }, { status: 404 });
   }
   // Read the body as the real endpoint would, so its size counts in the step.
-  const body = (await request.json()) as { model: string };
-  const call = { message: "Which version should I deploy?" };
+  const text = await request.text();
+  const body = JSON.parse(text) as { model: string };
+  // A thread whose newest input asks to finish ends (the bench times the end of a run).
+  const finish = text.includes(FINISH);
+  const call = { message: finish ? "Deployed." : "Which version should I deploy?" };
+  const tool = finish ? "done_for_now" : "request_more_information";
   return Response.json({
     id: `chatcmpl-bench-${++ids}`,
     object: "chat.completion",
@@ -27,7 +34,7 @@ export async function instantModel(input: RequestInfo | URL, init?: RequestInit)
         message: {
           role: "assistant",
           content: null,
-          tool_calls: [{ id: `call_${ids}`, type: "function", function: { name: "request_more_information", arguments: JSON.stringify(call) } }],
+          tool_calls: [{ id: `call_${ids}`, type: "function", function: { name: tool, arguments: JSON.stringify(call) } }],
         },
       },
     ],

@@ -9,47 +9,32 @@ import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { resolve } from "node:path";
 import { bundleSize } from "./bundle";
-import { BENCH_TOKEN, startBenchServer, type BenchServer } from "./dev-server";
+import { auth, bench, call, growMail, growTo, launch } from "./client";
+import { startBenchServer, type BenchServer } from "./dev-server";
 import { kib, ms, rate, stats, timeEach, timeNet, type Stats } from "./measure";
+import type { Rows } from "./sql-meter";
+import { deliver, rawMail } from "../test/e2e/support/mail";
+import { BENCH_SENDER } from "./mail-thread";
 
 const root = resolve(process.cwd());
-const auth = { authorization: `Bearer ${BENCH_TOKEN}`, "content-type": "application/json" };
 type Row = [metric: string, value: string, baseline: string, ratio: string, target: string, verdict: string];
 const rows: Row[] = [];
 const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-
-async function call(server: BenchServer, path: string, init: RequestInit = {}): Promise<unknown> {
-  const response = await fetch(`${server.url}${path}`, init);
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${response.status} ${text}`);
-  return text ? (JSON.parse(text) as unknown) : null;
-}
-const bench = (s: BenchServer, path: string, body?: string) => call(s, `/bench/${path}`, body === undefined ? {} : { method: "POST", body });
-
-async function launch(s: BenchServer, id: string): Promise<void> {
-  await call(s, "/v1/agents/deploybot/threads", { method: "POST", headers: auth, body: JSON.stringify({ message: "deploy the backend", threadId: id }) });
-  await bench(s, `idle/${id}`);
-}
-
-/** Grows a thread to at least `events` events, 900 at a time (3 per cycle). */
-async function growTo(s: BenchServer, id: string, events: number): Promise<number> {
-  let seq = (await bench(s, `idle/${id}`)) as number;
-  while (seq < events) seq = (await bench(s, `grow/${id}?n=${Math.min(300, Math.ceil((events - seq) / 3))}`)) as number;
-  return seq;
-}
 
 async function main(): Promise<void> {
   const started = Date.now();
   const server = await startBenchServer(root);
   // `npm run bench -- --deadlines`: only the deadline lateness (about a minute).
+  // `npm run bench -- --flat`: only the baseline and the flat-with-log-size table (a few minutes).
   const onlyDeadlines = process.argv.includes("--deadlines");
+  const onlyFlat = process.argv.includes("--flat");
   try {
     if (onlyDeadlines) await deadlineLateness(server);
-    else await measure(server);
+    else await measure(server, onlyFlat);
   } finally {
     await server.stop();
   }
-  if (onlyDeadlines) return print(Date.now() - started);
+  if (onlyDeadlines || onlyFlat) return print(Date.now() - started);
   const bundle = await bundleSize(root);
   rows.push(["bundle (wrangler deploy --dry-run), raw", kib(bundle.raw), "—", "—", "—", "info"]);
   rows.push(["bundle, gzipped", kib(bundle.gzip), "—", "—", "< 1024 KiB", bundle.gzip < 1024 * 1024 ? "pass" : "FAIL"]);
@@ -101,8 +86,8 @@ async function deadlineLateness(s: BenchServer): Promise<void> {
   ]);
 }
 
-async function measure(s: BenchServer): Promise<void> {
-  await deadlineLateness(s);
+async function measure(s: BenchServer, onlyFlat: boolean): Promise<void> {
+  if (!onlyFlat) await deadlineLateness(s);
   // Warm both objects and the isolate before any timing.
   await launch(s, "rtt");
   await timeEach(50, () => bench(s, "noop/rtt"));
@@ -116,7 +101,13 @@ async function measure(s: BenchServer): Promise<void> {
   rows.push(["no-op RPC round trip into a thread object (p50)", ms(noop.p50), ms(baseNoop.p50), x(noop.p50, baseNoop.p50), "—", "subtracted from figures marked net"]);
   rows.push(["baseline: one request, bare DO inserts one row (p50 / p99)", `${ms(insert.p50)} / ${ms(insert.p99)}`, ms(baseNet), "1.00x", "—", "yardstick for latencies"]);
 
-  // Storage as a thread grows, beside a bare table of rows of the same average size.
+  if (!onlyFlat) await storage(s);
+  await flat(s, baseNet);
+  if (!onlyFlat) await ingest(s);
+}
+
+/** Storage as a thread grows, beside a bare table of rows of the same average size. */
+async function storage(s: BenchServer): Promise<void> {
   await launch(s, "grow-a");
   const empty = (await bench(s, "size/grow-a")) as number;
   const emptySeq = (await bench(s, "idle/grow-a")) as number;
@@ -147,48 +138,32 @@ async function measure(s: BenchServer): Promise<void> {
     ]);
   }
 
-  // Wake: rebuild state from storage as a fresh instance does, on the 10,000-event thread.
-  await timeEach(3, () => bench(s, "wake/grow-a"));
-  const wake = stats((await timeNet(40, () => bench(s, "wake/grow-a"), () => bench(s, "noop/grow-a"))).net).p50;
-  rows.push([`wake an evicted thread of ${sizes[2]?.events} events (p50, net)`, ms(wake), ms(baseNet), x(wake, baseNet), "< 50 ms", wake < 50 ? "pass" : "FAIL"]);
+}
 
-  // Per-step overhead with the instant model, net of the no-op round trip.
-  const steps: Record<number, Stats> = {};
-  for (const [size, threads, each] of [[10, 20, 5], [1_000, 2, 50], [10_000, 2, 50]] as const) {
-    const samples: number[] = [];
-    for (let t = 0; t < threads; t++) {
-      const id = size === 10_000 && t === 0 ? "grow-a" : `step-${size}-${t}`;
-      if (id !== "grow-a") {
-        await launch(s, id);
-        await growTo(s, id, size - 1);
-      }
-      await bench(s, `step/${id}`); // warm this object
-      samples.push(...(await timeNet(each, (i) => bench(s, `step/${id}/answer-${i}`), () => bench(s, `noop/${id}`))).net);
-    }
-    const st = (steps[size] = stats(samples));
-    const vs = size === 10 ? "reference" : st.p50 / (steps[10] as Stats).p50 <= 2 ? `pass (${x(st.p50, (steps[10] as Stats).p50)} of @10)` : `FAIL (${x(st.p50, (steps[10] as Stats).p50)} of @10)`;
-    rows.push([`step overhead @${size} events, p50 (n=${st.n})`, ms(st.p50), ms(baseNet), x(st.p50, baseNet), size === 10 ? "—" : "≤ 2x @10", vs]);
-    rows.push([`step overhead @${size} events, p99`, ms(st.p99), ms(insert.p99), x(st.p99, insert.p99), "—", "info"]);
-  }
-
+/** Ingest over HTTP: 100 threads, 100 requests in flight, vs the baseline object's rate. */
+async function ingest(s: BenchServer): Promise<void> {
   // Ingest over HTTP: 100 threads, 100 requests in flight, vs the baseline object's rate.
   const ids = Array.from({ length: 100 }, (_, i) => `ingest-${i}`);
   await Promise.all(ids.map((id) => launch(s, id)));
   const total = 2_000;
   await Promise.all(ids.map((id) => bench(s, `baseline/${id}`, "warm")));
   const baseRate = await rate(total, 100, (i) => bench(s, `baseline/${ids[i % 100]}`, "x".repeat(200)));
+  await Promise.all(ids.map((id) => bench(s, `rows/${id}`)));
   const ingest = await rate(total, 100, (i) =>
     call(s, `/v1/threads/${ids[i % 100]}/messages`, { method: "POST", headers: auth, body: JSON.stringify({ text: `use v1.2.${i}` }) }),
   );
   await Promise.all(ids.map((id) => bench(s, `idle/${id}`)));
+  const runningRows = sumRows((await Promise.all(ids.map((id) => bench(s, `rows/${id}`)))) as Rows[]);
   // The same requests to paused threads: the ingest path alone (HTTP, auth, validation,
   // idempotent append), with no model step competing for the CPUs.
   const paused = ids.map((id) => `${id}-paused`);
   await Promise.all(paused.map((id) => launch(s, id).then(() => call(s, `/v1/threads/${id}/pause`, { method: "POST", headers: auth }))));
+  await Promise.all(paused.map((id) => bench(s, `rows/${id}`)));
   const baseRate2 = await rate(total, 100, (i) => bench(s, `baseline/${ids[i % 100]}`, "x".repeat(200)));
   const ingestOnly = await rate(total, 100, (i) =>
     call(s, `/v1/threads/${paused[i % 100]}/messages`, { method: "POST", headers: auth, body: JSON.stringify({ text: `use v1.2.${i}` }) }),
   );
+  const pausedRows = sumRows((await Promise.all(paused.map((id) => bench(s, `rows/${id}`)))) as Rows[]);
   const verdict = (r: number) => (r >= 0.5 ? "pass" : `FAIL (${r.toFixed(2)}x)`);
   rows.push([
     "HTTP ingest, POST /messages, 100 running threads, 100 in flight (each message also runs one model step)",
@@ -206,6 +181,115 @@ async function measure(s: BenchServer): Promise<void> {
     "≥ 0.50x",
     verdict(ingestOnly / baseRate2),
   ]);
+  rows.push(["rows read / written per ingested message, running threads (the message and its step)", perRows(runningRows, total), "—", "—", "—", "billed"]);
+  rows.push(["rows read / written per ingested message, paused threads (append only)", perRows(pausedRows, total), "—", "—", "—", "billed"]);
+}
+
+const sumRows = (all: readonly Rows[]): Rows => all.reduce((a, b) => ({ read: a.read + b.read, written: a.written + b.written }), { read: 0, written: 0 });
+const perRows = (r: Rows, n: number) => `${(r.read / n).toFixed(1)} / ${(r.written / n).toFixed(1)}`;
+/** p50 of an operation timed `n` times in sequence. */
+const p50 = async (n: number, op: (i: number) => Promise<unknown>) => stats(await timeEach(n, op)).p50;
+const SIZES = [10, 1_000, 10_000] as const;
+
+/**
+ * Issue 15: nothing on a thread's path grows with its log. Each operation is timed on
+ * threads of 10, 1,000 and 10,000 events and compared with its own cost at 10 events in the
+ * same run; a step's rows read and written come from the object's SQL cursors.
+ */
+async function flat(s: BenchServer, baseNet: number): Promise<void> {
+  type Op = "step" | "finish" | "get" | "context" | "wake" | "mail_out" | "mail_reply";
+  const cost: Record<Op, Record<number, Stats>> = { step: {}, finish: {}, get: {}, context: {}, wake: {}, mail_out: {}, mail_reply: {} };
+  const stepRows: Record<number, Rows> = {};
+  for (const size of SIZES) {
+    // Plain threads: steps (net of a no-op RPC), then the reads, then the end of each run.
+    const [threads, each] = size === 10 ? [20, 5] : [3, 35];
+    const ids = Array.from({ length: threads }, (_, t) => `step-${size}-${t}`);
+    const steps: number[] = [];
+    let rowsSum: Rows = { read: 0, written: 0 };
+    for (const id of ids) {
+      await launch(s, id);
+      await growTo(s, id, size - 1);
+      await bench(s, `step/${id}`); // warm this object
+      await bench(s, `rows/${id}`);
+      steps.push(...(await timeNet(each, (i) => bench(s, `step/${id}/answer-${i}`), () => bench(s, `noop/${id}`))).net);
+      rowsSum = sumRows([rowsSum, (await bench(s, `rows/${id}`)) as Rows]);
+    }
+    cost.step[size] = stats(steps);
+    // A step here also answers the no-op RPCs, which touch no storage.
+    stepRows[size] = { read: rowsSum.read / steps.length, written: rowsSum.written / steps.length };
+    const probe = ids[0] as string;
+    cost.get[size] = stats(await timeEach(40, () => call(s, `/v1/threads/${probe}`, { headers: auth })));
+    cost.context[size] = stats(await timeEach(40, () => call(s, `/v1/threads/${probe}/context`, { headers: auth })));
+    cost.wake[size] = stats((await timeNet(40, () => bench(s, `wake/${probe}`), () => bench(s, `noop/${probe}`))).net);
+    const finishes: number[] = [];
+    for (const id of ids) {
+      const noop = await p50(3, () => bench(s, `noop/${id}`));
+      const [took] = await timeEach(1, async () => {
+        if ((await bench(s, `finish/${id}`)) !== "done") throw new Error(`${id} did not finish`);
+      });
+      finishes.push((took as number) - noop);
+    }
+    cost.finish[size] = stats(finishes);
+
+    // An email thread (started by mail, grown with a mail in and a mail out per cycle): each
+    // step sends its question by mail.
+    const mailId = `mail-${size}`;
+    await bench(s, `launch-email/${mailId}`);
+    await growMail(s, mailId, size - 1);
+    await bench(s, `step/${mailId}`);
+    cost.mail_out[size] = stats((await timeNet(20, (i) => bench(s, `step/${mailId}/answer-${i}`), () => bench(s, `noop/${mailId}`))).net);
+
+    // Replies routed by In-Reply-To through the real email() trigger, to a paused email
+    // thread with no open question, so each reply is appended as a message.
+    const replyId = `reply-${size}`;
+    await bench(s, `launch-email/${replyId}`);
+    await growMail(s, replyId, size - 2);
+    await call(s, `/v1/threads/${replyId}/pause`, { method: "POST", headers: auth });
+    await call(s, `/v1/threads/${replyId}/messages`, { method: "POST", headers: auth, body: JSON.stringify({ text: "v1.2.3" }) });
+    const before = (await bench(s, `idle/${replyId}`)) as number;
+    // The first mail the thread sent: the oldest id it must recognise.
+    const { events } = (await call(s, `/v1/threads/${replyId}/events?after=0&limit=10`, { headers: auth })) as { events: { type: string; data: { messageId?: string } }[] };
+    const quoted = events.find((e) => e.type === "notification_sent")?.data.messageId;
+    if (!quoted) throw new Error(`${replyId} sent no mail`);
+    cost.mail_reply[size] = stats(
+      await timeEach(20, async (i) => {
+        const raw = rawMail({ from: BENCH_SENDER, to: "deploybot@bench.test", subject: "Re: deploy", messageId: `<r-${size}-${i}@example.com>`, inReplyTo: quoted, text: `and also ${i}` });
+        const answer = await deliver(s.url, { from: BENCH_SENDER, to: "deploybot@bench.test" }, raw);
+        if (answer.status >= 300) throw new Error(`reply refused: ${answer.status} ${answer.text}`);
+      }),
+    );
+    const after = (await bench(s, `idle/${replyId}`)) as number;
+    if (after - before !== 20) throw new Error(`${replyId}: ${after - before} of 20 replies were appended`);
+  }
+
+  const labels: Record<Op, string> = {
+    step: "step overhead (net of the model round trip; in-process model)",
+    finish: "finish a run (done_for_now answer to status done, net)",
+    get: "GET /v1/threads/{id} (whole HTTP request)",
+    context: "GET /v1/threads/{id}/context (whole HTTP request)",
+    wake: "wake: rebuild state from storage (net)",
+    mail_out: "step that sends its question by mail (net)",
+    mail_reply: "email reply routed by In-Reply-To (whole email() delivery)",
+  };
+  for (const op of Object.keys(labels) as Op[]) {
+    const ref = cost[op][10] as Stats;
+    for (const size of SIZES) {
+      const st = cost[op][size] as Stats;
+      const r = st.p50 / ref.p50;
+      rows.push([
+        `${labels[op]} @${size} events, p50 (n=${st.n})`,
+        ms(st.p50),
+        size === 10 ? ms(baseNet) : ms(ref.p50),
+        size === 10 ? x(st.p50, baseNet) : x(st.p50, ref.p50),
+        size === 10 ? (op === "step" ? "≤ 3 ms" : "—") : "≤ 1.5x @10",
+        size === 10 ? (op === "step" ? (st.p50 <= 3 ? "pass" : `FAIL (${ms(st.p50)})`) : "reference (ratio vs the bare insert)") : r <= 1.5 ? `pass (${r.toFixed(2)}x of @10)` : `FAIL (${r.toFixed(2)}x of @10)`,
+      ]);
+    }
+  }
+  for (const size of SIZES) {
+    const r = stepRows[size] as Rows;
+    rows.push([`rows read / written per step @${size} events (SQL cursors, SDK scheduler, setAlarm)`, `${r.read.toFixed(1)} / ${r.written.toFixed(1)}`, "—", "—", "flat", "billed"]);
+  }
 }
 
 function print(elapsed: number): void {

@@ -10,16 +10,56 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { agents } from "../src/agents";
-import type { CallId, RequestId } from "../src/core";
+import { ThreadId, type CallId, type RequestId } from "../src/core";
 import { ThreadLog } from "../src/runtime/thread-log";
 import { createRuntime } from "../src/worker";
-import { instantModel } from "./instant-model";
+import { FINISH, instantModel } from "./instant-model";
+import { BENCH_SENDER } from "./mail-thread";
+import { SqlMeter, type Rows } from "./sql-meter";
 
 type BenchEnv = Env & { BASELINE: DurableObjectNamespace<Baseline> };
 
-const runtime = createRuntime({ agents, fetch: instantModel });
+/** BENCH ONLY: outbound mail goes nowhere; the Message-ID we composed is the one "sent". */
+const discardMail = async () => ({});
+
+const runtime = createRuntime({ agents, fetch: instantModel, sendEmail: discardMail });
+
 
 export class ThreadObject extends runtime.ThreadObjectBase {
+  /** BENCH ONLY: counts rows read and written through this object's storage (SQL, SDK key-value, alarms). */
+  readonly meter = new SqlMeter();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.meter.attach(ctx);
+  }
+
+  /** BENCH ONLY: rows read and written by this object since the last call. */
+  benchRows(): Rows {
+    return this.meter.take();
+  }
+
+  /** BENCH ONLY: the same, per statement. */
+  benchRowsDetail(): ReturnType<SqlMeter["detail"]> {
+    return this.meter.detail();
+  }
+
+  /** BENCH ONLY: launches a thread as a mail from BENCH_SENDER would (its source and reply channel), without the mail. */
+  async benchLaunchByEmail(id: string): Promise<number> {
+    const launched = await this.launch(
+      { threadId: ThreadId.parse(id), agent: "deploybot", message: "deploy the backend", replyChannels: ["email"] },
+      { kind: "email", detail: { from: BENCH_SENDER, to: "deploybot@bench.test", messageId: `<start-${id}@example.com>`, subject: "deploy" } },
+    );
+    if (!launched.ok) throw new Error(`launch rejected: ${launched.rejection.code}`);
+    await this.idle();
+    return this.log.state?.lastSeq ?? 0;
+  }
+
+  /** BENCH ONLY: ends the run: the instant model answers done_for_now to this message. */
+  async benchFinish(): Promise<string> {
+    await this.benchStep(FINISH);
+    return this.log.state?.end?.status ?? "running";
+  }
   /** BENCH ONLY: an RPC that does nothing: its round trip is subtracted from the others. */
   benchNoop(): number {
     return 0;
@@ -39,8 +79,9 @@ export class ThreadObject extends runtime.ThreadObjectBase {
    * step writes: user_messaged, model_decided (a question), human_requested. Growing by
    * real steps gives the same log and takes ~100x longer.
    */
-  benchGrow(cycles: number): number {
+  benchGrow(cycles: number, mail = false): number {
     const at = new Date().toISOString();
+    const id = this.log.state?.id ?? "";
     const deadline = new Date(Date.now() + 86_400_000).toISOString();
     for (let i = 0; i < cycles; i++) {
       const state = this.log.state;
@@ -48,7 +89,9 @@ export class ThreadObject extends runtime.ThreadObjectBase {
       const n = state.lastSeq;
       const callId = `call_grow_${n}` as CallId;
       const args = { message: `Question ${n}: which version should I deploy?` };
-      this.log.append({ type: "user_messaged", data: { text: `Answer ${n}: use v1.2.${n}` } }, at);
+      // An email thread's answers come by mail, and each question goes out as one.
+      const source = { kind: "email" as const, detail: { from: BENCH_SENDER, to: `deploybot+${id}@bench.test`, messageId: `<in-${n}@example.com>`, subject: "Re: deploy" } };
+      this.log.append({ type: "user_messaged", data: { text: `Answer ${n}: use v1.2.${n}` }, ...(mail ? { source } : {}) }, at);
       this.log.append(
         {
           type: "model_decided",
@@ -76,12 +119,17 @@ export class ThreadObject extends runtime.ThreadObjectBase {
             call: { callId, tool: "request_more_information", args },
             deadline,
             onTimeout: "deny",
-            notify: [],
+            notify: mail ? ["email"] : [],
           },
           key: `request:req_${callId}`,
         },
         at,
       );
+      if (mail) {
+        const messageId = `<${id}.${n}.0123456789abcdef@bench.test>`;
+        const data = { requestId: `req_${callId}` as RequestId, channel: "email", purpose: "request" as const, attempt: 1, messageId };
+        this.log.append({ type: "notification_sent", data, key: `notified:req_${callId}:email:request` }, at);
+      }
     }
     return this.log.state?.lastSeq ?? 0;
   }
@@ -144,7 +192,15 @@ async function bench(request: Request, env: BenchEnv): Promise<Response> {
     case "step":
       return Response.json(await threads(env, id).benchStep(arg || "use v1.2.3"));
     case "grow":
-      return Response.json(await threads(env, id).benchGrow(n));
+      return Response.json(await threads(env, id).benchGrow(n, arg === "mail"));
+    case "launch-email":
+      return Response.json(await threads(env, id).benchLaunchByEmail(id));
+    case "finish":
+      return Response.json(await threads(env, id).benchFinish());
+    case "rows":
+      return Response.json(await threads(env, id).benchRows());
+    case "rows-detail":
+      return Response.json(await threads(env, id).benchRowsDetail());
     case "idle":
       return Response.json((await threads(env, id).idle())?.lastSeq ?? 0);
     case "wake":
@@ -161,4 +217,5 @@ export default {
     if (new URL(request.url).pathname.startsWith("/bench/")) return bench(request, env);
     return runtime.handler.fetch(request, env, ctx);
   },
+  email: runtime.handler.email,
 } satisfies ExportedHandler<BenchEnv>;

@@ -2,7 +2,7 @@ import { composeEmail, type EmailContent } from "../channels/email/compose";
 import { outboundMessageId } from "../channels/email/message-id";
 import type { SendEmail } from "../channels/email/send";
 import { FULL_NOTIFICATION, pendingView, type OutboxItem, type PendingView, type ThreadState } from "../core";
-import { conversationOf, emailHistory } from "./email-thread";
+import { conversationOf, emailHistory, emailStarter } from "./email-thread";
 import { requestReplyTag } from "../channels/email/reply-address";
 import type { ThreadLog } from "./thread-log";
 
@@ -32,11 +32,12 @@ export async function sendThreadEmail(host: EmailOutboxHost, item: OutboxItem, s
   if (!content) return undefined;
   const domain = host.env.EMAIL_DOMAIN;
   if (!domain) throw new Error("EMAIL_DOMAIN is not set: email cannot be sent");
-  const history = emailHistory(host.log);
-  const conversation = conversationOf(history, state, domain);
+  const conversation = conversationOf(emailHistory(host.log.store), state, domain);
   if (!conversation) throw new Error(`thread ${state.id} was not started by email; nobody to write to`);
   const random = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
-  const messageId = outboundMessageId(state.id, history.sent.length + 1, random, domain);
+  // The seq the thread stands at numbers the mail: it grows with every mail sent, like a
+  // count of them would, without reading them all back (the random part makes it unique).
+  const messageId = outboundMessageId(state.id, state.lastSeq, random, domain);
   // A request mail gets its own signed reply address, bound to this request and recipient.
   const secret = host.env.HUMAN_LINK_SECRET;
   const replyTag = "request" in content && secret ? await requestReplyTag(secret, state.id, content.request.requestId, conversation.to) : undefined;
@@ -60,7 +61,7 @@ async function contentOf(host: EmailOutboxHost, item: OutboxItem, state: ThreadS
   }
   const request = state.pending.find((r) => r.requestId === item.requestId);
   if (!request) return undefined; // answered or closed meanwhile
-  const to = conversationOf(emailHistory(host.log), state, host.env.EMAIL_DOMAIN || "")?.to ?? "email";
+  const to = emailStarter(host.log.store)?.from ?? "email";
   const view = await host.withLink(pendingView(request), to);
   return { purpose: item.purpose, request: view, ...(item.purpose === "escalation" && contact ? { escalationContact: contact } : {}) };
 }

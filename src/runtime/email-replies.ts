@@ -1,7 +1,7 @@
 import { RequestId, type EventSource, type HumanAnswer, type PendingRequest, type Principal, type ThreadView } from "../core";
 import { replyMac, sameMac } from "../channels/email/reply-address";
 import { interpretReply } from "../triggers/email/reply";
-import { emailHistory } from "./email-thread";
+import { emailStarter } from "./email-thread";
 import type { ThreadLog } from "./thread-log";
 import type { Result } from "./thread-object";
 
@@ -48,7 +48,7 @@ export async function applyEmailReply(host: EmailReplyHost, reply: EmailReply, s
   if (store.byKey(`response:${reply.key}`) || store.byKey(`message:${reply.key}`)) return { ok: true, value: { outcome: "duplicate" } };
   const state = host.log.state;
   if (!state) return { ok: false, rejection: { status: 404, code: "thread_not_found", message: "No thread here." } };
-  const starter = emailHistory(host.log).started?.from;
+  const starter = emailStarter(store)?.from;
   const by: Principal = { kind: "email", id: reply.sender, verifiedBy: reply.verifiedBy };
 
   if (reply.mac === undefined) {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Event } from "../core";
 import type { Conversation } from "../channels/email/compose";
-import type { ThreadLog } from "./thread-log";
+import type { EventStore } from "./event-store";
 
 /** What the email trigger records on a thread's events (EventSource.detail of kind "email"). */
 export const EmailSourceDetail = z.object({
@@ -12,35 +12,38 @@ export const EmailSourceDetail = z.object({
 });
 export type EmailSourceDetail = z.infer<typeof EmailSourceDetail>;
 
-/** A thread's email conversation, read from its log: who started it, what was received and sent. */
+/**
+ * Mail clients nest at most 20 References (compose.ts keeps the newest 20); reading twice
+ * as many mail events leaves room for ids that repeat, and keeps the read bounded however
+ * long the conversation (issue 15: no operation reads the whole log).
+ */
+const TAIL = 40;
+
+/** A thread's email conversation, from its log's indexes: who started it, the last mail received, the newest ids. */
 export type EmailHistory = {
   readonly started?: EmailSourceDetail;
-  /** Message-IDs of mail received, oldest first. */
-  readonly received: readonly string[];
-  /** Message-IDs of mail sent, oldest first, with the request each one carried. */
-  readonly sent: readonly { readonly messageId: string; readonly requestId: string }[];
-  /** Every Message-ID of the conversation, received or sent, in log order. */
-  readonly all: readonly string[];
+  /** Message-ID of the newest mail received. */
+  readonly lastReceived?: string;
+  /** The newest Message-IDs of the conversation, received or sent, distinct, in log order. */
+  readonly recent: readonly string[];
 };
 
-export function emailHistory(log: ThreadLog): EmailHistory {
-  let started: EmailSourceDetail | undefined;
-  const received: string[] = [];
-  const sent: { messageId: string; requestId: string }[] = [];
-  const all: string[] = [];
-  for (const event of log.store.all()) {
-    const detail = inboundDetail(event);
-    if (detail) {
-      if (event.type === "thread_launched") started = detail;
-      received.push(detail.messageId);
-      all.push(detail.messageId);
-    }
-    if (event.type === "notification_sent" && event.data.messageId) {
-      sent.push({ messageId: event.data.messageId, requestId: event.data.requestId });
-      all.push(event.data.messageId);
-    }
+/** Who started the thread by email, if anyone: the launch is always the first event. */
+export function emailStarter(store: EventStore): EmailSourceDetail | undefined {
+  const first = store.first();
+  return first?.type === "thread_launched" ? inboundDetail(first) : undefined;
+}
+
+export function emailHistory(store: EventStore): EmailHistory {
+  const started = emailStarter(store);
+  const last = store.lastMailIn();
+  const lastReceived = last && inboundDetail(last)?.messageId;
+  const recent: string[] = [];
+  for (const event of store.mailTail(TAIL)) {
+    const id = inboundDetail(event)?.messageId ?? (event.type === "notification_sent" ? event.data.messageId : undefined);
+    if (id) recent.push(id);
   }
-  return { ...(started ? { started } : {}), received, sent, all };
+  return { ...(started ? { started } : {}), ...(lastReceived ? { lastReceived } : {}), recent: [...new Set(recent)] };
 }
 
 function inboundDetail(event: Event): EmailSourceDetail | undefined {
@@ -59,7 +62,7 @@ export function conversationOf(history: EmailHistory, thread: { id: string; agen
     domain,
     to: started.from,
     subject: started.subject,
-    inReplyTo: history.received.at(-1) ?? started.messageId,
-    references: [...new Set(history.all)],
+    inReplyTo: history.lastReceived ?? started.messageId,
+    references: history.recent,
   };
 }

@@ -1,4 +1,5 @@
 import { Event, EventBody, EventStamp, type EventSource, type NewEvent } from "../core";
+import { EventTail } from "./event-tail";
 
 /** Durable Object SQLite rows are capped at 2 MB; we stay far below (invariant 8). */
 export const MAX_EVENT_BYTES = 512 * 1024;
@@ -12,6 +13,10 @@ type Row = { seq: number; type: string; data: string; at: string; key: string | 
  * event: storage grows linearly with the log, never with its square.
  */
 export class EventStore {
+  readonly #tail = new EventTail();
+  /** The launch: the first event never changes, and every step's context starts with it. */
+  #first: Event | undefined;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS events (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -21,6 +26,11 @@ export class EventStore {
       key TEXT UNIQUE,
       source TEXT
     )`);
+    // Partial indexes, so no question a thread asks reads its whole log (issue 15). SQLite
+    // writes them in the same transaction as the event, so they cannot drift from it, and
+    // only for the few events they cover. Created on first start of an older thread, they are
+    // built from its log once (one scan in the object's life), not per operation.
+    for (const index of INDEXES) sql.exec(index);
   }
 
   /**
@@ -61,6 +71,7 @@ export class EventStore {
       ...(event.key !== undefined ? { key: event.key } : {}),
       ...(source !== null ? { source: JSON.parse(source) as EventSource } : {}),
     } as Event;
+    this.#tail.appended(appended, data.length);
     return { event: appended, duplicate: false };
   }
 
@@ -70,8 +81,10 @@ export class EventStore {
   }
 
   first(): Event | undefined {
+    if (this.#first) return this.#first;
     const rows = this.sql.exec<Row>("SELECT * FROM events ORDER BY seq ASC LIMIT 1").toArray();
-    return rows[0] ? toEvent(rows[0]) : undefined;
+    this.#first = rows[0] ? toEvent(rows[0]) : undefined;
+    return this.#first;
   }
 
   /** Events after `after`, oldest first. */
@@ -95,33 +108,55 @@ export class EventStore {
    * it renders, however long the log (one open unbounded cursor per step would not be).
    */
   *newestFirst(pageSize = 64): Generator<Event> {
-    let before = Number.MAX_SAFE_INTEGER;
+    // The newest events come from memory (see event-tail.ts); storage only below them. One
+    // indexed read checks the memory still ends at the newest row (another writer, such as
+    // a test's own EventStore on the same storage, would make it stale).
+    if (this.#tail.newest !== this.lastSeq()) this.#tail.clear();
+    yield* this.#tail.newestFirst();
+    let before = Math.min(this.#tail.oldest, Number.MAX_SAFE_INTEGER);
     for (;;) {
       const rows = this.sql.exec<Row>("SELECT * FROM events WHERE seq < ? ORDER BY seq DESC LIMIT ?", before, pageSize).toArray();
-      for (const row of rows) yield toEvent(row);
+      for (const row of rows) {
+        const event = toEvent(row);
+        this.#tail.readBelow(event, row.data.length);
+        yield event;
+      }
       const last = rows[rows.length - 1];
       if (!last || rows.length < pageSize) return;
       before = last.seq;
     }
   }
 
-  /** The events of one type that mention a request id, to tell "answered" from "never existed". */
+  /** The events that closed a request (answered or timed out), oldest first: to tell "answered" from "never existed". */
   closingsOf(requestId: string): Event[] {
-    return this.sql
-      .exec<Row>(
-        "SELECT * FROM events WHERE type IN ('human_responded', 'human_timed_out') AND json_extract(data, '$.requestId') = ? ORDER BY seq",
-        requestId,
-      )
-      .toArray()
-      .map(toEvent);
+    return this.sql.exec<Row>(`SELECT * FROM events WHERE ${CLOSING} AND json_extract(data, '$.requestId') = ? ORDER BY seq`, requestId).toArray().map(toEvent);
   }
 
+  /** Every human request is appended under the key `request:{requestId}` (human-requests.ts), so the unique key index answers. */
   wasRequested(requestId: string): boolean {
-    return (
-      this.sql
-        .exec("SELECT 1 FROM events WHERE type = 'human_requested' AND json_extract(data, '$.requestId') = ? LIMIT 1", requestId)
-        .toArray().length > 0
-    );
+    return this.byKey(`request:${requestId}`)?.type === "human_requested";
+  }
+
+  /** The newest `limit` mail events (received or sent), oldest first: the tail of the email conversation. */
+  mailTail(limit: number): Event[] {
+    return this.sql.exec<Row>(`SELECT * FROM events WHERE ${MAIL} ORDER BY seq DESC LIMIT ?`, limit).toArray().reverse().map(toEvent);
+  }
+
+  /** The newest event that came in by email. */
+  lastMailIn(): Event | undefined {
+    const rows = this.sql.exec<Row>(`SELECT * FROM events WHERE ${MAIL_IN} ORDER BY seq DESC LIMIT 1`).toArray();
+    return rows[0] ? toEvent(rows[0]) : undefined;
+  }
+
+  /** Whether this thread logged sending a mail with one of these Message-IDs. */
+  sentAnyOf(messageIds: readonly string[]): boolean {
+    // A long References header may quote hundreds of ids: ask in batches, under SQLite's bound-parameter limit.
+    for (let i = 0; i < messageIds.length; i += ID_BATCH) {
+      const batch = messageIds.slice(i, i + ID_BATCH);
+      const marks = batch.map(() => "?").join(", ");
+      if (this.sql.exec(`SELECT 1 FROM events WHERE ${SENT} AND json_extract(data, '$.messageId') IN (${marks}) LIMIT 1`, ...batch).toArray().length > 0) return true;
+    }
+    return false;
   }
 
   /**
@@ -129,6 +164,8 @@ export class EventStore {
    * Only for an empty log filled in seq order: later appends then continue after it.
    */
   insertCopy(event: Event): void {
+    this.#tail.clear();
+    this.#first = undefined;
     const body = EventBody.parse({ type: event.type, data: event.data });
     this.sql.exec(
       "INSERT INTO events (seq, type, data, at, key, source) VALUES (?, ?, ?, ?, ?, ?)",
@@ -145,6 +182,20 @@ export class EventStore {
     return this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events").one().seq ?? 0;
   }
 }
+
+// Each query repeats its index's WHERE term word for word: that is how SQLite knows the
+// partial index covers it (test/runtime/log-reads.test.ts counts the rows each one reads).
+const ID_BATCH = 50;
+const CLOSING = "type IN ('human_responded', 'human_timed_out')";
+const MAIL_IN = "json_extract(source, '$.kind') = 'email'";
+const SENT = "type = 'notification_sent'";
+const MAIL = `(${MAIL_IN} OR (${SENT} AND json_extract(data, '$.messageId') IS NOT NULL))`;
+const INDEXES = [
+  `CREATE INDEX IF NOT EXISTS events_closing ON events (json_extract(data, '$.requestId')) WHERE ${CLOSING}`,
+  `CREATE INDEX IF NOT EXISTS events_mail_in ON events (seq) WHERE ${MAIL_IN}`,
+  `CREATE INDEX IF NOT EXISTS events_mail ON events (seq) WHERE ${MAIL}`,
+  `CREATE INDEX IF NOT EXISTS events_sent ON events (json_extract(data, '$.messageId')) WHERE ${SENT}`,
+];
 
 function toEvent(row: Row): Event {
   // Rows are parsed, not cast: a row that does not match the schema is a bug we want loud.

@@ -32,7 +32,6 @@ import {
 } from "../core";
 import { sendWithBinding, type SendEmail } from "../channels/email/send";
 import { applyEmailReply, type EmailReply } from "./email-replies";
-import { emailHistory } from "./email-thread";
 import type { Appended } from "./event-store";
 import { modelInput, perform, type EffectsHost } from "./effects";
 import { fullRejection, mustFill, threadCap } from "./thread-cap";
@@ -479,7 +478,7 @@ export function threadObject(deps: RuntimeDeps) {
     /** Whether this thread sent a mail with one of these Message-IDs: a reply is routed here only if it did. */
     async sentEmail(messageIds: readonly string[]): Promise<boolean> {
       await this.ready();
-      return emailHistory(this.log).sent.some((s) => messageIds.includes(s.messageId));
+      return this.log.store.sentAnyOf(messageIds);
     }
 
     // ---- internals ----

@@ -24,7 +24,7 @@ export const WAKE: { readonly type: "wake" } = { type: "wake" };
 
 /** The part of the SDK's scheduler the wake-up uses. */
 export type Scheduler = {
-  schedule(when: Date, callback: "onTimer", payload: typeof WAKE, options: { idempotent: false }): Promise<unknown>;
+  schedule(when: Date, callback: "onTimer", payload: typeof WAKE, options: { idempotent: false }): Promise<{ readonly id: string }>;
   listSchedules(): Promise<readonly ScheduleRow[]> | readonly ScheduleRow[];
   cancelSchedule(id: string): Promise<unknown>;
 };
@@ -46,10 +46,16 @@ export type ScheduleRow = { readonly id: string; readonly callback: string; read
  *   computation never overwrites a newer one.
  * - Self-healing: every start, every wake and every append re-arms from the log, so an
  *   alarm that was lost, fired early or fired twice is replaced by the next re-arm.
+ * - Cheap when nothing changed: most appends leave the due time where it was. A re-arm to
+ *   the second this instance itself armed last, whose row has not started to fire, reads
+ *   and writes nothing (the SDK's rows change only through this class or by firing, and
+ *   a firing row is never trusted). A new instance knows nothing and reads the table.
  */
 export class WakeTimer {
   /** Rows that have started to fire in this instance: the SDK deletes them when their callback returns. */
   readonly #fired = new Set<string>();
+  /** What this instance last left armed (id undefined: nothing armed); undefined when unknown. */
+  #armed: { readonly at: number | undefined; readonly id: string | undefined } | undefined;
   #running: Promise<void> | undefined;
   #again = false;
 
@@ -62,6 +68,7 @@ export class WakeTimer {
   /** A row is firing: never keep it as the armed wake-up. */
   firing(id: string | undefined): void {
     if (id) this.#fired.add(id);
+    if (id === undefined || id === this.#armed?.id) this.#armed = undefined;
   }
 
   /** Re-arms from the current state; resolves once a re-arm that started after this call has finished. */
@@ -85,6 +92,7 @@ export class WakeTimer {
       try {
         await this.once();
       } catch (error) {
+        this.#armed = undefined;
         // Storage gone (an aborted instance) or a scheduler error: the next start re-arms from the log.
         console.error("re-arming the wake-up failed", error);
       }
@@ -98,10 +106,17 @@ export class WakeTimer {
 
   private async once(): Promise<void> {
     const at = this.target();
+    const armed = this.#armed;
+    if (armed && armed.at === at && (armed.id === undefined || !this.#fired.has(armed.id))) return;
+    this.#armed = undefined;
     const rows = (await this.scheduler.listSchedules()).filter((row) => row.callback === "onTimer" && !this.#fired.has(row.id));
     const only = rows[0];
-    if (at !== undefined && rows.length === 1 && only && only.time === at) return;
+    if (at !== undefined && rows.length === 1 && only && only.time === at) {
+      this.#armed = { at, id: only.id };
+      return;
+    }
     for (const row of rows) await this.scheduler.cancelSchedule(row.id);
-    if (at !== undefined) await this.scheduler.schedule(new Date(at * 1000), "onTimer", WAKE, { idempotent: false });
+    const row = at === undefined ? undefined : await this.scheduler.schedule(new Date(at * 1000), "onTimer", WAKE, { idempotent: false });
+    this.#armed = { at, id: row?.id };
   }
 }

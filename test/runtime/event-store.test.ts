@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { EventStore } from "../../src/runtime/event-store";
+import { SqlMeter } from "../../bench/sql-meter";
 
 describe("EventStore reads in bounded pages", () => {
   it("newestFirst yields every event once, newest first, across page boundaries", async () => {
@@ -22,6 +23,34 @@ describe("EventStore reads in bounded pages", () => {
       }
       expect(firstTen).toEqual(seqs.slice(0, 10));
       expect([...store.after(140)].map((e) => e.seq)).toEqual([141, 142, 143, 144, 145, 146, 147, 148, 149, 150]);
+    });
+  });
+});
+
+describe("EventStore keeps the newest events in memory", () => {
+  it("newestFirst serves appended events from memory and the rest from storage, and notices another writer", async () => {
+    await runInDurableObject(env.THREADS.getByName("store-tail"), (_instance, state) => {
+      const meter = new SqlMeter();
+      const store = new EventStore(meter.sql(state.storage.sql));
+      const at = "2025-01-01T00:00:00.000Z";
+      for (let i = 0; i < 400; i++) store.append({ type: "user_messaged", data: { text: `m${i}` } }, at);
+      meter.take();
+      const newest = (n: number) => {
+        const seqs: number[] = [];
+        for (const event of store.newestFirst()) {
+          if (seqs.length === n) break;
+          seqs.push(event.seq);
+        }
+        return seqs;
+      };
+      expect(newest(200)).toEqual(Array.from({ length: 200 }, (_, i) => 400 - i));
+      expect(meter.take().read).toBeLessThanOrEqual(1); // the check that memory ends at the newest row
+      expect(newest(400)).toEqual(Array.from({ length: 400 }, (_, i) => 400 - i));
+      // Another writer on the same storage: the memory no longer ends at the newest row.
+      new EventStore(state.storage.sql).append({ type: "user_messaged", data: { text: "elsewhere" } }, at);
+      expect(newest(3)).toEqual([401, 400, 399]);
+      store.append({ type: "user_messaged", data: { text: "here" } }, at);
+      expect([...store.newestFirst()].map((e) => e.seq)).toEqual(Array.from({ length: 402 }, (_, i) => 402 - i));
     });
   });
 });

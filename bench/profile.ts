@@ -1,0 +1,96 @@
+/// <reference types="node" />
+/**
+ * BENCH ONLY: `npm run bench:profile`. A CPU profile of real steps inside workerd, taken
+ * through the inspector of `wrangler dev` (the Chrome DevTools protocol), printed as the
+ * functions and files with the most self time. workerd's clock stands still while code
+ * runs, so timing spans inside the Worker cannot see CPU time; the sampling profiler can.
+ */
+import { resolve } from "node:path";
+import { bench, growTo, launch } from "./client";
+import { startBenchServer } from "./dev-server";
+
+type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
+type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+
+const STEPS = Number(process.env["PROFILE_STEPS"] ?? "200");
+const EVENTS = Number(process.env["PROFILE_EVENTS"] ?? "1000");
+
+async function main(): Promise<void> {
+  const server = await startBenchServer(resolve(process.cwd()));
+  try {
+    await launch(server, "profiled");
+    await growTo(server, "profiled", EVENTS);
+    for (let i = 0; i < 20; i++) await bench(server, `step/profiled/warm-${i}`);
+    // Rows per step, per statement: what Cloudflare bills, and where it comes from.
+    await bench(server, "rows-detail/profiled");
+    for (let i = 0; i < 20; i++) await bench(server, `step/profiled/rows-${i}`);
+    const detail = (await bench(server, "rows-detail/profiled")) as { query: string; calls: number; read: number; written: number }[];
+    console.log("rows per step (read / written / calls), by statement:");
+    for (const d of detail) console.log(`${(d.read / 20).toFixed(1).padStart(7)} ${(d.written / 20).toFixed(1).padStart(6)} ${(d.calls / 20).toFixed(1).padStart(5)}  ${d.query}`);
+    const targets = (await (await fetch(`http://127.0.0.1:${server.inspector}/json`)).json()) as { webSocketDebuggerUrl: string; title?: string }[];
+    const target = targets.find((t) => !t.title?.includes("internal")) ?? targets[0];
+    if (!target) throw new Error("no inspector target");
+    const devtools = await connect(target.webSocketDebuggerUrl);
+    await devtools.send("Profiler.enable");
+    await devtools.send("Profiler.setSamplingInterval", { interval: 100 });
+    await devtools.send("Profiler.start");
+    const started = performance.now();
+    for (let i = 0; i < STEPS; i++) await bench(server, `step/profiled/answer-${i}`);
+    const wall = performance.now() - started;
+    const { profile } = (await devtools.send("Profiler.stop")) as { profile: Profile };
+    devtools.close();
+    report(profile, wall);
+  } finally {
+    await server.stop();
+  }
+}
+
+function report(profile: Profile, wallMs: number): void {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const idle = [...self.entries()].filter(([id]) => ["(idle)", "(program)", "(garbage collector)"].includes(byId.get(id)?.callFrame.functionName ?? "")).reduce((a, [, t]) => a + t, 0);
+  const fn = new Map<string, number>();
+  const file = new Map<string, number>();
+  for (const [id, t] of self) {
+    const frame = byId.get(id)?.callFrame;
+    if (!frame) continue;
+    const where = frame.url.replace(/^.*\/(node_modules\/[^/]+|src\/[^?]+|bench\/[^?]+|[^/]+)$/, "$1") || "(native)";
+    fn.set(`${frame.functionName || "(anonymous)"} ${where}:${frame.lineNumber + 1}`, (fn.get(`${frame.functionName || "(anonymous)"} ${where}:${frame.lineNumber + 1}`) ?? 0) + t);
+    file.set(where, (file.get(where) ?? 0) + t);
+  }
+  const top = (m: Map<string, number>, n: number) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, t]) => `${(t / STEPS).toFixed(3).padStart(7)} ms/step  ${((100 * t) / total).toFixed(1).padStart(5)}%  ${k}`);
+  console.log(`${STEPS} steps @${EVENTS} events; wall ${(wallMs / STEPS).toFixed(2)} ms/step; sampled ${(total / STEPS).toFixed(2)} ms/step of which idle/program/GC ${(idle / STEPS).toFixed(2)}`);
+  console.log("\nby file (self time):\n" + top(file, 25).join("\n"));
+  console.log("\nby function (self time):\n" + top(fn, 40).join("\n"));
+}
+
+async function connect(url: string): Promise<{ send(method: string, params?: object): Promise<unknown>; close(): void }> {
+  // The inspector proxy wants an Origin it knows (Node's WebSocket takes headers in its init).
+  const ws = new WebSocket(url, { headers: { origin: "http://127.0.0.1" } } as unknown as string[]);
+  await new Promise<void>((done, fail) => {
+    ws.addEventListener("open", () => done());
+    ws.addEventListener("error", (e) => fail(new Error(`inspector ${url} refused: ${String((e as ErrorEvent).message ?? e.type)}`)));
+  });
+  let next = 0;
+  const waiting = new Map<number, (result: unknown) => void>();
+  ws.addEventListener("message", (m: MessageEvent) => {
+    const msg = JSON.parse(String(m.data)) as { id?: number; result?: unknown };
+    if (msg.id !== undefined) waiting.get(msg.id)?.(msg.result);
+  });
+  return {
+    send: (method, params = {}) =>
+      new Promise((done) => {
+        const id = ++next;
+        waiting.set(id, done);
+        ws.send(JSON.stringify({ id, method, params }));
+      }),
+    close: () => ws.close(),
+  };
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

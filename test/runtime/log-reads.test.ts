@@ -1,0 +1,77 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { ThreadId, type NewEvent, type RequestId } from "../../src/core";
+import { closedHow } from "../../src/runtime/command-results";
+import { emailHistory, emailStarter } from "../../src/runtime/email-thread";
+import { EventStore } from "../../src/runtime/event-store";
+import { SqlMeter } from "../../bench/sql-meter";
+
+const at = "2025-01-01T00:00:00.000Z";
+const mail = (from: string, messageId: string) => ({ kind: "email" as const, detail: { from, to: "deploybot@agents.test", messageId, subject: "deploy" } });
+const rid = (s: string) => s as RequestId;
+
+/**
+ * Issue 15: no question a thread asks of its log reads the whole log. A log of ~6,000 events
+ * with a few mails and answers early in it and filler after; each question must read a few
+ * rows (counted by the SQL cursors, what Cloudflare bills), where a scan reads them all.
+ */
+describe("questions about the log read a bounded number of rows", () => {
+  it("email history, sent-mail routing, and how a request closed use indexes, not scans", async () => {
+    await runInDurableObject(env.THREADS.getByName("log-reads"), (_instance, state) => {
+      const meter = new SqlMeter();
+      const store = new EventStore(meter.sql(state.storage.sql));
+      const append = (event: NewEvent) => store.append(event, at);
+      append({ type: "thread_launched", data: { threadId: ThreadId.parse("log-reads"), agent: "deploybot", message: "hi" }, source: mail("ann@example.com", "<root@example.com>") });
+      append({ type: "human_requested", data: { requestId: rid("req_a"), kind: "input", reason: "model_asked", message: "which?", deadline: at, onTimeout: "deny", notify: [] }, key: "request:req_a" });
+      append({ type: "notification_sent", data: { requestId: rid("req_a"), channel: "email", purpose: "request", attempt: 1, messageId: "<out-1@agents.test>" } });
+      append({ type: "human_responded", data: { requestId: rid("req_a"), answer: "v1", by: { kind: "email", id: "ann@example.com", verifiedBy: "dmarc" } }, source: mail("ann@example.com", "<reply-1@example.com>") });
+      append({ type: "human_timed_out", data: { requestId: rid("req_b") } });
+      for (let i = 0; i < 6_000; i++) append({ type: "user_messaged", data: { text: `filler ${i}` } });
+      meter.take();
+
+      const read = <T>(question: () => T): { answer: T; rows: number } => {
+        const answer = question();
+        return { answer, rows: meter.take().read };
+      };
+      // The meter sees a scan for what it is.
+      expect(read(() => [...store.after(0)].length).rows).toBeGreaterThanOrEqual(6_005);
+
+      const history = read(() => emailHistory(store));
+      expect(history.answer).toEqual({
+        started: { from: "ann@example.com", to: "deploybot@agents.test", messageId: "<root@example.com>", subject: "deploy" },
+        lastReceived: "<reply-1@example.com>",
+        recent: ["<root@example.com>", "<out-1@agents.test>", "<reply-1@example.com>"],
+      });
+      expect(history.rows).toBeLessThanOrEqual(20);
+      expect(read(() => emailStarter(store)?.from)).toMatchObject({ answer: "ann@example.com" });
+      expect(read(() => emailStarter(store)).rows).toBeLessThanOrEqual(2);
+
+      const sent = read(() => [store.sentAnyOf(["<x@y>", "<out-1@agents.test>"]), store.sentAnyOf(["<root@example.com>"]), store.sentAnyOf([])]);
+      expect(sent.answer).toEqual([true, false, false]);
+      // Hundreds of quoted ids (a long References header) are asked in batches.
+      const many = Array.from({ length: 250 }, (_, i) => `<ref-${i}@example.com>`);
+      expect([store.sentAnyOf(many), store.sentAnyOf([...many, "<out-1@agents.test>"])]).toEqual([false, true]);
+      expect(sent.rows).toBeLessThanOrEqual(6);
+
+      meter.take();
+      const closed = read(() => [closedHow(store, "req_a"), closedHow(store, "req_b"), closedHow(store, "req_never")]);
+      expect(closed.answer).toEqual(["answered", "timed_out", undefined]);
+      expect(closed.rows).toBeLessThanOrEqual(10);
+      expect(read(() => [store.wasRequested("req_a"), store.wasRequested("req_b")])).toEqual({ answer: [true, false], rows: expect.any(Number) as number });
+      expect(read(() => store.wasRequested("req_a")).rows).toBeLessThanOrEqual(2);
+    });
+  });
+
+  it("an older log gets its indexes built once, from what it already holds", async () => {
+    await runInDurableObject(env.THREADS.getByName("log-reads-old"), (_instance, state) => {
+      const sql = state.storage.sql;
+      new EventStore(sql).append({ type: "notification_sent", data: { requestId: rid("req_a"), channel: "email", purpose: "request", attempt: 1, messageId: "<old@agents.test>" } }, at);
+      // As a log written before the indexes existed.
+      for (const name of ["events_closing", "events_mail_in", "events_mail", "events_sent"]) sql.exec(`DROP INDEX ${name}`);
+      expect(new EventStore(sql).sentAnyOf(["<old@agents.test>"])).toBe(true);
+      const indexes = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND name LIKE 'events_%' ORDER BY name").toArray();
+      expect(indexes.map((r) => r.name)).toEqual(["events_closing", "events_mail", "events_mail_in", "events_sent"]);
+    });
+  });
+});
