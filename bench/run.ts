@@ -202,7 +202,9 @@ async function flat(s: BenchServer, baseNet: number): Promise<void> {
   const stepRows: Record<number, Rows> = {};
   for (const size of SIZES) {
     // Plain threads: steps (net of a no-op RPC), then the reads, then the end of each run.
-    const [threads, each] = size === 10 ? [20, 5] : [3, 35];
+    // Finishing ends a thread, so it is timed once per thread: enough threads at every size
+    // that one slow sample cannot move the median (3 threads once read 2.3x from one outlier).
+    const [threads, each] = size === 10 ? [20, 5] : size === 1000 ? [9, 12] : [7, 15];
     const ids = Array.from({ length: threads }, (_, t) => `step-${size}-${t}`);
     const steps: number[] = [];
     let rowsSum: Rows = { read: 0, written: 0 };
