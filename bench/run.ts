@@ -236,7 +236,11 @@ async function flat(s: BenchServer, baseNet: number): Promise<void> {
         if ((await bench(s, `finish/${id}`)) !== "done") throw new Error(`${id} did not finish`);
       });
       finishes.push((took as number) - noop);
-      finishRowsSum = sumRows([finishRowsSum, (await bench(s, `rows/${id}`)) as Rows]);
+      const detail = (await bench(s, `rows-detail/${id}`)) as { query: string; calls: number; read: number; written: number }[];
+      const finishRows = detail.reduce((t, d) => ({ read: t.read + d.read, written: t.written + d.written }), { read: 0, written: 0 });
+      // A finish that reads far more than a step is worth a look: name its statements.
+      if (finishRows.read > 500) console.error(`finish ${id} read ${finishRows.read} rows:\n${detail.filter((d) => d.read > 20).map((d) => `  ${d.read} rows, ${d.calls} calls: ${d.query}`).join("\n")}`);
+      finishRowsSum = sumRows([finishRowsSum, finishRows]);
     }
     cost.finish[size] = stats(finishes);
     finishRows[size] = { read: finishRowsSum.read / ids.length, written: finishRowsSum.written / ids.length };

@@ -9,15 +9,21 @@ export type ContextBudget = {
   readonly maxChars: number;
   /** Upper bound for any single block, so one huge tool result cannot crowd out the rest. */
   readonly maxBlockChars: number;
+  /**
+   * Upper bound on the events read, shown or not: events the model never sees (tool_started,
+   * notifications, pauses) fill no characters, so without it a run of them would be read
+   * to the launch, and the read would grow with the log.
+   */
+  readonly maxEvents?: number;
 };
 
-export const DEFAULT_BUDGET: ContextBudget = { maxChars: 48_000, maxBlockChars: 6_000 };
+export const DEFAULT_BUDGET = { maxChars: 48_000, maxBlockChars: 6_000, maxEvents: 4_096 } as const satisfies ContextBudget;
 
 export type RenderedThread = {
   readonly text: string;
   /** Events rendered as blocks (after hiding and budgeting). */
   readonly shown: number;
-  /** Events (of any kind) between the launch and the oldest block shown, left out for budget. */
+  /** Events (of any kind) between the launch and the oldest event read, left out for budget. */
   readonly omitted: number;
   /** Errors hidden because a later success resolved them (Factor 9). */
   readonly hiddenErrors: number;
@@ -39,8 +45,13 @@ export function renderThread(
   let sawSuccess = false;
   let hiddenErrors = 0;
   let omitted = 0;
+  let read = 0;
   for (const event of newestFirst) {
     if (event.seq <= launch.seq) break;
+    if (++read > (budget.maxEvents ?? DEFAULT_BUDGET.maxEvents)) {
+      omitted = event.seq - launch.seq;
+      break;
+    }
     if (event.type === "tool_succeeded") sawSuccess = true;
     // Walking backwards, any error older than a success has been resolved.
     if (sawSuccess && (event.type === "model_failed" || event.type === "tool_failed")) {

@@ -235,8 +235,26 @@ describe("renderThread", () => {
     expect(rendered.text).toContain("small");
   });
 
+  it("stops reading after maxEvents events, shown or not: a long run of events the model never sees is not read to the launch", () => {
+    const launch = stamp(ev.launched({ message: "go" }), 1);
+    let read = 0;
+    function* newestFirst() {
+      for (let seq = 20_001; seq >= 3; seq--) {
+        read++;
+        yield stamp({ type: "thread_paused", data: {} } as never, seq);
+      }
+      yield stamp(ev.message("the first message"), 2);
+      yield launch;
+    }
+    const rendered = renderThread(launch, newestFirst(), { maxChars: 48_000, maxBlockChars: 6_000, maxEvents: 100 });
+    expect(read).toBe(101);
+    expect(rendered.omitted).toBe(20_001 - 100 - 1);
+    expect(rendered.text).toContain(`<omitted events="${20_001 - 100 - 1}" reason="context budget"/>`);
+    expect(rendered.text).not.toContain("the first message");
+  });
+
   it("uses the default budget when none is given", () => {
-    expect(DEFAULT_BUDGET).toEqual({ maxChars: 48_000, maxBlockChars: 6_000 });
+    expect(DEFAULT_BUDGET).toEqual({ maxChars: 48_000, maxBlockChars: 6_000, maxEvents: 4_096 });
     const launch = stamp(ev.launched({ message: "y".repeat(7_000) }), 1);
     expect(renderThread(launch, []).text).toContain("[truncated 1000 characters]");
   });
