@@ -8,6 +8,7 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { linkUrl, signLink } from "../../src/channels/links";
 import type { Event, ThreadView } from "../../src/core";
+import { apiClient } from "./support/api";
 import { startModelServer, type ModelServer } from "./support/model-server";
 import { e2eVars, startWranglerDev, type DevServer } from "./support/wrangler";
 
@@ -26,26 +27,13 @@ afterAll(async () => {
   await model?.close();
 });
 
-async function v1<T>(path: string, init: RequestInit = {}): Promise<T> {
+// The thread lives in the wrangler dev process: requests that must succeed, and polling.
+const api = apiClient(() => {
   if (!dev) throw new Error("wrangler dev is not running");
-  const response = await fetch(`${dev.url}/v1${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...init.headers },
-  });
-  if (!response.ok) throw new Error(`${init.method ?? "GET"} /v1${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
-/** Another process owns the thread, so we poll: short intervals, capped in total. */
-async function until(id: string, done: (t: ThreadView) => boolean, withinMs = 30_000): Promise<ThreadView> {
-  const giveUp = Date.now() + withinMs;
-  for (;;) {
-    const thread = await v1<ThreadView>(`/threads/${id}`);
-    if (done(thread)) return thread;
-    if (Date.now() > giveUp) throw new Error(`thread ${id} still ${thread.status} after ${withinMs} ms: ${JSON.stringify(thread)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+  return dev.url;
+}, TOKEN);
+const v1 = api.ok;
+const until = api.until;
 
 describe("approval link in a real browser", () => {
   it("shows the held deploy, and pressing Approve runs it", async () => {

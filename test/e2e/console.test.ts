@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Event, ThreadView } from "../../src/core";
 import type { EvalView } from "../../src/evals/schemas";
 import { deployRule } from "../support/eval-rules";
+import { apiClient } from "./support/api";
 import { startModelServer, type ModelServer } from "./support/model-server";
 import { e2eVars, startWranglerDev, type DevServer } from "./support/wrangler";
 
@@ -43,22 +44,10 @@ afterAll(async () => {
   await model?.close();
 });
 
-async function v1<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const response = await fetch(`${dev.url}/v1${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...init.headers } });
-  if (!response.ok) throw new Error(`${init.method ?? "GET"} /v1${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
-/** Another process owns the thread, so we poll: short intervals, capped in total. */
-async function until(id: string, done: (t: ThreadView) => boolean, withinMs = 20_000): Promise<ThreadView> {
-  const giveUp = Date.now() + withinMs;
-  for (;;) {
-    const thread = await v1<ThreadView>(`/threads/${id}`);
-    if (done(thread)) return thread;
-    if (Date.now() > giveUp) throw new Error(`thread ${id} still ${thread.status} after ${withinMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+// The threads live in the wrangler dev process: requests that must succeed, and polling.
+const api = apiClient(() => dev.url, TOKEN);
+const v1 = api.ok;
+const until = (id: string, done: (t: ThreadView) => boolean) => api.until(id, done, 20_000);
 
 async function deployThread(name: string): Promise<ThreadView> {
   const marker = model.model.script(name, [

@@ -60,10 +60,12 @@ export const Deadline: FC<{ at: string }> = ({ at }) => (
 export const StackTable: FC<{
   id?: string;
   class?: string;
+  /** Milliseconds between the client script's refreshes of this table (console.js), if any. */
+  refreshMs?: number;
   columns: readonly string[];
   rows: readonly { readonly cells: readonly Child[]; readonly attrs?: Record<string, string> }[];
-}> = ({ id, class: cls, columns, rows }) => (
-  <table class={`stack${cls ? ` ${cls}` : ""}`} id={id}>
+}> = ({ id, class: cls, refreshMs, columns, rows }) => (
+  <table class={`stack${cls ? ` ${cls}` : ""}`} id={id} data-refresh={refreshMs === undefined ? undefined : String(refreshMs)}>
     <thead>
       <tr>
         {columns.map((c) => (

@@ -165,36 +165,20 @@ export const ThreadsPage: FC<{
         </div>
         <button type="submit">Filter</button>
       </form>
-      <table class="stack" id="threads" data-refresh="5000">
-        <thead>
-          <tr>
-            <th scope="col">Thread</th>
-            <th scope="col">Agent</th>
-            <th scope="col">Status</th>
-            <th scope="col">Events</th>
-            <th scope="col">Updated</th>
-          </tr>
-        </thead>
-        <tbody>
-          {threads.map((t) => (
-            <tr>
-              <td data-label="Thread">
-                <a href={`/console/threads/${t.id}`}>{t.id}</a>
-              </td>
-              <td data-label="Agent">
-                <a href={`/console/agents/${t.agent}`}>{t.agent}</a>
-              </td>
-              <td data-label="Status">
-                <StatusBadge status={t.status} />
-              </td>
-              <td data-label="Events">{t.lastSeq}</td>
-              <td data-label="Updated">
-                <time datetime={t.updatedAt}>{t.updatedAt}</time>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <StackTable
+        id="threads"
+        refreshMs={5000}
+        columns={["Thread", "Agent", "Status", "Events", "Updated"]}
+        rows={threads.map((t) => ({
+          cells: [
+            <a href={`/console/threads/${t.id}`}>{t.id}</a>,
+            <a href={`/console/agents/${t.agent}`}>{t.agent}</a>,
+            <StatusBadge status={t.status} />,
+            t.lastSeq,
+            <time datetime={t.updatedAt}>{t.updatedAt}</time>,
+          ],
+        }))}
+      />
       {threads.length === 0 ? <p class="muted">No threads match.</p> : null}
       <nav aria-label="Pages" class="actions">
         <a href={`/console/threads?${query("").replace(/&?cursor=$/, "")}`}>First page</a>
@@ -311,40 +295,23 @@ export const AgentPage: FC<{ who: string; agent: { name: string; description: st
       <a href={`/console/threads?agent=${agent.name}`}>Its threads</a>
     </p>
     <h2>Prompt variants</h2>
-    <table class="stack">
-      <thead>
-        <tr>
-          <th scope="col">Variant</th>
-          <th scope="col">Version</th>
-          <th scope="col">Weight</th>
-          <th scope="col">Threads</th>
-          <th scope="col">Steps</th>
-          <th scope="col">Errors</th>
-          <th scope="col">Escalations</th>
-          <th scope="col">Outcomes</th>
-        </tr>
-      </thead>
-      <tbody>
-        {variants.map((v) => (
-          <tr>
-            <td data-label="Variant">{v.name}</td>
-            <td data-label="Version">
-              <code>{v.version ?? "retired"}</code>
-            </td>
-            <td data-label="Weight">{v.weight ?? "-"}</td>
-            <td data-label="Threads">{v.threads}</td>
-            <td data-label="Steps">{v.steps}</td>
-            <td data-label="Errors">{v.errors}</td>
-            <td data-label="Escalations">{v.escalations}</td>
-            <td data-label="Outcomes">
-              {Object.entries(v.outcomes)
-                .map(([k, n]) => `${k} ${n}`)
-                .join(", ")}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <StackTable
+      columns={["Variant", "Version", "Weight", "Threads", "Steps", "Errors", "Escalations", "Outcomes"]}
+      rows={variants.map((v) => ({
+        cells: [
+          v.name,
+          <code>{v.version ?? "retired"}</code>,
+          v.weight ?? "-",
+          v.threads,
+          v.steps,
+          v.errors,
+          v.escalations,
+          Object.entries(v.outcomes)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(", "),
+        ],
+      }))}
+    />
     <h2>Token usage</h2>
     <p class="muted">All of this agent's threads, per prompt variant, from the thread index (the same totals as GET /v1/agents/{agent.name}/usage; eventually consistent, about a second behind).</p>
     <StackTable

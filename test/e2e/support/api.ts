@@ -31,6 +31,13 @@ export function apiClient(baseUrl: () => string, token: string) {
     return { status: response.status, body: (await response.json()) as T };
   }
 
+  /** The body of a request that must succeed; anything else throws with its status and body. */
+  async function ok<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const { status, body } = await v1<T>(path, init);
+    if (status >= 300) throw new Error(`${init.method ?? "GET"} /v1${path}: ${status} ${JSON.stringify(body)}`);
+    return body;
+  }
+
   /** The whole log of a thread (one page: these threads are short). */
   async function eventsOf(id: string): Promise<Event[]> {
     const { status, body } = await v1<{ events: Event[]; next?: number }>(`/threads/${id}/events?limit=1000`);
@@ -49,6 +56,7 @@ export function apiClient(baseUrl: () => string, token: string) {
 
   return {
     v1,
+    ok,
     eventsOf,
     /** Polls GET /v1/threads/{id} until the thread exists and `done` holds. */
     async until(id: string, done: (t: ThreadView) => boolean, withinMs = 30_000): Promise<ThreadView> {
