@@ -21,9 +21,9 @@ export class EventTail {
   #sizes: number[] = [];
   #chars = 0;
 
-  /** The cached run, newest first. */
-  newestFirst(): readonly Event[] {
-    return [...this.#events].reverse();
+  /** The cached run, newest first, lazily: a render that stops early copies nothing. */
+  *newestFirst(): Generator<Event> {
+    for (let i = this.#events.length - 1; i >= 0; i--) yield this.#events[i] as Event;
   }
 
   /** The seq below which the cache knows nothing (the oldest cached seq, or Infinity when empty). */
