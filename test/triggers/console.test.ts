@@ -92,6 +92,38 @@ describe("console", () => {
     expect(forked.headers.get("location")).toMatch(/^\/console\/threads\/t_[0-9a-f]{32}$/);
   });
 
+  it("bad console form posts get a clear 4xx and append nothing: wrong media type, bad fields, an unknown request, an unknown thread", async () => {
+    const cookie = await signIn();
+    const id = `console-bad-${crypto.randomUUID().slice(0, 8)}`;
+    await launch("probe", `go ${model.script(id, [{ tool: "guarded", args: { label: `bad-${id}` } }])}`, { threadId: id });
+    const { requestId } = (await settle(id)).pending!;
+    const before = await eventsOf(id);
+    const json = { cookie, accept: "application/json" };
+    const asJson = await exports.default.fetch(
+      new Request(`${ORIGIN}/console/threads/${id}/respond`, {
+        method: "POST",
+        headers: { ...json, origin: ORIGIN, "content-type": "application/json" },
+        body: JSON.stringify({ requestId, decision: "approve" }),
+      }),
+    );
+    expect(asJson.status).toBe(415);
+    expect(await asJson.json()).toMatchObject({ error: { code: "unsupported_media_type" } });
+    const cases: [Record<string, string>, number, string][] = [
+      [{ decision: "approve" }, 400, "invalid_form"],
+      [{ requestId, decision: "maybe" }, 400, "invalid_form"],
+      [{ requestId: "req_no_such_request", decision: "approve" }, 404, "unknown_request"],
+    ];
+    for (const [fields, status, code] of cases) {
+      const answer = await post(`/console/threads/${id}/respond`, fields, json);
+      expect(answer.status, JSON.stringify(fields)).toBe(status);
+      expect(await answer.json(), JSON.stringify(fields)).toMatchObject({ error: { code } });
+    }
+    const unknown = await post(`/console/threads/console-never-${id}/respond`, { requestId, decision: "approve" }, json);
+    expect(unknown.status).toBe(404);
+    expect(await eventsOf(id)).toEqual(before);
+    expect((await settle(id)).status).toBe("waiting_for_human");
+  });
+
   it("the inbox lists requests oldest first by when they were asked, not by deadline, each with its countdown", async () => {
     const cookie = await signIn();
     const tag = crypto.randomUUID().slice(0, 8);
