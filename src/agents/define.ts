@@ -151,6 +151,8 @@ export type AgentDefinition = {
   readonly onHumanTimeout: TimeoutPolicy;
   /** Email trigger settings: who may email this agent, besides EMAIL_ALLOWED_SENDERS. */
   readonly email?: AgentEmailOptions;
+  /** Slack: the channel id this agent's requests go to, instead of SLACK_APPROVAL_CHANNEL (docs/slack.md). */
+  readonly slack?: { readonly channel: string };
   /** Derived once at definition time. */
   readonly toolSpecs: readonly ToolSpec[];
   readonly catalog: ToolCatalog;
@@ -189,6 +191,7 @@ export function defineAgent(agent: {
   /** Tools to run, in order, before the first model call (Factor 13). */
   prefetch?: readonly PrefetchInput[];
   email?: AgentEmailOptions;
+  slack?: { channel: string };
 }): AgentDefinition {
   const name = AgentName.parse(agent.name);
   const byName = new Map<string, ToolDefinition>();
@@ -209,6 +212,7 @@ export function defineAgent(agent: {
   if (unknown.length > 0) throw new Error(`${name}: prompt ${agent.prompt.file} uses unknown placeholders ${unknown.join(", ")}`);
   const badSender = agent.email?.allowedSenders?.find((entry) => !/^([^@\s]+)?@[^@\s]+$/.test(entry));
   if (badSender !== undefined) throw new Error(`${name}: email.allowedSenders entry "${badSender}" is neither an address nor @domain`);
+  if (agent.slack && !/^[A-Z0-9]{2,30}$/.test(agent.slack.channel)) throw new Error(`${name}: slack.channel "${agent.slack.channel}" is not a Slack channel id (e.g. C0123456789)`);
 
   const facts = new Map<string, ToolFacts>();
   for (const tool of byName.values()) {
@@ -234,6 +238,7 @@ export function defineAgent(agent: {
     humanTimeoutSeconds: agent.humanTimeoutSeconds ?? DEFAULT_HUMAN_TIMEOUT_SECONDS,
     onHumanTimeout: agent.onHumanTimeout ?? "deny",
     ...(agent.email ? { email: agent.email } : {}),
+    ...(agent.slack ? { slack: { channel: agent.slack.channel } } : {}),
     toolSpecs: tools.map((t) => ({
       name: t.name,
       description: t.description,

@@ -58,7 +58,15 @@ export const ToolErrorCode = z.enum([
 ]);
 export type ToolErrorCode = z.infer<typeof ToolErrorCode>;
 
-export const ThreadErrorCode = z.enum(["model_not_configured", "unknown_agent", "escalation_timed_out", "human_timeout", "internal_error"]);
+export const ThreadErrorCode = z.enum([
+  "model_not_configured",
+  "unknown_agent",
+  "escalation_timed_out",
+  "human_timeout",
+  "internal_error",
+  /** A setting the thread needs is malformed (e.g. an approver entry in DEPLOY_APPROVERS): fix it and launch again. */
+  "configuration_error",
+]);
 export type ThreadErrorCode = z.infer<typeof ThreadErrorCode>;
 
 export const HumanRequestKind = z.enum(["approval", "input"]);
@@ -68,8 +76,15 @@ export type HumanRequestKind = z.infer<typeof HumanRequestKind>;
 export const TimeoutPolicy = z.enum(["deny", "escalate", "fail"]);
 export type TimeoutPolicy = z.infer<typeof TimeoutPolicy>;
 
-/** Why a notification goes out: a human request, its escalation, or the thread's outcome to a reply channel. */
-export const NotificationPurpose = z.enum(["request", "escalation", "result"]);
+/**
+ * Why a notification goes out: a human request, its escalation, the thread's outcome to a
+ * reply channel, or (on a channel that posted an updatable message, Slack) the request's end.
+ */
+export const NotificationPurpose = z.enum(["request", "escalation", "result", "closed"]);
+
+/** A chat message a channel posted (Slack: channel id and ts), to update it in place later. */
+export const PostedMessage = z.object({ channel: z.string().min(1).max(100), ts: z.string().min(1).max(40) });
+export type PostedMessage = z.infer<typeof PostedMessage>;
 export type NotificationPurpose = z.infer<typeof NotificationPurpose>;
 
 /** Why a human was contacted: the model asked, a tool policy demanded it, or errors piled up (Factor 9). */
@@ -187,6 +202,8 @@ export const EventBody = z.discriminatedUnion("type", [
       attempt: z.number().int().positive(),
       /** The Message-ID of a sent email: a reply is routed back only to the thread that sent it. */
       messageId: z.string().max(998).optional(),
+      /** The chat message this posted (Slack): updated in place when the request ends; replies in its thread reach this thread. */
+      posted: PostedMessage.optional(),
     }),
   ),
   body(
@@ -197,6 +214,8 @@ export const EventBody = z.discriminatedUnion("type", [
       purpose: NotificationPurpose,
       attempt: z.number().int().positive(),
       message: z.string(),
+      /** The receiver's own error code, when it gave one (Slack's `error`, e.g. "channel_not_found", "ratelimited"). */
+      code: z.string().max(100).optional(),
       /** When the next attempt is due; absent when the outbox gave up on this notification. */
       retryAt: Timestamp.optional(),
     }),

@@ -1,6 +1,6 @@
 import type { AgentName, CallId, RequestId, ThreadId, Timestamp } from "./ids";
 import type { JsonObject } from "./json";
-import type { EventOf, ModelErrorCode, NotificationPurpose, TimeoutPolicy, ToolErrorCode } from "./events";
+import type { EventOf, ModelErrorCode, NotificationPurpose, PostedMessage, TimeoutPolicy, ToolErrorCode } from "./events";
 import type { Principal } from "./principal";
 
 export type ThreadStatus = "running" | "waiting_for_human" | "paused" | "done" | "failed" | "cancelled" | "waiting_for_agent";
@@ -40,7 +40,12 @@ export type OutboxItem = {
   readonly purpose: NotificationPurpose;
   readonly attempts: number;
   readonly retryAt?: Timestamp;
+  /** For purpose "closed": the messages to update in place (what the request's posts left behind). */
+  readonly messages?: readonly PostedMessage[];
 };
+
+/** A message posted for an open request; when the request ends it becomes a "closed" outbox item. */
+export type PostedRecord = { readonly requestId: RequestId; readonly channel: string; readonly message: PostedMessage };
 
 export type ThreadEnd =
   | { readonly status: "done"; readonly message: string }
@@ -110,6 +115,10 @@ export type ThreadState = {
   readonly answers?: readonly AnswerRecord[];
   /** The thread reached its cap on events and escalated (thread_filled); it accepts no more outside input. */
   readonly full?: ThreadFull;
+  /** Chat messages posted for open requests (Slack), to update when each request ends. Absent until the first. */
+  readonly posted?: readonly PostedRecord[];
+  /** The first chat message this thread posted: later posts reply in its (Slack) thread. */
+  readonly chatThread?: PostedMessage;
 };
 
 /** When a thread filled up: the seq and time of its thread_filled event, and the cap it reached. */

@@ -148,7 +148,7 @@ export function threadObject(deps: RuntimeDeps) {
     }
 
     get humans(): HumanRequests {
-      this.#humans ??= new HumanRequests({ ...this.host, fetch: outbound, sendEmail: deps.sendEmail ?? sendWithBinding });
+      this.#humans ??= new HumanRequests({ ...this.host, fetch: outbound, sendEmail: deps.sendEmail ?? sendWithBinding, agents: deps.agents });
       return this.#humans;
     }
 
@@ -254,9 +254,10 @@ export function threadObject(deps: RuntimeDeps) {
         return { ok: false as const, rejection: decision.rejection };
       }
       if (!decision.ok && "record" in decision) {
-        // Kept for the audit trail (who tried to answer), never acted on; no idempotency key,
-        // so a later allowed answer under the same key is not mistaken for a replay.
-        this.append({ ...decision.record, ...(source ? { source } : {}) });
+        // Kept for the audit trail (who tried to answer), never acted on. Keyed apart from
+        // answers, so a later allowed answer under the same key is not mistaken for a replay,
+        // while a replay of this very refusal (a Slack click sent twice) is recorded once.
+        this.append({ ...decision.record, ...(key ? { key: `refused:${key}` } : {}), ...(source ? { source } : {}) });
         return { ok: false as const, rejection: decision.rejection };
       }
       return this.apply(decision, key && `response:${key}`, source);

@@ -7,5 +7,6 @@ import { boss } from "./composition-agents";
 import { clock, mailbox } from "./harness";
 import { probe } from "./probe-agent";
 import { scout } from "./scout-agent";
+import { slacker } from "./slack-agent";
 
-export const agents = agentRegistry([deploybot, probe, releasebot, boss, scout, digestAgent({ send: (env, mail) => mailbox.send(env, mail), now: () => clock.now() })]);
+export const agents = agentRegistry([deploybot, probe, releasebot, boss, scout, slacker, digestAgent({ send: (env, mail) => mailbox.send(env, mail), now: () => clock.now() })]);

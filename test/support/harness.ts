@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import type { OutboundEmail } from "../../src/channels/email/send";
 import type { GateEnv } from "./gate-object";
 import { ScriptedModel } from "./scripted-model";
+import { SlackStandIn } from "./slack";
 
 export const model = new ScriptedModel((name) => gate(name));
 
@@ -57,12 +58,16 @@ export const webhook = {
   },
 };
 
-/** Outbound fetch of the Worker under test: the scripted model, the webhook receiver, else the real network. */
+/** TEST ONLY: Slack's Web API stand-in (SLACK_API_URL is http://slack.test/api in tests). */
+export const slackApi = new SlackStandIn();
+
+/** Outbound fetch of the Worker under test: the scripted model, the webhook receiver, Slack's stand-in, else the real network. */
 export const testFetch: typeof fetch = (input, init) => {
   const request = new Request(input, init);
   const url = new URL(request.url);
   if (url.hostname === "scripted-model.test") return model.fetch(request);
   if (url.hostname === "human-webhook.test") return webhook.fetch(request);
+  if (url.hostname === "slack.test") return slackApi.fetch(request);
   return fetch(request);
 };
 

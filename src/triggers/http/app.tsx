@@ -12,6 +12,7 @@ import { evalRoutes } from "./evals";
 import { limitBody } from "./validate";
 import { requestLog } from "./request-log";
 import { defaultWebhookSources, webhookRoutes } from "../webhooks";
+import { slackRoutes } from "../slack/routes";
 import { contractApp } from "./contract/serve";
 import * as other from "./contract/other-routes";
 import { evalRoutesDoc } from "./contract/eval-routes";
@@ -40,6 +41,7 @@ export function httpApp(agents: AgentRegistry, options: { readonly now?: () => n
   // Authorised by each source's signature, not the bearer token: registered before /v1's auth.
   app.route("/v1/webhooks", webhookRoutes(defaultWebhookSources(agents), options.now ?? (() => Date.now())));
   const outbound = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  app.route("/v1/slack", slackRoutes(agents, { now: options.now ?? (() => Date.now()), fetch: outbound })); // Slack's signature (docs/slack.md)
   app.use("/v1/*", requireApiToken(outbound), limitBody);
   app.route("/v1/agents", agentRoutes(agents));
   app.route("/v1/threads", threadRoutes());

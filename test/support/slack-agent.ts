@@ -1,0 +1,39 @@
+/** TEST ONLY: an agent whose human requests go to a Slack channel (the stand-in's). */
+import { z } from "zod";
+import { defineAgent, defineTool, doneForNow, requestMoreInformation } from "../../src/agents";
+import { executions } from "./harness";
+
+export const SLACK_TEST_CHANNEL = "C0APPROVALS";
+
+const count = (label: string) => executions.set(label, (executions.get(label) ?? 0) + 1);
+
+function guarded(name: string, approvers?: readonly string[] | (() => readonly string[])) {
+  return defineTool({
+    name,
+    description: "Needs a human's approval; counts real executions by label.",
+    input: z.object({ label: z.string() }),
+    requiresApproval: true,
+    ...(approvers ? { approvers } : {}),
+    run: async ({ label }) => {
+      count(label);
+      return { ran: label };
+    },
+  });
+}
+
+export const slacker = defineAgent({
+  name: "slacker",
+  description: "Test-only agent whose requests are posted to Slack.",
+  prompt: { file: "test/support/slack-agent.ts", template: "You are {{agent}}, a test agent. Thread {{thread_id}}." },
+  humanTimeoutSeconds: 120,
+  slack: { channel: SLACK_TEST_CHANNEL },
+  tools: [
+    // Only Alice in Slack (any workspace of the app) or the API credential release-manager.
+    guarded("ship", ["slack:U0ALICE", "release-manager"]),
+    guarded("ship_any"),
+    // A list read from the environment with a typo in it, as DEPLOY_APPROVERS might hold.
+    guarded("ship_misconfigured", () => ["slack:U0ALICE", "<bob@example.com>"]),
+    requestMoreInformation,
+    doneForNow,
+  ],
+});
