@@ -337,3 +337,57 @@ describe("slash commands", () => {
     expect(await thread(threadId).thread()).toMatchObject({ status: "waiting_for_human" });
   });
 });
+
+describe("replies in a request's Slack thread (Events API)", () => {
+  async function event(payload: Record<string, unknown>) {
+    const body = JSON.stringify(payload);
+    const signed = await signedSlackRequest(body, { timestampSeconds: Math.floor(clock.now() / 1000), contentType: "application/json" });
+    const response = await api("/v1/webhooks/slack", { method: "POST", body, token: null, headers: signed.headers });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+  const reply = (eventId: string, threadTs: string, text: string, extra: Record<string, unknown> = {}) => ({
+    type: "event_callback",
+    event_id: eventId,
+    team_id: TEAM,
+    event: { type: "message", channel: SLACK_TEST_CHANNEL, user: "U0CAROL", text, ts: `${threadTs}9`, thread_ts: threadTs, ...extra },
+  });
+
+  it("a person's reply answers the open question as that Slack user; a redelivery appends nothing; bots and edits are ignored; later replies are messages", async () => {
+    const id = freshId("question");
+    const marker = model.script(id, [{ tool: "request_more_information", args: { message: "Which tag?" } }, { tool: "request_more_information", args: { message: "Sure?" } }, done("ok")]);
+    expect((await launch("slacker", `work ${marker}`, { threadId: id })).response.status).toBe(201);
+    const view = await settle(id);
+    expect(view.pending).toMatchObject({ kind: "input", message: "Which tag?" });
+    const posted = ofType(await eventsOf(id), "notification_sent").find((e) => e.data.channel === "slack")?.data.posted;
+    if (!posted) throw new Error("not posted");
+    expect(JSON.stringify(slackApi.message(posted.channel, posted.ts)?.blocks)).toContain("Reply in this message's thread to answer.");
+
+    const before = await eventsOf(id);
+    for (const ignored of [{ bot_id: "B0OURS" }, { subtype: "message_changed" }]) {
+      const sent = await event(reply(`Ev${run}bot${Object.keys(ignored)[0]}`, posted.ts, "v9.9.9", ignored));
+      expect(sent).toMatchObject({ status: 200, body: { action: "ignored" } });
+    }
+    expect(await eventsOf(id)).toEqual(before);
+
+    const answered = await event(reply(`Ev${run}ans`, posted.ts, "v1.2.3"));
+    expect(answered).toMatchObject({ status: 202, body: { action: "answered", thread: id } });
+    expect((await event(reply(`Ev${run}ans`, posted.ts, "v1.2.3"))).body).toMatchObject({ action: "duplicate" });
+    await settle(id);
+    const answers = ofType(await eventsOf(id), "human_responded");
+    expect(answers.map((e) => e.data)).toEqual([{ requestId: view.pending?.requestId, answer: "v1.2.3", by: { kind: "slack", id: `${TEAM}:U0CAROL`, verifiedBy: "slack_signature" } }]);
+    expect(JSON.stringify(slackApi.message(posted.channel, posted.ts)?.blocks)).toContain("*Answered* by <@U0CAROL>");
+    // The second question was posted into the same Slack thread, so a reply there answers it too.
+    const second = slackApi.of("chat.postMessage", id).at(-1);
+    expect(second?.body).toMatchObject({ thread_ts: posted.ts, reply_broadcast: true });
+    expect((await event(reply(`Ev${run}ans2`, posted.ts, "yes"))).body).toMatchObject({ action: "answered" });
+    expect(await settle(id)).toMatchObject({ status: "done" });
+    // With nothing open, a reply is a user message to the ended thread: refused, nothing appended.
+    const ended = await eventsOf(id);
+    expect((await event(reply(`Ev${run}late`, posted.ts, "thanks"))).status).toBe(409);
+    expect(await eventsOf(id)).toEqual(ended);
+  });
+
+  it("a reply in a Slack thread no agent thread posted is ignored", async () => {
+    expect(await event(reply(`Ev${run}stranger`, "1.999999", "hello"))).toMatchObject({ status: 200, body: { action: "ignored" } });
+  });
+});
