@@ -16,6 +16,7 @@ import { slackRoutes } from "../slack/routes";
 import { contractApp } from "./contract/serve";
 import * as other from "./contract/other-routes";
 import { evalRoutesDoc } from "./contract/eval-routes";
+import { slackCommands, slackInteractions } from "./contract/slack-routes";
 import { docsRoutes } from "./docs";
 import { consoleRoutes } from "../../console/routes";
 import { WelcomePage } from "../../console/pages/pages";
@@ -55,7 +56,7 @@ export function httpApp(agents: AgentRegistry, options: { readonly now?: () => n
 
 /** Routes served by plain Hono handlers are described here, so the document lists them too. */
 function document(app: OpenAPIHono<AppEnv>): void {
-  for (const route of [other.root, other.openapiDocument, other.docsPage, other.humanLinkPage, other.humanLinkAnswer, other.webhook, ...other.consoleRoutesDoc, ...evalRoutesDoc]) {
+  for (const route of [other.root, other.openapiDocument, other.docsPage, other.humanLinkPage, other.humanLinkAnswer, other.webhook, slackInteractions, slackCommands, ...other.consoleRoutesDoc, ...evalRoutesDoc]) {
     app.openAPIRegistry.registerPath(route);
   }
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
