@@ -4,6 +4,7 @@ import { endedMessage, fullMessage, requestMessage, resultMessage, type RequestE
 import { slackChannelOf, slackConfig, type SlackConfig } from "../channels/slack/config";
 import { FULL_NOTIFICATION, pendingView, type OutboxItem, type PendingRequest, type PendingView, type PostedMessage, type ThreadState } from "../core";
 import type { ThreadLog } from "./thread-log";
+import { logLine } from "../log";
 
 export type SlackOutboxHost = {
   readonly env: Env;
@@ -52,8 +53,10 @@ export async function sendSlack(host: SlackOutboxHost, item: OutboxItem, state: 
   );
   if (!answer.ts) throw new SlackError("malformed_answer", "Slack chat.postMessage answered without a ts");
   const posted = { channel: answer.channel ?? channel, ts: answer.ts };
-  // Replies in the Slack thread carry the root's ts: only a root needs remembering.
-  if (!root) await host.remember(posted, state.id);
+  // Replies in the Slack thread carry the root's ts: only a root needs remembering. Best
+  // effort: failing here would retry the post and show the request twice; the buttons work
+  // without it, only replies in this Slack thread would not find the thread.
+  if (!root) await host.remember(posted, state.id).catch((error: unknown) => logLine("slack_remember_failed", { threadId: state.id, error: String(error) }, "warn"));
   return { posted };
 }
 

@@ -1,25 +1,11 @@
 /** TEST ONLY: an agent whose human requests go to a Slack channel (the stand-in's). */
-import { z } from "zod";
-import { defineAgent, defineTool, doneForNow, requestMoreInformation } from "../../src/agents";
-import { executions } from "./harness";
+import { defineAgent, doneForNow, requestMoreInformation } from "../../src/agents";
+import { guardedTool } from "./probe-agent";
 
 export const SLACK_TEST_CHANNEL = "C0APPROVALS";
 
-const count = (label: string) => executions.set(label, (executions.get(label) ?? 0) + 1);
-
-function guarded(name: string, approvers?: readonly string[] | (() => readonly string[])) {
-  return defineTool({
-    name,
-    description: "Needs a human's approval; counts real executions by label.",
-    input: z.object({ label: z.string() }),
-    requiresApproval: true,
-    ...(approvers ? { approvers } : {}),
-    run: async ({ label }) => {
-      count(label);
-      return { ran: label };
-    },
-  });
-}
+const guarded = (name: string, approvers?: readonly string[] | (() => readonly string[])) =>
+  guardedTool(name, "Needs a human's approval; counts real executions by label.", undefined, approvers);
 
 export const slacker = defineAgent({
   name: "slacker",
