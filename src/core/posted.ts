@@ -1,4 +1,4 @@
-import type { EventOf } from "./events";
+import { FULL_NOTIFICATION, type EventOf } from "./events";
 import type { RequestId } from "./ids";
 import type { OutboxItem, PostedRecord, ThreadState } from "./state";
 
@@ -12,7 +12,8 @@ export function withPost(s: ThreadState, sent: EventOf<"notification_sent">["dat
   const posted = sent.posted;
   if (!posted) return s;
   const chatThread = s.chatThread ?? posted;
-  if (sent.purpose !== "request" && sent.purpose !== "escalation") return { ...s, chatThread };
+  // Only a request's posts have an end to show; a result or a full thread's escalation has none.
+  if ((sent.purpose !== "request" && sent.purpose !== "escalation") || sent.requestId === FULL_NOTIFICATION) return { ...s, chatThread };
   const record: PostedRecord = { requestId: sent.requestId, channel: sent.channel, message: posted };
   const open = s.pending.some((r) => r.requestId === sent.requestId) && !s.end;
   if (open) return { ...s, chatThread, posted: [...(s.posted ?? []), record] };

@@ -86,3 +86,14 @@ describe("Slack approver entries", () => {
     for (const bad of ["slack:", "slack:u1:", "slack:a:b:c", "<bob@example.com>", "ops:team"]) expect(ApproverEntry.safeParse(bad).success).toBe(false);
   });
 });
+
+describe("posts that are not a request's", () => {
+  it("a full thread's escalation or a result roots the chat thread but queues no update", () => {
+    const log = Log.launched();
+    log.add({ type: "notification_sent", data: { requestId: rid("thread_full"), channel: "slack", purpose: "escalation", attempt: 1, posted: { channel: "C1", ts: "1.5" } } });
+    log.add({ type: "notification_sent", data: { requestId: rid("result"), channel: "slack", purpose: "result", attempt: 1, posted: { channel: "C1", ts: "1.6" } } });
+    expect(log.state.outbox).toEqual([]);
+    expect(log.state.posted).toBeUndefined();
+    expect(log.state.chatThread).toEqual({ channel: "C1", ts: "1.5" });
+  });
+});
