@@ -212,6 +212,35 @@ describe("human requests posted to Slack", () => {
   });
 });
 
+describe("escalation in Slack", () => {
+  it("a missed deadline under 'escalate' marks the message and re-posts the request in its Slack thread; the approval then updates both", async () => {
+    const id = freshId("escalate");
+    const label = `esc-${run}`;
+    const marker = model.script(id, [{ tool: "ship_any", args: { label } }, done("shipped")]);
+    expect((await launch("slacker", `work ${marker}`, { threadId: id, humanTimeoutSeconds: 60, onHumanTimeout: "escalate" })).response.status).toBe(201);
+    const view = await settle(id);
+    const first = ofType(await eventsOf(id), "notification_sent").find((e) => e.data.channel === "slack")?.data.posted;
+    if (!first) throw new Error("not posted");
+    clock.advance(Date.parse(view.pending?.deadline ?? "") - clock.now() + 1);
+    await fireTimer(id, { type: "wake" });
+    await settle(id);
+    const escalation = slackApi.of("chat.postMessage", id).at(-1);
+    expect(escalation?.body).toMatchObject({ channel: SLACK_TEST_CHANNEL, thread_ts: first.ts, reply_broadcast: true, text: expect.stringMatching(/^ESCALATION for @oncall: /) });
+    expect(JSON.stringify(slackApi.message(first.channel, first.ts)?.blocks)).toContain("ESCALATION for @oncall");
+    expect(buttonsOf(slackApi.message(first.channel, first.ts))).toEqual(["approve", "reject", "open_page"]);
+    const second = ofType(await eventsOf(id), "notification_sent").filter((e) => e.data.channel === "slack").at(-1)?.data.posted;
+    if (!second) throw new Error("escalation not posted");
+    const clicked = await slackPost("/v1/slack/interactions", click(ALICE, approveValue(slackApi.message(second.channel, second.ts))));
+    await clicked.finished();
+    expect(await settle(id)).toMatchObject({ status: "done" });
+    for (const post of [first, second]) {
+      expect(buttonsOf(slackApi.message(post.channel, post.ts))).toEqual([]);
+      expect(JSON.stringify(slackApi.message(post.channel, post.ts)?.blocks)).toContain(`*Approved* by <@${ALICE}>`);
+    }
+    expect(executions.get(label)).toBe(1);
+  });
+});
+
 describe("the Slack outbox", () => {
   it("a 429 is retried after Slack's Retry-After, through the thread's one wake-up, then succeeds", async () => {
     slackApi.rateLimitNext = 1;
