@@ -14,6 +14,7 @@ import { api, eventsOf, fireTimer, launch, settle, thread, wakeRows } from "../s
 import { clock, executions, model, slackApi } from "../support/harness";
 import { approveValue, buttonsOf, clickBody, commandBody, MISSING_CHANNEL, signedSlackRequest, SLACK_TEST_TOKEN, type SlackCall } from "../support/slack";
 import { SLACK_TEST_CHANNEL } from "../support/slack-agent";
+import { SlashCommand, threadIdOf } from "../../src/triggers/slack/commands";
 
 const run = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
 let n = 0;
@@ -354,6 +355,30 @@ describe("slash commands", () => {
     const malformed = await slackPost("/v1/slack/commands", "command=%2Fslacker&text=hi");
     expect(malformed.response.status).toBe(400);
     await Promise.all([unknown.finished(), empty.finished(), malformed.finished()]);
+  });
+
+  it("only users SLACK_ALLOWED_USERS names may launch: anyone else gets an ephemeral refusal and nothing starts", async () => {
+    const as = (team: string, user: string, triggerId: string) => commandBody({ command: "/slacker", text: "ship it", team, user, channel: "C0DEPLOYS", triggerId });
+    const cases = [
+      { team: TEAM, user: BOB, allowed: false },
+      { team: "T0ELSE", user: "U0DAVE", allowed: false },
+      { team: TEAM, user: "U0DAVE", allowed: true },
+      { team: "T0OPS", user: "U0ERIN", allowed: true },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const sent = await slackPost("/v1/slack/commands", as(c.team, c.user, `${run}.allow.${i}`));
+      const answer = (await sent.response.json()) as { response_type: string; text: string };
+      await sent.finished();
+      if (c.allowed) {
+        expect(answer.response_type).toBe("in_channel");
+        const threadId = /thread `([^`]+)`/.exec(answer.text)?.[1] ?? "";
+        expect(await thread(threadId).thread()).toMatchObject({ agent: "slacker" });
+      } else {
+        expect(answer).toEqual({ response_type: "ephemeral", text: expect.stringContaining("You may not launch agents from Slack") });
+        const wouldBe = await threadIdOf(SlashCommand.parse(Object.fromEntries(new URLSearchParams(as(c.team, c.user, `${run}.allow.${i}`)))));
+        expect(await thread(wouldBe).thread()).toBeNull();
+      }
+    }
   });
 
   it("a post to a channel Slack does not know is recorded as channel_not_found and not retried", async () => {

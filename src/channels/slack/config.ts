@@ -34,3 +34,14 @@ export function slackChannelOf(config: SlackConfig, state: ThreadState | undefin
   if (typeof fromCommand === "string" && fromCommand) return fromCommand;
   return agent?.slack?.channel ?? config.approvalChannel;
 }
+
+/**
+ * Who may launch agents from Slack (SLACK_ALLOWED_USERS): user ids (`U0123`), whole
+ * workspaces (`T0123`) or `T0123:U0123`, comma or space separated. Empty = anyone who can
+ * run the app's commands (the app is installed per workspace; Slack signs every request).
+ */
+export function slackUserAllowed(setting: string | undefined, team: string, user: string): boolean {
+  const entries = (setting ?? "").split(/[\s,]+/).map((e) => e.trim().toUpperCase()).filter(Boolean);
+  if (entries.length === 0) return true;
+  return entries.some((entry) => entry === user || entry === team || entry === `${team}:${user}`);
+}

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AgentRegistry } from "../../agents";
 import { escapeText } from "../../channels/slack/blocks";
-import { SLACK_CHANNEL, slackConfig } from "../../channels/slack/config";
+import { SLACK_CHANNEL, slackConfig, slackUserAllowed } from "../../channels/slack/config";
 import { ThreadId, type EventSource } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
 import { sha256Hex } from "../email/address";
@@ -46,6 +46,10 @@ export async function planCommand(env: Env, agents: AgentRegistry, command: Slas
   const name = command.command.slice(1);
   const agent = agents.get(name);
   if (!agent) return { answer: { response_type: "ephemeral", text: `There is no agent named ${name}. Agents: ${[...agents.keys()].join(", ")}.` } };
+  if (!slackUserAllowed(env.SLACK_ALLOWED_USERS, command.team_id, command.user_id)) {
+    logLine("slack_command_refused", { agent: name, user: command.user_id, team: command.team_id, code: "not_allowed" }, "warn");
+    return { answer: { response_type: "ephemeral", text: `You may not launch agents from Slack (SLACK_ALLOWED_USERS). Nothing was started.` } };
+  }
   const text = command.text.trim();
   if (!text) return { answer: { response_type: "ephemeral", text: `Tell ${name} what to do, e.g. \`${command.command} ${exampleFor(name)}\`.` } };
   const threadId = await threadIdOf(command);
