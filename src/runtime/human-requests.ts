@@ -175,7 +175,6 @@ export class HumanRequests {
       const slackHost = {
         env: host.env,
         log: host.log,
-        now: host.now,
         fetch: host.fetch,
         agent: host.agents?.get(state.agent),
         withLink: (r: PendingView, to: string) => this.withLink(r, to),

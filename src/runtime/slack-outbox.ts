@@ -9,7 +9,6 @@ import { logLine } from "../log";
 export type SlackOutboxHost = {
   readonly env: Env;
   readonly log: ThreadLog;
-  readonly now: () => number;
   readonly fetch: typeof fetch;
   readonly agent: AgentDefinition | undefined;
   withLink(request: PendingView, to: string): Promise<PendingView>;
@@ -20,7 +19,7 @@ export type SlackOutboxHost = {
 /** Whether this thread's requests go to Slack: a token, and a channel for this thread. */
 export function slackWanted(env: Env, state: ThreadState | undefined, agent: AgentDefinition | undefined): boolean {
   const config = slackConfig(env);
-  return Boolean(config && slackChannelOf(config, state, agent));
+  return Boolean(config && slackChannelOf(config, state, agent?.slack?.channel));
 }
 
 /**
@@ -37,7 +36,7 @@ export async function sendSlack(host: SlackOutboxHost, item: OutboxItem, state: 
     await updateEnded(host, config, item, state);
     return {};
   }
-  const channel = slackChannelOf(config, state, host.agent);
+  const channel = slackChannelOf(config, state, host.agent?.slack?.channel);
   if (!channel) throw new SlackError("no_channel", `thread ${state.id} has no Slack channel (SLACK_APPROVAL_CHANNEL)`, { permanent: true });
   const message = await messageOf(host, item, state);
   if (!message) return undefined;
@@ -49,7 +48,6 @@ export async function sendSlack(host: SlackOutboxHost, item: OutboxItem, state: 
     "chat.postMessage",
     { channel, text: message.text, blocks: message.blocks, unfurl_links: false, ...(root ? { thread_ts: root, reply_broadcast: item.purpose !== "result" } : {}) },
     host.fetch,
-    host.now(),
   );
   if (!answer.ts) throw new SlackError("malformed_answer", "Slack chat.postMessage answered without a ts");
   const posted = { channel: answer.channel ?? channel, ts: answer.ts };
@@ -82,7 +80,7 @@ async function markEscalated(host: SlackOutboxHost, config: SlackConfig, item: O
     if (post.requestId !== item.requestId || post.channel !== item.channel) continue;
     const view = await host.withLink(pendingView(request), "slack");
     const message = requestMessage({ agent: state.agent, threadId: state.id, request: view, escalation: contact ? { contact } : {} });
-    await callSlack(config, "chat.update", { channel: post.message.channel, ts: post.message.ts, text: message.text, blocks: message.blocks }, host.fetch, host.now());
+    await callSlack(config, "chat.update", { channel: post.message.channel, ts: post.message.ts, text: message.text, blocks: message.blocks }, host.fetch);
   }
 }
 
@@ -93,7 +91,7 @@ async function updateEnded(host: SlackOutboxHost, config: SlackConfig, item: Out
   const request: PendingRequest = { ...asked.data, requestedAt: asked.at, seq: asked.seq, escalated: false };
   const message = endedMessage({ agent: state.agent, threadId: state.id, request: pendingView(request) }, endOf(host.log, item.requestId, state));
   for (const posted of item.messages ?? []) {
-    await callSlack(config, "chat.update", { channel: posted.channel, ts: posted.ts, text: message.text, blocks: message.blocks }, host.fetch, host.now());
+    await callSlack(config, "chat.update", { channel: posted.channel, ts: posted.ts, text: message.text, blocks: message.blocks }, host.fetch);
   }
 }
 

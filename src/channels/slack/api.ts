@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { retryAfter } from "../../model/retry-after";
 import type { SlackConfig } from "./config";
 
 // The few Slack Web API methods we call (chat.postMessage, chat.update, chat.postEphemeral):
@@ -41,7 +40,13 @@ const PERMANENT = new Set([
 const Answer = z.object({ ok: z.boolean(), error: z.string().max(100).optional(), ts: z.string().max(40).optional(), channel: z.string().max(100).optional() });
 export type SlackAnswer = z.infer<typeof Answer>;
 
-export async function callSlack(config: SlackConfig, method: string, body: Record<string, unknown>, fetcher: typeof fetch, now: number): Promise<SlackAnswer> {
+/** Slack's Retry-After is whole seconds; bounded to an hour so a wild value cannot park the outbox. */
+function retryAfterMs(header: string | null): number | undefined {
+  const value = header?.trim();
+  return value && /^\d{1,6}$/.test(value) ? Math.min(Number(value), 3_600) * 1000 : undefined;
+}
+
+export async function callSlack(config: SlackConfig, method: string, body: Record<string, unknown>, fetcher: typeof fetch): Promise<SlackAnswer> {
   let response: Response;
   try {
     response = await fetcher(`${config.apiUrl}/${method}`, {
@@ -53,7 +58,7 @@ export async function callSlack(config: SlackConfig, method: string, body: Recor
     throw new SlackError("unreachable", `Slack ${method}: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (response.status === 429) {
-    const wait = retryAfter(response.headers.get("retry-after"), now);
+    const wait = retryAfterMs(response.headers.get("retry-after"));
     throw new SlackError("ratelimited", `Slack ${method}: 429 rate limited${wait !== undefined ? `, retry after ${wait} ms` : ""}`, wait !== undefined ? { retryAfterMs: wait } : {});
   }
   if (!response.ok) throw new SlackError(`http_${response.status}`, `Slack ${method}: HTTP ${response.status}`);

@@ -1,4 +1,3 @@
-import type { AgentDefinition } from "../../agents";
 import type { ThreadState } from "../../core";
 
 /** The outbox channel name of Slack (notify lists, reply channels, notification events). */
@@ -29,10 +28,10 @@ export function slackConfig(env: Env): SlackConfig | undefined {
  * command came from (thread metadata), the agent's own channel, SLACK_APPROVAL_CHANNEL.
  * Undefined: this thread has nowhere to post in Slack.
  */
-export function slackChannelOf(config: SlackConfig, state: ThreadState | undefined, agent: AgentDefinition | undefined): string | undefined {
+export function slackChannelOf(config: SlackConfig, state: ThreadState | undefined, agentChannel: string | undefined): string | undefined {
   const fromCommand = state?.metadata?.["slackChannel"];
   if (typeof fromCommand === "string" && fromCommand) return fromCommand;
-  return agent?.slack?.channel ?? config.approvalChannel;
+  return agentChannel ?? config.approvalChannel;
 }
 
 /**

@@ -48,7 +48,7 @@ export function slackPrincipal(team: string, user: string): Principal {
 }
 
 /** The work after the acknowledgement: answer the request, or tell the clicker why not. */
-export async function handleClick(env: Env, fetcher: typeof fetch, now: () => number, click: BlockActions): Promise<void> {
+export async function handleClick(env: Env, fetcher: typeof fetch, click: BlockActions): Promise<void> {
   const action = click.actions.find((a) => a.action_id === APPROVE_ACTION || a.action_id === REJECT_ACTION);
   const team = click.user.team_id ?? click.team?.id;
   if (!action?.value || !team) return; // a link button, or not ours
@@ -64,14 +64,14 @@ export async function handleClick(env: Env, fetcher: typeof fetch, now: () => nu
   const to = { channel: click.channel.id, user: click.user.id };
   const { code, message } = result.rejection;
   if (code === "not_an_approver") {
-    await tellUser(env, fetcher, now(), to, `You are not one of the approvers of this request, so your click was recorded and not acted on. ${escape(message)}`);
+    await tellUser(env, fetcher, to, `You are not one of the approvers of this request, so your click was recorded and not acted on. ${escape(message)}`);
     return;
   }
   if (code === "already_answered" || code === "request_expired" || code === "request_withdrawn" || code === "thread_closed") {
-    await tellUser(env, fetcher, now(), to, await alreadyDecided(env, value.t, value.r));
+    await tellUser(env, fetcher, to, await alreadyDecided(env, value.t, value.r));
     return;
   }
-  await tellUser(env, fetcher, now(), to, `Your click changed nothing: ${escape(message)}`);
+  await tellUser(env, fetcher, to, `Your click changed nothing: ${escape(message)}`);
 }
 
 /** "Already decided by ..." from the thread's own record of who answered. */

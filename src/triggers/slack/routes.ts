@@ -19,7 +19,7 @@ export function slackRoutes(agents: AgentRegistry, options: { readonly now: () =
   routes.post("/interactions", limitBody, verifiedSlack(now), async (c) => {
     await rateLimit(c.env.WEBHOOK_RATE_LIMIT, "webhook:slack", "WEBHOOK_RATE_LIMIT");
     const click = clickOf(formOf(c.var.rawBody, c.req.header("content-type")));
-    if (click) c.executionCtx.waitUntil(afterResponse("slack_click_failed", handleClick(c.env, fetcher, now, click)));
+    if (click) c.executionCtx.waitUntil(afterResponse("slack_click_failed", handleClick(c.env, fetcher, click)));
     return c.body(null, 200);
   });
 
