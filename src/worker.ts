@@ -1,5 +1,6 @@
 import type { AgentRegistry } from "./agents";
-import { threadObject, type RuntimeDeps } from "./runtime/thread-object";
+import { threadObject } from "./runtime/thread-object";
+import type { RuntimeDeps } from "./runtime/thread-rpc";
 import { cronHandler, type CronJobs } from "./triggers/cron";
 import { emailHandler } from "./triggers/email";
 import { httpApp } from "./triggers/http/app";

@@ -1,5 +1,4 @@
 import { Agent } from "agents";
-import type { AgentRegistry } from "../agents";
 import {
   decideCancel,
   decideMessage,
@@ -12,26 +11,22 @@ import {
   timers,
   wakeSecond,
   threadView,
-  type CallId,
   type ClosedRequest,
   type Decision,
   type Event,
   type EventSource,
   type HumanAnswer,
-  type JsonObject,
   type ModelInput,
   type NewEvent,
   type Principal,
   type Rejection,
   type RuntimeRetries,
   type RuntimeRetryKind,
-  type ThreadId,
   type ThreadState,
   type ThreadView,
-  type TimeoutPolicy,
 } from "../core";
-import { sendWithBinding, type SendEmail } from "../channels/email/send";
-import { applyEmailReply, type EmailReply } from "./email-replies";
+import { sendWithBinding } from "../channels/email/send";
+import { applyEmailReply } from "./email-replies";
 import type { Appended } from "./event-store";
 import { modelInput, perform, type EffectsHost } from "./effects";
 import { fullRejection, mustFill, threadCap } from "./thread-cap";
@@ -43,47 +38,12 @@ import type { ThreadHost } from "./host";
 import { IndexSync } from "./index-sync";
 import { closedHow, replayed } from "./command-results";
 import { variantForLaunch } from "../agents/variants";
-import { checkFork, forkKey, type ForkInput } from "./fork";
+import { checkFork, forkKey } from "./fork";
 import { countsChanged } from "./thread-index-stats";
 import { logLine } from "../log";
 import type { TimerOptions } from "../core";
 import { StreamHub, type StreamOptions } from "./stream-hub";
-
-/** What `stream()` answers: no such thread, an ended thread with nothing past the cursor, or the live SSE bytes. */
-export type StreamOpened = { readonly kind: "not_found" } | { readonly kind: "ended" } | { readonly kind: "open"; readonly body: ReadableStream<Uint8Array> };
-
-/** What the runtime is built from; passed in, never read from ambient globals. */
-export type RuntimeDeps = {
-  readonly agents: AgentRegistry;
-  /** Outbound HTTP for the model and for tools. Tests pass a scripted OpenAI-compatible server. */
-  readonly fetch?: typeof fetch;
-  /** The clock, in epoch ms. */
-  readonly now?: () => number;
-  /** Outbound email; defaults to the `EMAIL` send_email binding. Tests capture mail instead. */
-  readonly sendEmail?: SendEmail;
-};
-
-export type LaunchInput = {
-  readonly threadId: ThreadId;
-  readonly agent: string;
-  readonly message: string;
-  readonly metadata?: JsonObject;
-  readonly humanTimeoutSeconds?: number;
-  /** Overrides the timeout policy of every human request of this thread. */
-  readonly onHumanTimeout?: TimeoutPolicy;
-  /** Set when another thread delegated this one (Factor 10). */
-  readonly parent?: { readonly threadId: ThreadId; readonly callId: CallId };
-  readonly depth?: number;
-  /** Pin a prompt variant; otherwise a weighted choice from the thread id (Factor 2). */
-  readonly variant?: string;
-  /** Channels that carry requests and the outcome back to whoever started the thread (e.g. "email"). */
-  readonly replyChannels?: readonly string[];
-};
-
-/** What a command (message, response, pause, resume, cancel) answers with. */
-export type CommandResult = { readonly thread: ThreadView; readonly event: Event; readonly duplicate: boolean };
-
-export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly rejection: Rejection };
+import type { CommandResult, EmailReply, ForkInput, Launched, LaunchInput, Result, RuntimeDeps, StreamOpened, ThreadRpc } from "./thread-rpc";
 
 const notFound = (what: string): { ok: false; rejection: Rejection } => ({
   ok: false,
@@ -101,7 +61,7 @@ export function threadObject(deps: RuntimeDeps) {
   const iso = () => new Date(now()).toISOString();
   const outbound = deps.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
 
-  return class ThreadObject extends Agent<Env> {
+  return class ThreadObject extends Agent<Env> implements ThreadRpc {
     #log: ThreadLog | undefined;
     #driving: Promise<void> | undefined;
     #again = false;
@@ -191,7 +151,7 @@ export function threadObject(deps: RuntimeDeps) {
 
     // ---- RPC: commands (each validated by the pure core before anything is appended) ----
 
-    async launch(input: LaunchInput, source?: EventSource): Promise<Result<{ created: boolean; thread: ThreadView }>> {
+    async launch(input: LaunchInput, source?: EventSource): Promise<Result<Launched>> {
       await this.ready();
       const existing = this.log.state;
       if (existing) {
@@ -354,7 +314,7 @@ export function threadObject(deps: RuntimeDeps) {
      * Makes this (new) object a fork: copies events 1..atSeq of another thread, appends the
      * `thread_forked` marker and continues from there (see fork.ts for the checks).
      */
-    async adoptFork(input: ForkInput, source?: EventSource): Promise<Result<{ created: boolean; thread: ThreadView }>> {
+    async adoptFork(input: ForkInput, source?: EventSource): Promise<Result<Launched>> {
       await this.ready();
       const checked = checkFork(deps.agents, input, this.log.state, this.log.store.byKey(forkKey(input.threadId)));
       if (checked.kind !== "create") return checked.result;

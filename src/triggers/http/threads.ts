@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { RequestId } from "../../core";
 import { listThreads } from "../../runtime/thread-index";
-import type { Result } from "../../runtime/thread-object";
+import type { Result } from "../../runtime/thread-rpc";
 import { threadStub } from "../../runtime/thread-stub";
 import { ApiError, sendJson } from "./errors";
 import { parseThreadId, type AppEnv } from "./app";
