@@ -1,5 +1,5 @@
 import { canonicalJson, fillTemplate, type ThreadState } from "../core";
-import type { AgentDefinition } from "./define";
+import type { AgentDefinition } from "./types";
 import { promptOfThread } from "./variants";
 
 const versions = new Map<string, Promise<string>>();
