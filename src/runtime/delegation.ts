@@ -14,6 +14,7 @@ import {
   type ThreadState,
   type ThreadView,
 } from "../core";
+import { sha256Hex } from "../hmac";
 import { threadStub } from "./thread-stub";
 import type { ThreadHost } from "./host";
 
@@ -35,8 +36,7 @@ export const DELEGATION_RETRY_MS = 30_000;
 
 /** The child's thread id, derived from the parent's id and the call: a relaunch after a crash finds the same child. */
 export async function childThreadId(parent: string, callId: string, agent: string): Promise<ThreadId> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${parent}\n${callId}`));
-  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const hex = await sha256Hex(`${parent}\n${callId}`);
   return ThreadId.parse(`${agent.slice(0, 30)}-${hex.slice(0, 32)}`);
 }
 

@@ -1,6 +1,6 @@
 import { RequestId, type EventSource, type HumanAnswer, type PendingRequest, type Principal, type ThreadView } from "../core";
 import { replyMac, sameMac } from "../channels/email/reply-address";
-import { interpretReply } from "../triggers/email/reply";
+import { interpretReply } from "../channels/email/reply";
 import { emailStarter } from "./email-thread";
 import type { ThreadLog } from "./thread-log";
 import type { EmailReply, EmailReplyOutcome, Result } from "./thread-rpc";
