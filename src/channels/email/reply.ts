@@ -1,5 +1,6 @@
-// What a human's email reply means for a thread (the email channel's inbound half). Pure: the caller passes the open
-// requests and the cleaned text, and gets back the one thing to append.
+// What a human's email reply means for a thread (the email channel's inbound half).
+// Pure: the caller passes the open requests and the cleaned text, and gets back the one
+// thing to append.
 
 export type ReplyDecision = { readonly approved: boolean; readonly comment: string };
 
