@@ -3,7 +3,7 @@ import { threadObject } from "./runtime/thread-object";
 import type { RuntimeDeps } from "./runtime/thread-rpc";
 import { cronHandler, type CronJobs } from "./triggers/cron";
 import { emailHandler } from "./triggers/email";
-import { httpApp } from "./triggers/http/app";
+import { httpApp } from "./app";
 import { evalQueueHandler } from "./evals/consumer";
 
 /**

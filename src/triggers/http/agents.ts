@@ -5,7 +5,7 @@ import { variantStatsView } from "./variant-stats";
 import { ThreadId } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
 import { ApiError, sendJson } from "./errors";
-import type { AppEnv } from "./app";
+import type { AppEnv } from "./env";
 import { idempotencyKey, keyedHex } from "./idempotency";
 import { limitDepth, requireJson } from "./validate";
 import { contractApp, serve } from "./contract/serve";

@@ -1,7 +1,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { ThreadId, type EventSource } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
-import type { AppEnv } from "../http/app";
+import type { AppEnv } from "../http/env";
 import { ApiError, sendJson } from "../http/errors";
 import { limitBody } from "../http/validate";
 import type { Mapped, WebhookSource, WebhookSources } from "./source";
