@@ -6,9 +6,6 @@ import { conversationOf, emailHistory, emailStarter } from "./email-thread";
 import { requestReplyTag } from "../channels/email/reply-address";
 import type { ThreadLog } from "./thread-log";
 
-/** The reply channel of threads started by email (src/triggers/email). */
-export const EMAIL_CHANNEL = "email";
-
 /** Email goes out only with a domain to send from. */
 export function emailConfigured(env: Env): boolean {
   return Boolean(env.EMAIL_DOMAIN);

@@ -13,7 +13,8 @@ import {
   type ThreadState,
 } from "../core";
 import type { SendEmail } from "../channels/email/send";
-import { EMAIL_CHANNEL, emailConfigured, sendThreadEmail } from "./email-outbox";
+import { EMAIL_CHANNEL } from "../channels/email/send";
+import { emailConfigured, sendThreadEmail } from "./email-outbox";
 import type { ThreadHost } from "./host";
 
 /** What the human-request machinery needs from its thread object; passed in, not reached for. */

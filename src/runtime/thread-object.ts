@@ -42,8 +42,8 @@ import { checkFork, forkKey } from "./fork";
 import { countsChanged } from "./thread-index-stats";
 import { logLine } from "../log";
 import type { TimerOptions } from "../core";
-import { StreamHub, type StreamOptions } from "./stream-hub";
-import type { CommandResult, EmailReply, ForkInput, Launched, LaunchInput, Result, RuntimeDeps, StreamOpened, ThreadRpc } from "./thread-rpc";
+import { StreamHub } from "./stream-hub";
+import type { CommandResult, EmailReply, ForkInput, Launched, LaunchInput, Result, RuntimeDeps, StreamOpened, StreamOptions, ThreadRpc } from "./thread-rpc";
 
 const notFound = (what: string): { ok: false; rejection: Rejection } => ({
   ok: false,

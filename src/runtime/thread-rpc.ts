@@ -14,7 +14,6 @@ import type {
   ThreadView,
   TimeoutPolicy,
 } from "../core";
-import type { StreamOptions } from "./stream-hub";
 
 // The thread's contract: what a thread Durable Object answers over RPC, and what it is
 // built from. Triggers, the console and evals depend on this file, never on the class
@@ -55,6 +54,14 @@ export type LaunchInput = {
   readonly variant?: string;
   /** Channels that carry requests and the outcome back to whoever started the thread (e.g. "email"). */
   readonly replyChannels?: readonly string[];
+};
+
+/** How a live stream behaves (GET /v1/threads/{id}/stream, stream-hub.ts). */
+export type StreamOptions = {
+  /** Send a comment line this often so proxies keep an idle connection open. */
+  readonly heartbeatMs: number;
+  /** End the response after this long; EventSource reconnects with Last-Event-ID. */
+  readonly maxMs: number;
 };
 
 export type Launched = { readonly created: boolean; readonly thread: ThreadView };

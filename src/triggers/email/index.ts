@@ -1,7 +1,7 @@
 import type { AgentDefinition, AgentRegistry } from "../../agents";
 import { threadOfMessageId } from "../../channels/email/message-id";
 import { ThreadId, type EventSource } from "../../core";
-import { EMAIL_CHANNEL } from "../../runtime/email-outbox";
+import { EMAIL_CHANNEL } from "../../channels/email/send";
 import { threadStub } from "../../runtime/thread-stub";
 import { bareAddress, emailKey, isAllowed, parseAllowlist, parseRecipient, threadIdForMessage } from "./address";
 import { authMode, authservIdOf, checkAuthentication } from "./authentication";

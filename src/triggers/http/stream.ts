@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ThreadId } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
-import type { StreamOptions } from "../../runtime/stream-hub";
+import type { StreamOptions } from "../../runtime/thread-rpc";
 import { ApiError } from "./errors";
 
 // GET /v1/threads/{id}/stream (and the console's copy behind its session): the thread's
