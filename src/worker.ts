@@ -1,5 +1,5 @@
 import type { AgentRegistry } from "./agents";
-import { threadObject } from "./runtime/thread-object";
+import { threadObject } from "./runtime/thread/thread-object";
 import type { RuntimeDeps } from "./runtime/thread-rpc";
 import { cronHandler, type CronJobs } from "./triggers/cron";
 import { emailHandler } from "./triggers/email";

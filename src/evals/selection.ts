@@ -1,7 +1,7 @@
 import type { AgentDefinition } from "../agents";
 import { DEFAULT_VARIANT } from "../agents/variants";
 import { ThreadId, type Event } from "../core";
-import { listThreads } from "../runtime/thread-index";
+import { listThreads } from "../runtime/index/thread-index";
 import { threadStub } from "../runtime/thread-stub";
 import { questionsOf } from "./questions";
 import type { Question, StartEvalBody } from "./schemas";

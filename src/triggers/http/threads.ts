@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { RequestId } from "../../core";
-import { listThreads } from "../../runtime/thread-index";
+import { listThreads } from "../../runtime/index/thread-index";
 import type { Result } from "../../runtime/thread-rpc";
 import { threadStub } from "../../runtime/thread-stub";
 import { ApiError, sendJson } from "./errors";

@@ -1,6 +1,6 @@
-import type { AgentDefinition, ToolDefinition } from "../agents";
-import { activeChannels, MAX_NOTIFICATION_ATTEMPTS, notifyRetryBaseMs, retryDelayMs, type Notification } from "../channels";
-import { linkUrl, signLink } from "../channels/links";
+import type { AgentDefinition, ToolDefinition } from "../../agents";
+import { activeChannels, MAX_NOTIFICATION_ATTEMPTS, notifyRetryBaseMs, retryDelayMs, type Notification } from "../../channels";
+import { linkUrl, signLink } from "../../channels/links";
 import {
   FULL_NOTIFICATION,
   pendingView,
@@ -11,11 +11,11 @@ import {
   type Step,
   type ThreadFull,
   type ThreadState,
-} from "../core";
-import type { SendEmail } from "../channels/email/send";
-import { EMAIL_CHANNEL } from "../channels/email/send";
+} from "../../core";
+import type { SendEmail } from "../../channels/email/send";
+import { EMAIL_CHANNEL } from "../../channels/email/send";
 import { emailConfigured, sendThreadEmail } from "./email-outbox";
-import type { ThreadHost } from "./host";
+import type { ThreadHost } from "../thread/host";
 
 /** What the human-request machinery needs from its thread object; passed in, not reached for. */
 export type HumanRequestsHost = ThreadHost & {

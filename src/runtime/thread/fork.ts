@@ -1,7 +1,7 @@
-import type { AgentRegistry } from "../agents";
-import { unknownVariant } from "../agents/variants";
-import { Event, replay, threadView, type NewEvent, type PendingRequest, type ThreadState } from "../core";
-import type { ForkInput, Launched, Result } from "./thread-rpc";
+import type { AgentRegistry } from "../../agents";
+import { unknownVariant } from "../../agents/variants";
+import { Event, replay, threadView, type NewEvent, type PendingRequest, type ThreadState } from "../../core";
+import type { ForkInput, Launched, Result } from "../thread-rpc";
 
 // Fork and replay: a new thread (its own Durable Object) gets a copy of events 1..atSeq
 // of another thread, then a `thread_forked` marker, and continues from there. The

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AgentDefinition, AgentRegistry } from "../agents";
+import type { AgentDefinition, AgentRegistry } from "../../agents";
 import {
   CallId,
   ChildEndStatus,
@@ -13,9 +13,9 @@ import {
   type ChildReport,
   type ThreadState,
   type ThreadView,
-} from "../core";
-import { sha256Hex } from "../hmac";
-import { threadStub } from "./thread-stub";
+} from "../../core";
+import { sha256Hex } from "../../hmac";
+import { threadStub } from "../thread-stub";
 import type { ThreadHost } from "./host";
 
 /** What delegation needs from its thread object; passed in, not reached for. */

@@ -1,5 +1,5 @@
-import type { ActionTool, ToolContext } from "../agents";
-import type { ActiveCall, Json, NewEvent } from "../core";
+import type { ActionTool, ToolContext } from "../../agents";
+import type { ActiveCall, Json, NewEvent } from "../../core";
 import { threadDirectory } from "./thread-directory";
 
 /** Tool results above this are cut with a marker, keeping rows small (invariant 8). */

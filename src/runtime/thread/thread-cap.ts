@@ -1,5 +1,5 @@
-import { MAX_NOTIFICATION_ATTEMPTS } from "../channels";
-import type { Rejection, ThreadState } from "../core";
+import { MAX_NOTIFICATION_ATTEMPTS } from "../../channels";
+import type { Rejection, ThreadState } from "../../core";
 import { positiveInt } from "./effects";
 
 /** Default cap on events per thread (MAX_THREAD_EVENTS). */

@@ -1,7 +1,7 @@
-import type { ThreadDirectory } from "../agents";
-import { ThreadId } from "../core";
-import { listThreads } from "./thread-index";
-import { threadStub } from "./thread-stub";
+import type { ThreadDirectory } from "../../agents";
+import { ThreadId } from "../../core";
+import { listThreads } from "../index/thread-index";
+import { threadStub } from "../thread-stub";
 
 /** The port tools read other threads through (ToolContext.threads): the thread index and each thread's object. */
 export function threadDirectory(env: Env): ThreadDirectory {

@@ -1,5 +1,5 @@
-import type { Event } from "../core";
-import type { StreamOptions } from "./thread-rpc";
+import type { Event } from "../../core";
+import type { StreamOptions } from "../thread-rpc";
 
 // The live side of GET /v1/threads/{id}/stream. Each open stream is a cursor into the
 // log: on every append the hub sends whatever lies past the cursor, read from the log

@@ -1,13 +1,13 @@
-import type { AgentDefinition } from "../agents";
-import { promptVersion, renderSystemPrompt } from "../agents/prompt";
-import { promptOfThread } from "../agents/variants";
-import { buildModelInput, CallId, MAX_CONSECUTIVE_ERRORS, mayRun, modelRetryDelayMs, RETRYABLE_MODEL_ERRORS, renderThread, type ActiveCall, type EventSource, type ModelInput, type NewEvent, type Step, type ThreadState } from "../core";
-import { decide, type ModelFailed } from "../model/decide";
-import { modelConfigFrom, withModelOverride } from "../model/config";
-import type { Appended } from "./event-store";
+import type { AgentDefinition } from "../../agents";
+import { promptVersion, renderSystemPrompt } from "../../agents/prompt";
+import { promptOfThread } from "../../agents/variants";
+import { buildModelInput, CallId, MAX_CONSECUTIVE_ERRORS, mayRun, modelRetryDelayMs, RETRYABLE_MODEL_ERRORS, renderThread, type ActiveCall, type EventSource, type ModelInput, type NewEvent, type Step, type ThreadState } from "../../core";
+import { decide, type ModelFailed } from "../../model/decide";
+import { modelConfigFrom, withModelOverride } from "../../model/config";
+import type { Appended } from "../log/event-store";
 import type { Delegation } from "./delegation";
-import type { HumanRequests } from "./human-requests";
-import type { ThreadLog } from "./thread-log";
+import type { HumanRequests } from "../humans/human-requests";
+import type { ThreadLog } from "../log/thread-log";
 import { runTool } from "./tool-runner";
 
 /** What performing a step needs from its thread object; passed in, not reached for. */

@@ -1,6 +1,6 @@
-import type { EventSource, NewEvent, RuntimeRetryKind } from "../core";
-import type { Appended } from "./event-store";
-import type { ThreadLog } from "./thread-log";
+import type { EventSource, NewEvent, RuntimeRetryKind } from "../../core";
+import type { Appended } from "../log/event-store";
+import type { ThreadLog } from "../log/thread-log";
 
 /**
  * What the thread object lends the parts that do its work (effects, human requests,

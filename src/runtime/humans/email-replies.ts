@@ -1,9 +1,9 @@
-import { RequestId, type EventSource, type HumanAnswer, type PendingRequest, type Principal, type ThreadView } from "../core";
-import { replyMac, sameMac } from "../channels/email/reply-address";
-import { interpretReply } from "../channels/email/reply";
+import { RequestId, type EventSource, type HumanAnswer, type PendingRequest, type Principal, type ThreadView } from "../../core";
+import { replyMac, sameMac } from "../../channels/email/reply-address";
+import { interpretReply } from "../../channels/email/reply";
 import { emailStarter } from "./email-thread";
-import type { ThreadLog } from "./thread-log";
-import type { EmailReply, EmailReplyOutcome, Result } from "./thread-rpc";
+import type { ThreadLog } from "../log/thread-log";
+import type { EmailReply, EmailReplyOutcome, Result } from "../thread-rpc";
 
 type Outcome = Result<{ readonly outcome: EmailReplyOutcome; readonly thread?: ThreadView }>;
 type Answered = Result<{ thread: ThreadView; duplicate: boolean }>;

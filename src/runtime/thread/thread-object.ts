@@ -24,26 +24,26 @@ import {
   type RuntimeRetryKind,
   type ThreadState,
   type ThreadView,
-} from "../core";
-import { sendWithBinding } from "../channels/email/send";
-import { applyEmailReply } from "./email-replies";
-import type { Appended } from "./event-store";
+} from "../../core";
+import { sendWithBinding } from "../../channels/email/send";
+import { applyEmailReply } from "../humans/email-replies";
+import type { Appended } from "../log/event-store";
 import { modelInput, perform, type EffectsHost } from "./effects";
 import { fullRejection, mustFill, threadCap } from "./thread-cap";
 import { ChildReportSchema, Delegation } from "./delegation";
-import { HumanRequests } from "./human-requests";
-import { ThreadLog } from "./thread-log";
+import { HumanRequests } from "../humans/human-requests";
+import { ThreadLog } from "../log/thread-log";
 import { TimerPayload, WakeTimer } from "./timers";
 import type { ThreadHost } from "./host";
-import { IndexSync } from "./index-sync";
+import { IndexSync } from "../index/index-sync";
 import { closedHow, replayed } from "./command-results";
-import { variantForLaunch } from "../agents/variants";
+import { variantForLaunch } from "../../agents/variants";
 import { checkFork, forkKey } from "./fork";
-import { countsChanged } from "./thread-index-stats";
-import { logLine } from "../log";
-import type { TimerOptions } from "../core";
+import { countsChanged } from "../index/thread-index-stats";
+import { logLine } from "../../log";
+import type { TimerOptions } from "../../core";
 import { StreamHub } from "./stream-hub";
-import type { CommandResult, EmailReply, ForkInput, Launched, LaunchInput, Result, RuntimeDeps, StreamOpened, StreamOptions, ThreadRpc } from "./thread-rpc";
+import type { CommandResult, EmailReply, ForkInput, Launched, LaunchInput, Result, RuntimeDeps, StreamOpened, StreamOptions, ThreadRpc } from "../thread-rpc";
 
 const notFound = (what: string): { ok: false; rejection: Rejection } => ({
   ok: false,
