@@ -15,7 +15,7 @@ import {
 import type { SendEmail } from "../../channels/email/send";
 import { EMAIL_CHANNEL } from "../../channels/email/send";
 import { emailConfigured, sendThreadEmail } from "./email-outbox";
-import type { ThreadHost } from "../thread/host";
+import type { DuePart, ThreadHost } from "../thread/host";
 
 /** What the human-request machinery needs from its thread object; passed in, not reached for. */
 export type HumanRequestsHost = ThreadHost & {
@@ -40,6 +40,17 @@ export class HumanRequests {
   get delivering(): Promise<void> | undefined {
     return this.#delivering;
   }
+
+  /** The timed obligations it owns (see due-work.ts): request deadlines and outbox deliveries. */
+  readonly duePart: DuePart = {
+    kinds: ["human_deadline", "notification"],
+    due: async (obligation) => {
+      if (obligation.kind === "human_deadline") await this.expireDue();
+      else this.deliver();
+    },
+    start: () => this.deliver(),
+    settled: () => this.delivering,
+  };
 
   async ask(state: ThreadState, agent: AgentDefinition, request: HumanRequestStep): Promise<void> {
     const { host } = this;

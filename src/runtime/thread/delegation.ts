@@ -16,7 +16,8 @@ import {
 } from "../../core";
 import { sha256Hex } from "../../hmac";
 import { threadStub } from "../thread-stub";
-import type { ThreadHost } from "./host";
+import type { DuePart, ThreadHost } from "./host";
+import type { Result } from "../thread-rpc";
 
 /** What delegation needs from its thread object; passed in, not reached for. */
 export type DelegationHost = ThreadHost & { readonly agents: AgentRegistry };
@@ -58,6 +59,17 @@ export class Delegation {
     return this.#busy;
   }
 
+  /** The timed obligations it owns (see due-work.ts): child deadlines, and retries of launches, cancellations and reports. */
+  readonly duePart: DuePart = {
+    kinds: ["agent_deadline", "report_to_parent", "launch_children", "cancel_children"],
+    due: (obligation) => {
+      if (obligation.kind === "agent_deadline") this.deadlineDue(obligation.callId);
+      else if (obligation.kind === "report_to_parent" || obligation.kind === "launch_children" || obligation.kind === "cancel_children") this.retry(obligation.kind);
+    },
+    start: () => this.resume(),
+    settled: () => this.busy,
+  };
+
   /** The step: hand a decided delegate call to a child thread. */
   async delegate(state: ThreadState, agent: AgentDefinition, call: ActiveCall): Promise<void> {
     const { host } = this;
@@ -81,6 +93,13 @@ export class Delegation {
       key: `delegate:${call.callId}`,
     });
     await this.launchChildren();
+  }
+
+  /** A child's report as it arrived over RPC: parsed, then accepted exactly once. */
+  reported(report: unknown): Result<{ accepted: boolean; duplicate: boolean }> {
+    const parsed = ChildReportSchema.safeParse(report);
+    if (!parsed.success) return { ok: false, rejection: { status: 400, code: "invalid_report", message: parsed.error.issues.map((i) => i.message).join("; ") } };
+    return { ok: true, value: this.accept(parsed.data) };
   }
 
   /** A child's report arrives (RPC). Duplicates and late reports append nothing new. */
