@@ -3,6 +3,7 @@ import { logLine } from "../../log";
 import type { ThreadLog } from "../log/thread-log";
 import type { DuePart, RetryBook } from "./host";
 import { TimerPayload, WakeTimer, type Scheduler } from "./timers";
+import { setting } from "../../settings";
 
 export type DueWorkHost = {
   /** Read at each use: the settings may change under a live object (tests do). */
@@ -80,9 +81,8 @@ export class DueWork {
 
   /** Settings that add timed obligations: retention (THREAD_RETENTION_DAYS). */
   private timerOptions(): TimerOptions {
-    const env = this.host.env();
-    const days = Number(env.THREAD_RETENTION_DAYS);
-    return env.THREAD_RETENTION_DAYS && Number.isFinite(days) && days > 0 ? { retentionMs: days * 86_400_000 } : {};
+    const days = setting(this.host.env(), "THREAD_RETENTION_DAYS");
+    return days === undefined ? {} : { retentionMs: days * 86_400_000 };
   }
 
   /** Everything due at this moment, each part re-checking the log itself. */
