@@ -4,7 +4,7 @@ import type { ActiveCall, ChildRecord, ThreadState } from "./state";
 
 // Composition of small agents (Factor 10), the pure half: how delegation events change a
 // thread's state, which limits apply, and what a child's report or a missed deadline
-// appends. The runtime (src/runtime/thread/delegation.ts) launches children and carries reports.
+// appends. The runtime (src/runtime/delegation.ts) launches children and carries reports.
 
 /** A child may itself delegate, down to this depth (a thread launched from outside is depth 0). */
 export const MAX_DELEGATION_DEPTH = 3;
