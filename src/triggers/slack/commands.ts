@@ -4,7 +4,7 @@ import { escapeText } from "../../channels/slack/blocks";
 import { SLACK_CHANNEL, slackConfig, slackUserAllowed } from "../../channels/slack/config";
 import { ThreadId, type EventSource } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
-import { sha256Hex } from "../email/address";
+import { sha256Hex } from "../../hmac";
 import { logLine } from "../../log";
 import { clip } from "../webhooks/source";
 

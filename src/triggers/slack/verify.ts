@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../http/app";
+import type { AppEnv } from "../http/env";
 import { ApiError } from "../http/errors";
 import { verifySlack } from "../webhooks/slack";
 

@@ -1,10 +1,10 @@
-import type { AgentDefinition } from "../agents";
-import { callSlack, SlackError } from "../channels/slack/api";
-import { endedMessage, fullMessage, requestMessage, resultMessage, type RequestEnd, type SlackMessage } from "../channels/slack/blocks";
-import { slackChannelOf, slackConfig, type SlackConfig } from "../channels/slack/config";
-import { FULL_NOTIFICATION, pendingView, type OutboxItem, type PendingRequest, type PendingView, type PostedMessage, type ThreadState } from "../core";
-import type { ThreadLog } from "./thread-log";
-import { logLine } from "../log";
+import type { AgentDefinition } from "../../agents";
+import { callSlack, SlackError } from "../../channels/slack/api";
+import { endedMessage, fullMessage, requestMessage, resultMessage, type RequestEnd, type SlackMessage } from "../../channels/slack/blocks";
+import { slackChannelOf, slackConfig, type SlackConfig } from "../../channels/slack/config";
+import { FULL_NOTIFICATION, pendingView, type OutboxItem, type PendingRequest, type PendingView, type PostedMessage, type ThreadState } from "../../core";
+import type { ThreadLog } from "../log/thread-log";
+import { logLine } from "../../log";
 
 export type SlackOutboxHost = {
   readonly env: Env;
