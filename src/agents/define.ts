@@ -17,6 +17,7 @@ import {
 } from "../core";
 import { resolvePrefetch, type PrefetchInput } from "./prefetch";
 import { resolveVariants, type PromptVariant, type VariantInput } from "./variants";
+import { checkServers, type McpSetup } from "../mcp/config";
 
 /** What a tool handler gets: its inputs come as arguments, never from ambient state. */
 export type ToolContext = {
@@ -161,6 +162,8 @@ export type AgentDefinition = {
   readonly variants: readonly PromptVariant[];
   /** What runs around the model: pre-fetch calls (Factor 13). */
   readonly plan: AgentPlan;
+  /** MCP servers whose tools this agent offers (docs/mcp.md); listed into each thread's log on its first step. */
+  readonly mcp?: McpSetup;
 };
 
 /** Placeholders every prompt may use; anything else is a definition error. */
@@ -189,6 +192,8 @@ export function defineAgent(agent: {
   /** Tools to run, in order, before the first model call (Factor 13). */
   prefetch?: readonly PrefetchInput[];
   email?: AgentEmailOptions;
+  /** Tools from MCP servers, as `<server>_<tool>` (docs/mcp.md). */
+  mcp?: McpSetup;
 }): AgentDefinition {
   const name = AgentName.parse(agent.name);
   const byName = new Map<string, ToolDefinition>();
@@ -209,6 +214,8 @@ export function defineAgent(agent: {
   if (unknown.length > 0) throw new Error(`${name}: prompt ${agent.prompt.file} uses unknown placeholders ${unknown.join(", ")}`);
   const badSender = agent.email?.allowedSenders?.find((entry) => !/^([^@\s]+)?@[^@\s]+$/.test(entry));
   if (badSender !== undefined) throw new Error(`${name}: email.allowedSenders entry "${badSender}" is neither an address nor @domain`);
+
+  if (agent.mcp && typeof agent.mcp.servers !== "function") checkServers(name, agent.mcp.servers);
 
   const facts = new Map<string, ToolFacts>();
   for (const tool of byName.values()) {
@@ -234,6 +241,7 @@ export function defineAgent(agent: {
     humanTimeoutSeconds: agent.humanTimeoutSeconds ?? DEFAULT_HUMAN_TIMEOUT_SECONDS,
     onHumanTimeout: agent.onHumanTimeout ?? "deny",
     ...(agent.email ? { email: agent.email } : {}),
+    ...(agent.mcp ? { mcp: agent.mcp } : {}),
     toolSpecs: tools.map((t) => ({
       name: t.name,
       description: t.description,

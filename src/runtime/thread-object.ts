@@ -48,6 +48,8 @@ import { countsChanged } from "./thread-index-stats";
 import { logLine } from "../log";
 import type { TimerOptions } from "../core";
 import { StreamHub, type StreamOptions } from "./stream-hub";
+import { threadCatalog } from "../mcp/tools";
+import { notConfigured, threadPlan } from "../mcp/plan";
 
 /** What `stream()` answers: no such thread, an ended thread with nothing past the cursor, or the live SSE bytes. */
 export type StreamOpened = { readonly kind: "not_found" } | { readonly kind: "ended" } | { readonly kind: "open"; readonly body: ReadableStream<Uint8Array> };
@@ -208,6 +210,8 @@ export function threadObject(deps: RuntimeDeps) {
         return { ok: true, value: { created: false, thread: threadView(existing) } };
       }
       const definition = deps.agents.get(input.agent);
+      const unconfigured = definition && notConfigured(definition, this.env);
+      if (unconfigured) return { ok: false, rejection: unconfigured };
       const choice = definition ? variantForLaunch(definition, input.threadId, input.variant) : { ok: true as const };
       if (!choice.ok) return { ok: false, rejection: { status: 400, code: choice.code, message: choice.message } };
       this.append({
@@ -429,6 +433,8 @@ export function threadObject(deps: RuntimeDeps) {
             this.delegation.deadlineDue(obligation.callId);
             break;
           case "model_retry":
+          case "mcp_list_retry":
+          case "tool_retry":
           case "drive":
             delete this.#retries.drive;
             this.kick();
@@ -610,7 +616,7 @@ export function threadObject(deps: RuntimeDeps) {
       if (!state) return false;
       const agent = deps.agents.get(state.agent);
       if (!agent) return !state.end;
-      return next(state, agent.catalog, agent.plan, now()).kind !== "wait";
+      return next(state, threadCatalog(agent, state, this.env), threadPlan(agent, this.env), now()).kind !== "wait";
     }
 
     private async drive(): Promise<void> {
@@ -624,7 +630,7 @@ export function threadObject(deps: RuntimeDeps) {
           }
           return;
         }
-        const step = next(state, agent.catalog, agent.plan, now());
+        const step = next(state, threadCatalog(agent, state, this.env), threadPlan(agent, this.env), now());
         if (step.kind === "wait") return;
         const started = Date.now();
         this.#stepEvents = [];

@@ -7,5 +7,6 @@ import { boss } from "./composition-agents";
 import { clock, mailbox } from "./harness";
 import { probe } from "./probe-agent";
 import { scout } from "./scout-agent";
+import { mcpDown, mcpProbe } from "./mcp-agent";
 
-export const agents = agentRegistry([deploybot, probe, releasebot, boss, scout, digestAgent({ send: (env, mail) => mailbox.send(env, mail), now: () => clock.now() })]);
+export const agents = agentRegistry([deploybot, mcpProbe, mcpDown, probe, releasebot, boss, scout, digestAgent({ send: (env, mail) => mailbox.send(env, mail), now: () => clock.now() })]);
