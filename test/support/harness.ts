@@ -69,7 +69,7 @@ export const testFetch: typeof fetch = (input, init) => {
   const url = new URL(request.url);
   if (url.hostname === "scripted-model.test") return model.fetch(request);
   if (url.hostname === "human-webhook.test") return webhook.fetch(request);
-  if (url.hostname === "ledger.test") return ledger.fetch(request);
+  if (url.hostname === "ledger.test") return ledger.down ? Promise.reject(new TypeError("connection refused (ledger.test)")) : ledger.fetch(request);
   if (url.hostname === "down.test") return Promise.reject(new TypeError("connection refused (down.test)"));
   return fetch(request);
 };

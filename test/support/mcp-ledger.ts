@@ -18,6 +18,8 @@ export class Ledger {
   readonly calls: { tool: string; args: Record<string, unknown> }[] = [];
   /** When set, requests must carry `authorization: Bearer <token>`. */
   token: string | undefined;
+  /** Refuse every connection (the harness's fetch checks it; a Node server closes its port instead). */
+  down = false;
   /** Tools this server no longer lists or runs. */
   readonly vanished = new Set<string>();
   readonly #held = new Map<string, Held>();
