@@ -105,4 +105,21 @@ describe("MCP tools in an agent (workerd, the ledger server)", () => {
       ledger.vanished.delete("record_entry");
     }
   });
+
+  it("GET /v1/agents lists MCP tools like ours, with their source and whether each needs approval; mcpbot unconfigured lists none", async () => {
+    const response = await api("/v1/agents");
+    expect(response.status).toBe(200);
+    type Listed = { name: string; tools: { name: string; needsApproval: string; idempotent: boolean; source?: unknown }[]; mcp?: { configured: boolean; message?: string } };
+    const { agents } = (await response.json()) as { agents: Listed[] };
+    const probe = agents.find((a) => a.name === "mcp-probe");
+    expect(probe?.tools.filter((t) => t.source).map((t) => [t.name, t.needsApproval, t.idempotent, t.source])).toEqual([
+      ["ledger_lookup", "never", true, { kind: "mcp", server: "ledger" }],
+      ["ledger_record_entry", "always", false, { kind: "mcp", server: "ledger" }],
+      ["ledger_explode", "never", true, { kind: "mcp", server: "ledger" }],
+    ]);
+    expect(probe?.mcp).toEqual({ configured: true, servers: [{ name: "ledger" }] });
+    const bot = agents.find((a) => a.name === "mcpbot");
+    expect(bot?.tools.map((t) => t.name)).toEqual(["request_more_information", "done_for_now"]);
+    expect(bot?.mcp).toMatchObject({ configured: false, message: expect.stringContaining("MCPBOT_MCP_SERVERS") });
+  });
 });

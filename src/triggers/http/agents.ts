@@ -13,14 +13,18 @@ import * as route from "./contract/agent-routes";
 import { usageTotals } from "../../runtime/thread-index";
 import { totalUsage } from "../../runtime/thread-index-stats";
 import { httpSource } from "./source";
+import { describeMcp } from "../../mcp/describe";
 
-export function agentRoutes(agents: AgentRegistry) {
+export function agentRoutes(agents: AgentRegistry, outbound: typeof fetch = (input, init) => fetch(input, init)) {
   const routes = contractApp<AppEnv>();
 
   serve(routes, route.listAgents, async (c) =>
     sendJson(c, {
       agents: await Promise.all(
-        [...agents.values()].map(async (agent) => ({
+        [...agents.values()].map(async (agent) => {
+          // What a new thread would be offered by the agent's MCP servers, asked now (docs/mcp.md).
+          const remote = await describeMcp(agent, c.env, outbound);
+          return {
           name: agent.name,
           description: agent.description,
           prompt: { file: agent.prompt.file, version: await promptVersion(agent.prompt.template) },
@@ -40,8 +44,10 @@ export function agentRoutes(agents: AgentRegistry) {
             ...("onHumanTimeout" in tool && tool.onHumanTimeout ? { onHumanTimeout: tool.onHumanTimeout } : {}),
             // Composition (Factor 10): which agent a delegate hands work to, and how long it waits.
             ...(tool.intent === "delegate" ? { delegatesTo: tool.agent, timeoutSeconds: tool.timeoutSeconds } : {}),
-          })),
-        })),
+          })).concat(remote?.tools ?? []),
+          ...(remote ? { mcp: remote.mcp } : {}),
+          };
+        }),
       ),
     }),
   );

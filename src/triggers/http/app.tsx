@@ -41,7 +41,7 @@ export function httpApp(agents: AgentRegistry, options: { readonly now?: () => n
   app.route("/v1/webhooks", webhookRoutes(defaultWebhookSources(agents), options.now ?? (() => Date.now())));
   const outbound = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   app.use("/v1/*", requireApiToken(outbound), limitBody);
-  app.route("/v1/agents", agentRoutes(agents));
+  app.route("/v1/agents", agentRoutes(agents, outbound));
   app.route("/v1/threads", threadRoutes());
   app.route("/v1/threads", forkRoutes(agents)); // POST /v1/threads/{id}/fork
   app.route("/v1", evalRoutes(agents)); // /v1/agents/{agent}/evals, /v1/evals/{id} (docs/evals.md)
