@@ -68,7 +68,8 @@ async function allEvents(env: Env, id: ThreadId, after = 0): Promise<Event[]> {
   return out;
 }
 
-async function inboxItems(env: Env): Promise<InboxItem[]> {
+/** Open human requests across threads, oldest first (the inbox; the MCP server's list_pending). */
+export async function inboxItems(env: Env): Promise<InboxItem[]> {
   const waiting = await listThreads(env, { status: "waiting_for_human", limit: 100 });
   const threads = await Promise.all(waiting.threads.map((t) => threadStub(env, t.id as ThreadId).thread()));
   const items = threads.flatMap((thread) => (thread ? thread.pendingRequests.map((request) => ({ thread, request })) : []));

@@ -92,7 +92,7 @@ export const FULL_NOTIFICATION = RequestId.parse("thread_full");
 
 /** Where an event came from (Factor 11). Recorded for audit; the reducer never reads it. */
 export const EventSource = z.object({
-  kind: z.enum(["http", "email", "cron", "webhook", "runtime", "timer"]),
+  kind: z.enum(["http", "email", "cron", "webhook", "runtime", "timer", "mcp"]),
   detail: JsonObject.optional(),
   /** Joins this event to the log lines of the request, mail, tick or delivery that caused it (docs/operations.md). */
   correlationId: z.string().max(100).optional(),
