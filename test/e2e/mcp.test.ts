@@ -1,9 +1,12 @@
 /// <reference types="node" />
 /**
- * End to end: mcpbot under `wrangler dev` uses tools of real MCP servers over Streamable HTTP:
+ * End to end, MCP both ways: mcpbot under `wrangler dev` uses tools of real MCP servers over Streamable HTTP:
  * the reference server-everything and our ledger (official SDK, counting its calls). Real
- * HTTP, the real wake-up for retries, and a real SIGKILL mid-call (docs/mcp.md, invariant 12).
+ * HTTP, the real wake-up for retries, and a real SIGKILL mid-call (docs/mcp.md, invariant 12); and
+ * the runtime's own /mcp endpoint driven by the official SDK client.
  */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Event, ThreadView } from "../../src/core";
 import { assertConsistent } from "../support/log-invariants";
@@ -14,6 +17,7 @@ import { e2eVars, startWranglerDev, type DevServer } from "./support/wrangler";
 
 const TOKEN = "e2e-mcp-token";
 const LEDGER_TOKEN = "e2e-ledger-secret-token";
+const OPERATOR_TOKEN = "e2e-mcp-operator-token";
 
 let model: ModelServer | undefined;
 let ledger: LedgerServer | undefined;
@@ -23,7 +27,11 @@ const api = apiClient(() => dev?.url ?? "", TOKEN);
 
 function start(stateDir?: string): Promise<DevServer> {
   if (!model || !ledger || !everything) throw new Error("start the servers first");
-  const vars = { MCPBOT_MCP_SERVERS: `everything=${everything.url}, ledger=${ledger.url}`, MCPBOT_MCP_TOKENS: `ledger:${LEDGER_TOKEN}` };
+  const vars = {
+    MCPBOT_MCP_SERVERS: `everything=${everything.url}, ledger=${ledger.url}`,
+    MCPBOT_MCP_TOKENS: `ledger:${LEDGER_TOKEN}`,
+    API_TOKENS: `mcp-operator:${OPERATOR_TOKEN}`,
+  };
   const modelUrl = model.baseUrl;
   return startWranglerDev((url) => e2eVars({ url, token: TOKEN, modelUrl }, vars), stateDir ? { stateDir } : {});
 }
@@ -177,5 +185,55 @@ describe("mcpbot against real MCP servers (wrangler dev)", () => {
     expect(lookupEvents.flatMap((e) => (e.type === "tool_started" ? [e.data.attempt] : []))).toEqual([1, 2]);
     expect(outcome(lookupEvents)).toMatchObject({ type: "tool_succeeded" });
     expect(ledger.ledger.count("lookup")).toBe(counts.lookup + 1);
+  });
+});
+
+describe("/mcp under wrangler dev, driven by the official SDK client", () => {
+  const client = async (token: string) => {
+    const c = new Client({ name: "e2e", version: "1" });
+    await c.connect(new StreamableHTTPClientTransport(new URL(`${dev?.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    return c;
+  };
+  const structured = <T>(result: unknown) => (result as { structuredContent: T }).structuredContent;
+
+  it("no token and a wrong token get 401", async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(`${dev?.url}/mcp`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers }, body: "{}" });
+    expect((await post({})).status).toBe(401);
+    expect((await post({ authorization: "Bearer wrong-token" })).status).toBe(401);
+    await expect(client("wrong-token")).rejects.toThrow(/The bearer token is wrong/);
+  });
+
+  it("launch mcpbot over MCP, list its pending approval, respond: the remote tool runs once and the answer is an mcp principal", async () => {
+    if (!ledger || !model) throw new Error("no servers");
+    const mcp = await client(OPERATOR_TOKEN);
+    try {
+      const marker = model.model.script("e2e-mcp-server", [
+        { tool: "ledger_record_entry", args: { note: "via mcp", amount: 5 } },
+        { tool: "done_for_now", args: { message: "recorded via MCP" } },
+      ]);
+      const before = ledger.ledger.count("record_entry");
+      const launched = await mcp.callTool({ name: "launch_thread", arguments: { agent: "mcpbot", message: `go ${marker}`, threadId: "e2e-mcp-server" } });
+      expect(structured<ThreadView>(launched)).toMatchObject({ id: "e2e-mcp-server", agent: "mcpbot" });
+      await api.until("e2e-mcp-server", (t) => t.status === "waiting_for_human");
+      // The thread index hears of the wait a moment after it starts (eventual, as GET /v1/threads): poll briefly.
+      type Pending = { pending: { threadId: string; request: { requestId: string; tool?: { name: string } } }[] };
+      let request: Pending["pending"][number]["request"] | undefined;
+      for (const giveUp = Date.now() + 10_000; !request && Date.now() < giveUp; await new Promise((r) => setTimeout(r, 200))) {
+        const { pending } = structured<Pending>(await mcp.callTool({ name: "list_pending", arguments: { agent: "mcpbot" } }));
+        request = pending.find((p) => p.threadId === "e2e-mcp-server")?.request;
+      }
+      expect(request?.tool?.name).toBe("ledger_record_entry");
+      const answered = await mcp.callTool({ name: "respond", arguments: { threadId: "e2e-mcp-server", requestId: request?.requestId, approved: true } });
+      expect(answered.isError).toBeFalsy();
+      expect(await api.until("e2e-mcp-server", ended)).toMatchObject({ status: "done", result: { message: "recorded via MCP" } });
+      expect(ledger.ledger.count("record_entry")).toBe(before + 1);
+      const events = await api.eventsOf("e2e-mcp-server");
+      assertConsistent(events);
+      expect(events.find((e) => e.type === "human_responded")).toMatchObject({ data: { by: { kind: "mcp", id: "mcp-operator", verifiedBy: "api_token" } } });
+      expect(events[0]).toMatchObject({ type: "thread_launched", source: { kind: "mcp" } });
+    } finally {
+      await mcp.close();
+    }
   });
 });
