@@ -44,3 +44,11 @@ export function argumentProblem(entry: McpToolEntry, args: unknown): string | un
   const result = validator.getValidator(entry.inputSchema)(args);
   return result.valid ? undefined : (result.errorMessage ?? "they do not match its schema").slice(0, 500);
 }
+
+/** For `decide`: a pinned tool's argument check by its model-facing name (ours are checked by zod). */
+export function remoteChecks(state: ThreadState | undefined): (name: string) => ((args: unknown) => string | undefined) | undefined {
+  return (name) => {
+    const entry = state ? pinnedTool(state, name) : undefined;
+    return entry ? (args: unknown) => argumentProblem(entry, args) : undefined;
+  };
+}

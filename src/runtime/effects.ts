@@ -12,7 +12,7 @@ import { runTool } from "./tool-runner";
 import { mcpToolStep } from "../mcp/call";
 import { listServer } from "../mcp/listing";
 import { resolveServers } from "../mcp/config";
-import { argumentProblem, mcpSpecs } from "../mcp/tools";
+import { mcpSpecs, remoteChecks } from "../mcp/tools";
 
 /** What performing a step needs from its thread object; passed in, not reached for. */
 export type EffectsHost = {
@@ -88,11 +88,7 @@ async function modelStep(host: EffectsHost, state: ThreadState, agent: AgentDefi
   const callId = CallId.parse(`call_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`);
   // A fork may run this thread on another model; the model events then name it.
   // The thread's pinned MCP tools are checked against their listed schemas, like ours against zod.
-  const remote = (name: string) => {
-    const entry = pinnedTool(state, name);
-    return entry ? (args: unknown) => argumentProblem(entry, args) : undefined;
-  };
-  const outcome = await decide({ input, agent, config: withModelOverride(config.config, state.model), callId, fetch: host.fetch, remote });
+  const outcome = await decide({ input, agent, config: withModelOverride(config.config, state.model), callId, fetch: host.fetch, remote: remoteChecks(state) });
   host.append(outcome.type === "model_failed" ? withRetryWait(host, outcome) : outcome);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { next, reduce, timers, type EventBody, type McpToolEntry } from "../../src/core";
+import { EventBody, next, reduce, timers, type McpToolEntry } from "../../src/core";
 import { catalog, EPOCH, Log, time } from "./fixtures";
 
 // Invariant 12 in the pure core: the first step lists each MCP server once; the list is pinned;
@@ -33,7 +33,7 @@ describe("MCP tool lists in the core", () => {
 
   it("an unreachable server waits for its retryAt (an obligation), then lists again as the next attempt", () => {
     const log = Log.launched();
-    log.add({ type: "mcp_list_failed", data: { server: "s", attempt: 1, message: "down", retryAt: time(2000) } });
+    log.add(EventBody.parse({ type: "mcp_list_failed", data: { server: "s", attempt: 1, message: "down", retryAt: time(2000) } }));
     expect(next(log.state, catalog, plan, EPOCH + 1_999_000)).toEqual({ kind: "wait", reason: "mcp_retry" });
     expect(next(log.state, catalog, plan)).toEqual({ kind: "wait", reason: "mcp_retry" });
     expect(next(log.state, catalog, plan, EPOCH + 2_000_000)).toEqual({ kind: "list_tools", server: "s", attempt: 2 });
@@ -46,10 +46,12 @@ describe("MCP tool lists in the core", () => {
     const log = Log.launched();
     log.add(listed("s"), listed("t"));
     log.decide("c1", "wipe", { all: true });
-    log.add({ type: "human_requested", data: { requestId: "r1", kind: "approval", reason: "approval_policy", message: "ok?", call: { callId: "c1", tool: "wipe", args: { all: true } }, deadline: time(99_999), onTimeout: "deny", notify: [] } } as EventBody);
-    log.add({ type: "human_responded", data: { requestId: "r1", approved: true, by: { kind: "mcp", id: "ops", verifiedBy: "api_token" } } } as EventBody);
-    log.add({ type: "tool_started", data: { callId: "c1", tool: "wipe", args: { all: true }, attempt: 1 } } as EventBody);
-    log.add({ type: "tool_retry_scheduled", data: { callId: "c1", tool: "wipe", attempt: 1, message: "down", retryAt: time(5000) } } as EventBody);
+    log.add(
+      EventBody.parse({ type: "human_requested", data: { requestId: "r1", kind: "approval", reason: "approval_policy", message: "ok?", call: { callId: "c1", tool: "wipe", args: { all: true } }, deadline: time(99_999), onTimeout: "deny", notify: [] } }),
+      EventBody.parse({ type: "human_responded", data: { requestId: "r1", approved: true, by: { kind: "mcp", id: "ops", verifiedBy: "api_token" } } }),
+      EventBody.parse({ type: "tool_started", data: { callId: "c1", tool: "wipe", args: { all: true }, attempt: 1 } }),
+      EventBody.parse({ type: "tool_retry_scheduled", data: { callId: "c1", tool: "wipe", attempt: 1, message: "down", retryAt: time(5000) } }),
+    );
     const call = log.state.calls[0];
     expect(call?.phase).toEqual({ kind: "retrying", attempt: 1, retryAt: time(5000), approvedArgs: { all: true } });
     expect(next(log.state, catalog, plan, EPOCH + 4_999_000)).toEqual({ kind: "wait", reason: "tool_retry" });
