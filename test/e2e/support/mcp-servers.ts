@@ -6,9 +6,10 @@
  * test reads its call counts and flips its switches directly.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import { resolve } from "node:path";
 import { Ledger } from "../../support/mcp-ledger";
+import { serveWith } from "./model-server";
 import { freePort } from "./wrangler";
 
 export type LedgerServer = {
@@ -27,7 +28,7 @@ export async function startLedgerServer(token: string): Promise<LedgerServer> {
   let server: Server | undefined;
   const up = async () => {
     const s = createServer((req, res) => {
-      serve(ledger, req, res).catch((error: unknown) => res.writeHead(500).end(String(error)));
+      serveWith((request) => ledger.fetch(request), req, res).catch((error: unknown) => res.writeHead(500).end(String(error)));
     });
     await new Promise<void>((done) => s.listen(port, "127.0.0.1", done));
     server = s;
@@ -41,19 +42,6 @@ export async function startLedgerServer(token: string): Promise<LedgerServer> {
   };
   await up();
   return { ledger, url: `http://127.0.0.1:${port}/mcp`, down, up, close: down };
-}
-
-async function serve(ledger: Ledger, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(key, value);
-  const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  const response = await ledger.fetch(
-    new Request(`http://127.0.0.1${req.url ?? "/"}`, { method: req.method ?? "GET", headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) }),
-  );
-  res.writeHead(response.status, Object.fromEntries(response.headers));
-  res.end(Buffer.from(await response.arrayBuffer()));
 }
 
 export type EverythingServer = { readonly url: string; stop(): Promise<void> };
