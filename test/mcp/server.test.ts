@@ -4,17 +4,21 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { describe, expect, it } from "vitest";
 import type { ThreadView } from "../../src/core";
-import { eventsOf, settle } from "../support/api";
-import { model } from "../support/harness";
+import { env } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
+import { httpApp } from "../../src/triggers/http/app";
+import { agents } from "../support/agents";
+import { eventsOf, launch, settle } from "../support/api";
+import { executions, model, testFetch } from "../support/harness";
 
 // The runtime as an MCP server (docs/mcp.md), driven by the official SDK client through the
 // Worker's real fetch handler.
 
 const workerFetch: typeof fetch = (input, init) => exports.default.fetch(new Request(input, init));
 
-async function connect(token: string): Promise<Client> {
+async function connect(token: string, through: typeof fetch = workerFetch): Promise<Client> {
   const transport = new StreamableHTTPClientTransport(new URL("https://agents.test/mcp"), {
-    fetch: workerFetch,
+    fetch: through,
     requestInit: { headers: { authorization: `Bearer ${token}` } },
   });
   const client = new Client({ name: "test", version: "1" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
@@ -76,5 +80,46 @@ describe("/mcp: the runtime as an MCP server", () => {
     } finally {
       await client.close();
     }
+  });
+
+  it("obeys named approvers like every other path: a credential that is not named is refused (recorded, never acted on), a named one runs the call once", async () => {
+    const label = `mcp-named-${crypto.randomUUID()}`;
+    const marker = model.script("mcp-server-named", [{ tool: "guarded_named", args: { label } }, { tool: "done_for_now", args: { message: "ran" } }]);
+    const { thread } = await launch("probe", `named ${marker}`, { threadId: "mcp-server-named" });
+    const requestId = (await settle(thread.id)).pending?.requestId;
+    const intern = await connect("intern-token-1234");
+    try {
+      const refused = await intern.callTool({ name: "respond", arguments: { threadId: thread.id, requestId, approved: true } });
+      expect(refused).toMatchObject({ isError: true, structuredContent: { error: { code: "not_an_approver" } } });
+    } finally {
+      await intern.close();
+    }
+    expect(executions.get(label)).toBeUndefined();
+    const manager = await connect("rm-token-1234");
+    try {
+      expect((await manager.callTool({ name: "respond", arguments: { threadId: thread.id, requestId, approved: true } })).isError).toBeFalsy();
+    } finally {
+      await manager.close();
+    }
+    expect((await settle(thread.id)).status).toBe("done");
+    expect(executions.get(label)).toBe(1);
+    const events = await eventsOf(thread.id);
+    expect(events.find((e) => e.type === "human_response_refused")).toMatchObject({ data: { by: { kind: "mcp", id: "intern" }, code: "not_an_approver" } });
+    expect(events.find((e) => e.type === "human_responded")).toMatchObject({ data: { by: { kind: "mcp", id: "release-manager", verifiedBy: "api_token" } } });
+  });
+
+  it("counts against the credential's rate limit like /v1: past it, 429 rate_limited before any MCP message is read", async () => {
+    const tight = (env as unknown as { TEST_TIGHT_RATE_LIMIT: RateLimit }).TEST_TIGHT_RATE_LIMIT;
+    const app = httpApp(agents, { fetch: testFetch });
+    const post = () =>
+      app.request(
+        "https://agents.test/mcp",
+        { method: "POST", headers: { authorization: "Bearer test-token", "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) },
+        { ...env, API_RATE_LIMIT: tight },
+        createExecutionContext(),
+      );
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await post()).status);
+    expect(statuses.slice(3)).toEqual([429]);
   });
 });
