@@ -17,7 +17,7 @@ import {
 } from "../core";
 import { resolvePrefetch, type PrefetchInput } from "./prefetch";
 import { resolveVariants, type PromptVariant, type VariantInput } from "./variants";
-import { checkServers, type McpSetup } from "../mcp/config";
+import { checkServers, type McpSetup } from "./mcp";
 
 /** What a tool handler gets: its inputs come as arguments, never from ambient state. */
 export type ToolContext = {

@@ -2,10 +2,17 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { AgentDefinition } from "../agents/define";
 import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
 import { Json, mayRun, remoteRetryDelayMs, REMOTE_RETRY_DELAYS_MS, type ActiveCall, type McpToolEntry, type NewEvent, type ThreadState } from "../core";
-import type { EffectsHost } from "../runtime/effects";
 import { callRemoteTool, type RemoteFailure } from "./client";
-import { resolveServers } from "./config";
+import { resolveServers } from "../agents/mcp";
 import { argumentProblem, threadCatalog } from "./tools";
+
+/** What a remote call needs from the thread object performing it; passed in, not reached for. */
+export type McpStepHost = {
+  readonly env: Env;
+  readonly now: () => number;
+  readonly fetch: typeof fetch;
+  append(event: NewEvent): unknown;
+};
 
 const MAX_TEXT_CHARS = 8_000;
 const MAX_STRUCTURED_BYTES = 32 * 1024;
@@ -16,7 +23,7 @@ const MAX_STRUCTURED_BYTES = 32 * 1024;
  * logged, then exactly one outcome. An unreachable server schedules a retry instead (nothing
  * ran); after a crash mid-call the ordinary rule applies (`outcome_unknown` unless idempotent).
  */
-export async function mcpToolStep(host: EffectsHost, state: ThreadState, agent: AgentDefinition, call: ActiveCall, attempt: number, entry: McpToolEntry): Promise<void> {
+export async function mcpToolStep(host: McpStepHost, state: ThreadState, agent: AgentDefinition, call: ActiveCall, attempt: number, entry: McpToolEntry): Promise<void> {
   const base = { callId: call.callId, tool: call.tool };
   const finish = (event: NewEvent) => host.append({ ...event, key: `outcome:${call.callId}` });
   const facts = threadCatalog(agent, state, host.env)(call.tool);

@@ -2,7 +2,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import type { McpServer } from "./config";
+import type { McpServer } from "../agents/mcp";
 
 // The MCP client side, over the official SDK (docs/mcp.md says why this one). Each operation
 // opens its own short session (initialize, the request, end), because a thread's step may run

@@ -1,5 +1,5 @@
 import type { AgentDefinition } from "../agents/define";
-import { resolveServers } from "./config";
+import { resolveServers } from "../agents/mcp";
 import { listServer } from "./listing";
 import { mcpFacts } from "./tools";
 

@@ -1,7 +1,7 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { canonicalJson, JsonObject, MAX_TOOLS_PER_SERVER, McpAnnotations, mcpToolName, remoteRetryDelayMs, type McpToolEntry, type NewEvent } from "../core";
 import { listRemoteTools } from "./client";
-import type { McpServer } from "./config";
+import type { McpServer } from "../agents/mcp";
 
 /** A schema larger than this is not offered (it would crowd the model's context and the log). */
 const MAX_SCHEMA_BYTES = 16 * 1024;

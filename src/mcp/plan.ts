@@ -1,6 +1,6 @@
 import type { AgentDefinition } from "../agents/define";
 import type { AgentPlan, Rejection } from "../core";
-import { resolveServers } from "./config";
+import { resolveServers } from "../agents/mcp";
 
 /** The agent's plan with the MCP servers configured in this environment (the first step lists them). */
 export function threadPlan(agent: AgentDefinition, env: Env): AgentPlan {

@@ -1,7 +1,7 @@
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import type { AgentDefinition } from "../agents/define";
 import { annotationPolicy, pinnedTool, type McpToolEntry, type ThreadState, type ToolCatalog, type ToolFacts, type ToolSpec } from "../core";
-import { resolveServers, type McpToolPolicy } from "./config";
+import { resolveServers, type McpToolPolicy } from "../agents/mcp";
 
 // A thread's MCP tools as the rest of the runtime sees them: facts for `next`, specs for the
 // model, and the argument check. All read the list pinned in the thread's log (invariant 12),

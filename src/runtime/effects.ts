@@ -11,7 +11,7 @@ import type { ThreadLog } from "./thread-log";
 import { runTool } from "./tool-runner";
 import { mcpToolStep } from "../mcp/call";
 import { listServer } from "../mcp/listing";
-import { resolveServers } from "../mcp/config";
+import { resolveServers } from "../agents/mcp";
 import { mcpSpecs, remoteChecks } from "../mcp/tools";
 
 /** What performing a step needs from its thread object; passed in, not reached for. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { defineAgent, doneForNow } from "../../src/agents/define";
 import { mcpbotServers } from "../../src/agents/mcpbot";
 import { annotationPolicy, type McpToolEntry } from "../../src/core";
-import { resolveServers } from "../../src/mcp/config";
+import { resolveServers } from "../../src/agents/mcp";
 import { mcpFacts } from "../../src/mcp/tools";
 
 const env = {} as Env;

@@ -4,7 +4,7 @@
  * a secret; mcp-down also names a server that refuses every connection.
  */
 import { defineAgent, doneForNow, requestMoreInformation } from "../../src/agents/define";
-import type { McpServerInput } from "../../src/mcp/config";
+import type { McpServerInput } from "../../src/agents/mcp";
 import { LEDGER_TOKEN } from "./harness";
 
 const ledgerServer: McpServerInput = {

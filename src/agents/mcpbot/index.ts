@@ -1,6 +1,6 @@
 import template from "../../../prompts/mcpbot.md";
 import { defineAgent, doneForNow, requestMoreInformation } from "../define";
-import type { McpServerInput } from "../../mcp/config";
+import type { McpServerInput } from "../mcp";
 
 /**
  * MCP example (docs/mcp.md): an agent whose tools all come from MCP servers named in the var

@@ -19,7 +19,7 @@ import { docsRoutes } from "./docs";
 import { consoleRoutes } from "../../console/routes";
 import { WelcomePage } from "../../console/pages/pages";
 import { page } from "../../console/pages/layout";
-import { mcpRoutes } from "../../mcp/routes";
+import { mcpRoutes } from "../mcp/routes";
 
 export type AppEnv = { Bindings: Env; Variables: { threadId: ThreadId; correlationId: string; principal: Principal } };
 

@@ -1,9 +1,9 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
-import type { AgentRegistry } from "../agents/define";
-import type { Principal } from "../core";
-import { requireApiToken } from "../triggers/http/auth";
-import { limitBody } from "../triggers/http/validate";
+import type { AgentRegistry } from "../../agents/define";
+import type { Principal } from "../../core";
+import { requireApiToken } from "../http/auth";
+import { limitBody } from "../http/validate";
 import { runtimeMcpServer } from "./server";
 
 type McpEnv = { Bindings: Env; Variables: { principal: Principal; correlationId: string } };

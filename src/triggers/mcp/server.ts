@@ -1,12 +1,12 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { AgentRegistry } from "../agents/define";
-import { RequestId, ThreadId, type EventSource, type Principal, type Rejection } from "../core";
-import type { Result } from "../runtime/thread-object";
-import { threadStub } from "../runtime/thread-stub";
-import { agentList, newThreadId } from "../triggers/http/agents";
-import { pendingRequests } from "./pending";
+import type { AgentRegistry } from "../../agents/define";
+import { RequestId, ThreadId, type EventSource, type Principal, type Rejection } from "../../core";
+import type { Result } from "../../runtime/thread-object";
+import { threadStub } from "../../runtime/thread-stub";
+import { agentList, newThreadId } from "../http/agents";
+import { openRequests } from "../../runtime/open-requests";
 
 // The runtime as an MCP server (docs/mcp.md): the same operations as the HTTP API, as tools.
 // Results carry `structuredContent` in the HTTP API's shapes plus a short text. Answers are
@@ -86,7 +86,9 @@ export function runtimeMcpServer(agents: AgentRegistry, caller: McpCaller): McpS
     "list_pending",
     { description: "Open human requests (approvals and questions) across threads, oldest first.", inputSchema: { agent: z.string().min(1).max(40).optional() }, annotations: { readOnlyHint: true } },
     async (args) => {
-      const pending = await pendingRequests(env, args.agent);
+      const pending = (await openRequests(env))
+        .filter((i) => args.agent === undefined || i.thread.agent === args.agent)
+        .map((i) => ({ threadId: i.thread.id, agent: i.thread.agent, request: i.request }));
       const lines = pending.map((p) => `${p.threadId} ${p.request.requestId} (${p.request.kind}): ${p.request.message}`);
       return ok(lines.length > 0 ? lines.join("\n") : "Nothing is waiting for a human.", { pending });
     },
