@@ -123,3 +123,25 @@ describe("MCP tools in an agent (workerd, the ledger server)", () => {
     expect(bot?.mcp).toMatchObject({ configured: false, message: expect.stringContaining("MCPBOT_MCP_SERVERS") });
   });
 });
+
+describe("evals see what the model was offered", () => {
+  it("a past step's context, rebuilt for an eval, offers the thread's pinned MCP tools, not the server's current list", async () => {
+    const { contextAt } = await import("../../src/evals/context");
+    const { agents } = await import("../support/agents");
+    const marker = model.script("mcp-eval-context", [{ tool: "done_for_now", args: { message: "ok" } }]);
+    const { thread } = await launch("mcp-probe", `ctx ${marker}`);
+    await settle(thread.id);
+    const events = await eventsOf(thread.id);
+    const decided = events.find((e) => e.type === "model_decided");
+    const agent = agents.get("mcp-probe");
+    if (!agent || decided?.type !== "model_decided") throw new Error("no decision");
+    ledger.vanished.add("explode");
+    try {
+      const input = await contextAt(agent, events, decided.data.seenSeq, "default");
+      expect(input.tools.map((t) => t.name)).toEqual(model.requests("mcp-eval-context")[0]?.tools?.map((t) => t.function.name));
+      expect(input.tools.map((t) => t.name)).toContain("ledger_explode");
+    } finally {
+      ledger.vanished.delete("explode");
+    }
+  });
+});
