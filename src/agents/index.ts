@@ -4,6 +4,7 @@ import { digest } from "./digest";
 import { releasebot } from "./releasebot";
 import { mcpbot } from "./mcpbot";
 
+export type * from "./types";
 export * from "./define";
 export * from "./delegate";
 export { deploybot, digest, releasebot, mcpbot };

@@ -1,5 +1,5 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { AgentDefinition } from "../agents/define";
+import type { AgentDefinition } from "../agents/types";
 import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
 import { Json, mayRun, remoteRetryDelayMs, REMOTE_RETRY_DELAYS_MS, type ActiveCall, type McpToolEntry, type NewEvent, type ThreadState } from "../core";
 import { callRemoteTool, type RemoteFailure } from "./client";

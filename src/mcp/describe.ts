@@ -1,4 +1,4 @@
-import type { AgentDefinition } from "../agents/define";
+import type { AgentDefinition } from "../agents/types";
 import { resolveServers } from "../agents/mcp";
 import { listServer } from "./listing";
 import { mcpFacts } from "./tools";

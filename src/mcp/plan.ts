@@ -1,4 +1,4 @@
-import type { AgentDefinition } from "../agents/define";
+import type { AgentDefinition } from "../agents/types";
 import type { AgentPlan, Rejection } from "../core";
 import { resolveServers } from "../agents/mcp";
 

@@ -1,5 +1,5 @@
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import type { AgentDefinition } from "../agents/define";
+import type { AgentDefinition } from "../agents/types";
 import { annotationPolicy, pinnedTool, type McpToolEntry, type ThreadState, type ToolCatalog, type ToolFacts, type ToolSpec } from "../core";
 import { resolveServers, type McpToolPolicy } from "../agents/mcp";
 

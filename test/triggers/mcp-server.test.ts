@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { ThreadView } from "../../src/core";
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
-import { httpApp } from "../../src/triggers/http/app";
+import { httpApp } from "../../src/app";
 import { agents } from "../support/agents";
 import { eventsOf, launch, settle } from "../support/api";
 import { executions, model, testFetch } from "../support/harness";

@@ -1,6 +1,6 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
-import type { AgentRegistry } from "../../agents/define";
+import type { AgentRegistry } from "../../agents/types";
 import type { Principal } from "../../core";
 import { requireApiToken } from "../http/auth";
 import { limitBody } from "../http/validate";

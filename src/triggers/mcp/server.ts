@@ -1,12 +1,12 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { AgentRegistry } from "../../agents/define";
+import type { AgentRegistry } from "../../agents/types";
 import { RequestId, ThreadId, type EventSource, type Principal, type Rejection } from "../../core";
-import type { Result } from "../../runtime/thread-object";
+import type { Result } from "../../runtime/thread-rpc";
 import { threadStub } from "../../runtime/thread-stub";
 import { agentList, newThreadId } from "../http/agents";
-import { openRequests } from "../../runtime/open-requests";
+import { openRequests } from "../../runtime/index/open-requests";
 
 // The runtime as an MCP server (docs/mcp.md): the same operations as the HTTP API, as tools.
 // Results carry `structuredContent` in the HTTP API's shapes plus a short text. Answers are

@@ -1,6 +1,6 @@
-import type { PendingView, ThreadId, ThreadView } from "../core";
+import type { PendingView, ThreadId, ThreadView } from "../../core";
 import { listThreads } from "./thread-index";
-import { threadStub } from "./thread-stub";
+import { threadStub } from "../thread-stub";
 
 export type OpenRequest = { readonly thread: Pick<ThreadView, "id" | "agent" | "status">; readonly request: PendingView };
 
