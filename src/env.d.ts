@@ -14,6 +14,8 @@ interface OptionalSecrets {
   WEBHOOK_SECRET_SLACK?: string;
   /** Slack bot token (docs/slack.md): set = human requests go to Slack; unset = Slack off. */
   SLACK_BOT_TOKEN?: string;
+  /** mcpbot's bearer tokens per MCP server, `name:token, ...` (docs/mcp.md). */
+  MCPBOT_MCP_TOKENS?: string;
 }
 interface Env extends OptionalSecrets {}
 declare namespace Cloudflare {

@@ -13,6 +13,7 @@ import {
 import { resolvePrefetch, type PrefetchInput } from "./prefetch";
 import { resolveVariants, type VariantInput } from "./variants";
 import type { ActionTool, AgentDefinition, AgentEmailOptions, AgentRegistry, DelegateTool, MessageTool, ToolContext, ToolDefinition } from "./types";
+import { checkServers, type McpSetup } from "./mcp";
 
 export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
 
@@ -112,6 +113,8 @@ export function defineAgent(agent: {
   prefetch?: readonly PrefetchInput[];
   email?: AgentEmailOptions;
   slack?: { channel: string };
+  /** Tools from MCP servers, as `<server>_<tool>` (docs/mcp.md). */
+  mcp?: McpSetup;
 }): AgentDefinition {
   const name = AgentName.parse(agent.name);
   const byName = new Map<string, ToolDefinition>();
@@ -133,6 +136,8 @@ export function defineAgent(agent: {
   const badSender = agent.email?.allowedSenders?.find((entry) => !/^([^@\s]+)?@[^@\s]+$/.test(entry));
   if (badSender !== undefined) throw new Error(`${name}: email.allowedSenders entry "${badSender}" is neither an address nor @domain`);
   if (agent.slack && !/^[A-Z0-9]{2,30}$/.test(agent.slack.channel)) throw new Error(`${name}: slack.channel "${agent.slack.channel}" is not a Slack channel id (e.g. C0123456789)`);
+
+  if (agent.mcp && typeof agent.mcp.servers !== "function") checkServers(name, agent.mcp.servers);
 
   const facts = new Map<string, ToolFacts>();
   for (const tool of byName.values()) {
@@ -159,6 +164,7 @@ export function defineAgent(agent: {
     onHumanTimeout: agent.onHumanTimeout ?? "deny",
     ...(agent.email ? { email: agent.email } : {}),
     ...(agent.slack ? { slack: { channel: agent.slack.channel } } : {}),
+    ...(agent.mcp ? { mcp: agent.mcp } : {}),
     toolSpecs: tools.map((t) => ({
       name: t.name,
       description: t.description,

@@ -3,7 +3,8 @@
  * TEST ONLY: serves the scripted OpenAI-compatible model (test/support/scripted-model.ts)
  * from Node over real HTTP, so a `wrangler dev` Worker in another process can call it.
  */
-import { serveFetch } from "./serve";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { ScriptedModel, type GateFactory } from "../../support/scripted-model";
 
 /** Gates as in-memory deferreds: model and test share this one Node process. */
@@ -37,6 +38,38 @@ export type ModelServer = { model: ScriptedModel; baseUrl: string; close(): Prom
 
 export async function startModelServer(): Promise<ModelServer> {
   const model = new ScriptedModel(memoryGates());
-  const served = await serveFetch((request) => model.fetch(request), "model server");
-  return { model, baseUrl: `${served.origin}/v1`, close: served.close };
+  const server = createServer((req, res) => {
+    handle(model, req, res).catch((error: unknown) => {
+      res.writeHead(500, { "content-type": "text/plain" }).end(`model server: ${String(error)}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    model,
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function handle(model: ScriptedModel, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return serveWith((request) => model.fetch(request), req, res);
+}
+
+/** Serves one Node request with a web-standard handler (the scripted model, the MCP ledger). */
+export async function serveWith(handler: (request: Request) => Promise<Response>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(key, value);
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  const response = await handler(
+    new Request(`http://127.0.0.1${req.url ?? "/"}`, { method: req.method ?? "GET", headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) }),
+  );
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  res.end(Buffer.from(await response.arrayBuffer()));
 }
