@@ -216,3 +216,34 @@ describe("model retry backoff, exactly", () => {
     expect(modelRetryDelayMs(1, 0, RETRY_AFTER_CAP_MS - 1)).toBe(RETRY_AFTER_CAP_MS - 1);
   });
 });
+
+describe("an escalation moves its own request's deadline, no other", () => {
+  it("two open requests: escalating one extends it once and notifies its contact; the other keeps its deadline", () => {
+    const s = thread(
+      request("r1", T0 + 2_000),
+      request("r2", T0 + 3_000),
+      ev("human_escalated", { requestId: "r1", deadline: at(T0 + 9_000), notify: ["email"] }),
+    );
+    expect(timers(s)).toEqual([
+      { kind: "human_deadline", requestId: "r1", dueAt: T0 + 9_000 },
+      { kind: "human_deadline", requestId: "r2", dueAt: T0 + 3_000 },
+      { kind: "notification", requestId: "r1", channel: "email", dueAt: 0 },
+    ]);
+    expect(s.pending.map((r) => [r.requestId, r.escalated])).toEqual([
+      ["r1", true],
+      ["r2", false],
+    ]);
+    expect(s.outbox).toEqual([{ requestId: "r1", channel: "email", purpose: "escalation", attempts: 0 }]);
+  });
+
+  it("an escalation of a request no longer open, or on an ended thread, moves nothing and notifies nobody", () => {
+    const answered = thread(
+      request("r1", T0 + 2_000),
+      ev("human_responded", { requestId: "r1", answer: "prod", by: { kind: "api", id: "ops", verifiedBy: "api_token" } }),
+      ev("human_escalated", { requestId: "r1", deadline: at(T0 + 9_000), notify: ["email"] }),
+    );
+    expect(timers(answered)).toEqual([]);
+    const ended = thread(request("r1", T0 + 2_000), ev("thread_cancelled", {}), ev("human_escalated", { requestId: "r1", deadline: at(T0 + 9_000), notify: ["email"] }));
+    expect(timers(ended)).toEqual([]);
+  });
+});
