@@ -269,5 +269,7 @@ describe("every refusal says, in its message, what happened and what to send ins
     });
     const event = accepted(decideResponse(withApproval().state, answer("r1", { approved: true }), BEFORE, undefined));
     expect(Object.keys(event.data).sort()).toEqual(["approved", "by", "requestId"]);
+    const question = accepted(decideResponse(withQuestion().state, answer("r1", { comment: "either" }), BEFORE, undefined));
+    expect(Object.keys(question.data).sort()).toEqual(["by", "comment", "requestId"]);
   });
 });

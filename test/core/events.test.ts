@@ -116,6 +116,7 @@ describe("old logs stay readable (invariant 10)", () => {
     ["an email string", "email:alice@example.test", { kind: "email", id: "alice@example.test", verifiedBy: "legacy" }],
     ["the link marker", "approval-link", { kind: "link", id: "approval-link", verifiedBy: "legacy" }],
     ["any other string", "ops", { kind: "api", id: "ops", verifiedBy: "legacy" }],
+    ["a string longer than an id may be, cut to 320 characters", "o".repeat(400), { kind: "api", id: "o".repeat(320), verifiedBy: "legacy" }],
   ])("parses human_responded with %s as a legacy principal", (_what, by, principal) => {
     const stored = { type: "human_responded", data: { requestId: "r1", approved: true, ...(by !== undefined ? { by } : {}) }, seq: 2, at: at(2) };
     const parsed = Event.parse(JSON.parse(JSON.stringify(stored)));
