@@ -140,6 +140,8 @@ describe("reports and timeouts", () => {
     expect(reportForParent(log.state)).toEqual({ callId: "c7", childThreadId: "t1", agent: "probe", status: "done", message: "all done" });
     log.add({ type: "parent_notified", data: { threadId: ThreadId.parse("p1"), callId: cid("c7"), status: "done", accepted: true } });
     expect(reportForParent(log.state)).toBeUndefined();
+    // The notice changes only that: the child is still the same finished thread.
+    expect(threadView(log.state)).toMatchObject({ id: "t1", status: "done", result: { message: "all done" }, parent: { threadId: "p1", callId: "c7" } });
   });
 
   it("replay of a composition log equals the live state and survives JSON", () => {

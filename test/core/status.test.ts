@@ -111,3 +111,15 @@ describe("what next() tells the model when it sets a call aside", () => {
     });
   });
 });
+
+describe("repeated errors escalate even while other requests are open", () => {
+  it("three errors with a question from the model open: an escalation is asked, not a wait", () => {
+    const log = Log.launched();
+    log.add(ev.inputRequested("q1", "Which env?"));
+    log.add(ev.modelFailed(2), ev.modelFailed(3), ev.modelFailed(4, "invalid_json", "not JSON"));
+    expect(next(log.state, catalog)).toEqual({
+      kind: "ask_human",
+      request: { kind: "input", reason: "repeated_errors", message: "The agent hit 3 errors in a row (last: invalid_json: not JSON). Reply with guidance to continue." },
+    });
+  });
+});
