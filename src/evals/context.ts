@@ -6,7 +6,7 @@ import { buildModelInput, renderThread, replay, type Event, type ModelInput } fr
 /**
  * The exact input of a past model step, asked again with another prompt variant: the
  * thread as the log stood at `seenSeq` (the frontier the recorded decision was rendered
- * from), rendered as src/runtime/effects.ts `modelInput` renders it, with the candidate's
+ * from), rendered as src/runtime/thread/effects.ts `modelInput` renders it, with the candidate's
  * system prompt. With the thread's own variant this is byte for byte what was sent.
  */
 export async function contextAt(agent: AgentDefinition, events: readonly Event[], seenSeq: number, variant: string): Promise<ModelInput> {

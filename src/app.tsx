@@ -1,28 +1,30 @@
 /** @jsxImportSource hono/jsx */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AgentRegistry } from "../../agents";
-import { ThreadId, type Principal } from "../../core";
-import { ApiError, onError, sendJson } from "./errors";
-import { requireApiToken } from "./auth";
-import { agentRoutes } from "./agents";
-import { humanLinkRoutes } from "./human-links";
-import { threadRoutes } from "./threads";
-import { forkRoutes } from "./fork";
-import { evalRoutes } from "./evals";
-import { limitBody } from "./validate";
-import { requestLog } from "./request-log";
-import { defaultWebhookSources, webhookRoutes } from "../webhooks";
-import { contractApp } from "./contract/serve";
-import * as other from "./contract/other-routes";
-import { evalRoutesDoc } from "./contract/eval-routes";
-import { docsRoutes } from "./docs";
-import { consoleRoutes } from "../../console/routes";
-import { WelcomePage } from "../../console/pages/pages";
-import { page } from "../../console/pages/layout";
+import type { AgentRegistry } from "./agents";
+import { onError, sendJson } from "./triggers/http/errors";
+import type { AppEnv } from "./triggers/http/env";
+import { requireApiToken } from "./triggers/http/auth";
+import { agentRoutes } from "./triggers/http/agents";
+import { humanLinkRoutes } from "./triggers/http/human-links";
+import { threadRoutes } from "./triggers/http/threads";
+import { forkRoutes } from "./triggers/http/fork";
+import { evalRoutes } from "./triggers/http/evals";
+import { limitBody } from "./triggers/http/validate";
+import { requestLog } from "./triggers/http/request-log";
+import { defaultWebhookSources, webhookRoutes } from "./triggers/webhooks";
+import { contractApp } from "./triggers/http/contract/serve";
+import * as other from "./triggers/http/contract/other-routes";
+import { evalRoutesDoc } from "./triggers/http/contract/eval-routes";
+import { docsRoutes } from "./triggers/http/docs";
+import { consoleRoutes } from "./console/routes";
+import { WelcomePage } from "./console/pages/pages";
+import { page } from "./console/pages/layout";
 
-export type AppEnv = { Bindings: Env; Variables: { threadId: ThreadId; correlationId: string; principal: Principal } };
-
-/** The HTTP trigger: one Hono app, bearer auth on /v1, one error mapping point, one generated contract. */
+/**
+ * The Worker's HTTP app, composed from its parts: the HTTP trigger's routes (bearer auth
+ * on /v1, one error mapping point, one generated contract), the webhooks and the console.
+ * It sits above all of them (src/worker.ts uses it), so no trigger imports the console.
+ */
 export function httpApp(agents: AgentRegistry, options: { readonly now?: () => number; readonly fetch?: typeof fetch } = {}) {
   const app = contractApp();
   app.use(requestLog);
@@ -68,10 +70,4 @@ function prefersHtml(accept: string | undefined): boolean {
   const html = accept.indexOf("text/html");
   const json = accept.indexOf("application/json");
   return html >= 0 && (json < 0 || html < json);
-}
-
-export function parseThreadId(raw: string): ThreadId {
-  const parsed = ThreadId.safeParse(raw);
-  if (!parsed.success) throw new ApiError(400, "invalid_thread_id", `"${raw.slice(0, 80)}" is not a valid thread id.`);
-  return parsed.data;
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { Event } from "../core";
-import type { Conversation } from "../channels/email/compose";
-import type { EventStore } from "./event-store";
+import type { Event } from "../../core";
+import type { Conversation } from "../../channels/email/compose";
+import type { EventStore } from "../log/event-store";
 
 /** What the email trigger records on a thread's events (EventSource.detail of kind "email"). */
 export const EmailSourceDetail = z.object({

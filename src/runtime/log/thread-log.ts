@@ -1,4 +1,4 @@
-import { reduce, replay, type Event, type MaybeThread, type NewEvent } from "../core";
+import { reduce, replay, type Event, type MaybeThread, type NewEvent } from "../../core";
 import { EventStore, type Appended } from "./event-store";
 import { SNAPSHOT_EVERY, SnapshotStore } from "./snapshot-store";
 

@@ -1,4 +1,4 @@
-import type { Event } from "../core";
+import type { Event } from "../../core";
 
 /**
  * At most this many of the newest events stay in memory (a full 48,000-character context

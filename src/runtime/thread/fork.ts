@@ -1,7 +1,7 @@
-import type { AgentRegistry } from "../agents";
-import { unknownVariant } from "../agents/variants";
-import { Event, replay, threadView, type NewEvent, type PendingRequest, type ThreadId, type ThreadState, type ThreadView } from "../core";
-import type { Result } from "./thread-object";
+import type { AgentRegistry } from "../../agents";
+import { unknownVariant } from "../../agents/variants";
+import { Event, replay, threadView, type NewEvent, type PendingRequest, type ThreadState } from "../../core";
+import type { ForkInput, Launched, Result } from "../thread-rpc";
 
 // Fork and replay: a new thread (its own Durable Object) gets a copy of events 1..atSeq
 // of another thread, then a `thread_forked` marker, and continues from there. The
@@ -9,26 +9,14 @@ import type { Result } from "./thread-object";
 // a call started without an outcome is re-run if idempotent, else outcome_unknown;
 // open human requests get their own deadline timers in the fork.
 
-export type ForkInput = {
-  /** The new thread. */
-  readonly threadId: ThreadId;
-  /** The original thread and the last of its events to copy. */
-  readonly from: ThreadId;
-  readonly atSeq: number;
-  /** Events 1..atSeq of the original, as its log holds them. */
-  readonly events: readonly Event[];
-  readonly variant?: string;
-  readonly model?: string;
-};
-
 export type ForkCheck =
-  | { readonly kind: "done"; readonly result: Result<{ created: boolean; thread: ThreadView }> }
+  | { readonly kind: "done"; readonly result: Result<Launched> }
   | { readonly kind: "create"; readonly events: readonly Event[]; readonly marker: NewEvent; readonly pending: readonly PendingRequest[] };
 
 /** The marker's idempotency key: unique per fork, so a fork of a fork can have its own. */
 export const forkKey = (threadId: string) => `fork:${threadId}`;
 
-const done = (result: Result<{ created: boolean; thread: ThreadView }>): ForkCheck => ({ kind: "done", result });
+const done = (result: Result<Launched>): ForkCheck => ({ kind: "done", result });
 const reject = (status: 400 | 404 | 409, code: string, message: string): ForkCheck => done({ ok: false, rejection: { status, code, message } });
 
 /**

@@ -10,6 +10,7 @@ import {
   type UsageWindow,
   type VariantTotals,
 } from "./thread-index-stats";
+import { setting } from "../../settings";
 
 export const ThreadSummary = z.object({
   id: z.string(),
@@ -115,8 +116,7 @@ export class ThreadIndex extends DurableObject<Env> {
 }
 
 export function shardCount(env: Pick<Env, "INDEX_SHARDS">): number {
-  const n = Number(env.INDEX_SHARDS);
-  return Number.isInteger(n) && n > 0 && n <= 256 ? n : 4;
+  return setting(env, "INDEX_SHARDS");
 }
 
 /** FNV-1a: a stable, cheap hash so a thread always lands on the same shard. */

@@ -1,13 +1,10 @@
-import { composeEmail, type EmailContent } from "../channels/email/compose";
-import { outboundMessageId } from "../channels/email/message-id";
-import type { SendEmail } from "../channels/email/send";
-import { FULL_NOTIFICATION, pendingView, type OutboxItem, type PendingView, type ThreadState } from "../core";
+import { composeEmail, type EmailContent } from "../../channels/email/compose";
+import { outboundMessageId } from "../../channels/email/message-id";
+import type { SendEmail } from "../../channels/email/send";
+import { FULL_NOTIFICATION, pendingView, type OutboxItem, type PendingView, type ThreadState } from "../../core";
 import { conversationOf, emailHistory, emailStarter } from "./email-thread";
-import { requestReplyTag } from "../channels/email/reply-address";
-import type { ThreadLog } from "./thread-log";
-
-/** The reply channel of threads started by email (src/triggers/email). */
-export const EMAIL_CHANNEL = "email";
+import { requestReplyTag } from "../../channels/email/reply-address";
+import type { ThreadLog } from "../log/thread-log";
 
 /** Email goes out only with a domain to send from. */
 export function emailConfigured(env: Env): boolean {

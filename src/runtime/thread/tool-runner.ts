@@ -1,5 +1,6 @@
-import type { ActionTool, ToolContext } from "../agents";
-import type { ActiveCall, Json, NewEvent } from "../core";
+import type { ActionTool, ToolContext } from "../../agents";
+import type { ActiveCall, Json, NewEvent } from "../../core";
+import { threadDirectory } from "./thread-directory";
 
 /** Tool results above this are cut with a marker, keeping rows small (invariant 8). */
 export const MAX_RESULT_BYTES = 128 * 1024;
@@ -7,11 +8,12 @@ export const MAX_RESULT_BYTES = 128 * 1024;
 /**
  * Runs one tool call and returns its outcome as an event. Never throws: a throwing,
  * hanging or oversized tool becomes a compact `tool_failed` or a truncated result.
+ * The ports a tool reads through (`threads`) are filled in here.
  */
 export async function runTool(
   tool: ActionTool,
   call: ActiveCall,
-  ctx: Omit<ToolContext, "signal">,
+  ctx: Omit<ToolContext, "signal" | "threads">,
   now: () => number,
 ): Promise<NewEvent> {
   const started = now();
@@ -26,7 +28,7 @@ export async function runTool(
     timer = setTimeout(() => resolve("timeout"), tool.timeoutMs);
   });
   try {
-    const result = await Promise.race([tool.run(parsed.data, { ...ctx, signal: controller.signal }), timeout]);
+    const result = await Promise.race([tool.run(parsed.data, { ...ctx, threads: threadDirectory(ctx.env), signal: controller.signal }), timeout]);
     if (result === "timeout") {
       controller.abort(new Error("tool timeout"));
       return {

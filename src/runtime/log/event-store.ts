@@ -1,4 +1,4 @@
-import { Event, EventBody, EventStamp, type EventSource, type NewEvent } from "../core";
+import { Event, EventBody, EventStamp, type EventSource, type NewEvent } from "../../core";
 import { EventTail } from "./event-tail";
 
 /** Durable Object SQLite rows are capped at 2 MB; we stay far below (invariant 8). */

@@ -1,14 +1,15 @@
-import type { AgentDefinition } from "../agents";
-import { promptVersion, renderSystemPrompt } from "../agents/prompt";
-import { promptOfThread } from "../agents/variants";
-import { buildModelInput, CallId, MAX_CONSECUTIVE_ERRORS, mayRun, modelRetryDelayMs, RETRYABLE_MODEL_ERRORS, renderThread, type ActiveCall, type EventSource, type ModelInput, type NewEvent, type Step, type ThreadState } from "../core";
-import { decide, type ModelFailed } from "../model/decide";
-import { modelConfigFrom, withModelOverride } from "../model/config";
-import type { Appended } from "./event-store";
+import type { AgentDefinition } from "../../agents";
+import { promptVersion, renderSystemPrompt } from "../../agents/prompt";
+import { promptOfThread } from "../../agents/variants";
+import { buildModelInput, CallId, MAX_CONSECUTIVE_ERRORS, mayRun, modelRetryDelayMs, RETRYABLE_MODEL_ERRORS, renderThread, type ActiveCall, type EventSource, type ModelInput, type NewEvent, type Step, type ThreadState } from "../../core";
+import { decide, type ModelFailed } from "../../model/decide";
+import { modelConfigFrom, withModelOverride } from "../../model/config";
+import type { Appended } from "../log/event-store";
 import type { Delegation } from "./delegation";
-import type { HumanRequests } from "./human-requests";
-import type { ThreadLog } from "./thread-log";
+import type { HumanRequests } from "../humans/human-requests";
+import type { ThreadLog } from "../log/thread-log";
 import { runTool } from "./tool-runner";
+import { setting } from "../../settings";
 
 /** What performing a step needs from its thread object; passed in, not reached for. */
 export type EffectsHost = {
@@ -37,7 +38,7 @@ export async function perform(host: EffectsHost, step: Exclude<Step, { kind: "wa
       return;
     case "ask_human": {
       // Per-thread cap on open requests: past it the call fails as a tool error the model sees.
-      const cap = positiveInt(host.env.MAX_OPEN_REQUESTS) ?? DEFAULT_MAX_OPEN_REQUESTS;
+      const cap = setting(host.env, "MAX_OPEN_REQUESTS");
       const call = step.request.call;
       if (call && state.pending.length >= cap) {
         host.append({
@@ -126,12 +127,4 @@ async function toolStep(host: EffectsHost, state: ThreadState, agent: AgentDefin
   });
   const outcome = await runTool(tool, call, { env: host.env, threadId: state.id, callId: call.callId, attempt, fetch: host.fetch }, host.now);
   host.append({ ...outcome, key: `outcome:${call.callId}` });
-}
-
-/** Default cap on open human requests per thread (MAX_OPEN_REQUESTS). */
-export const DEFAULT_MAX_OPEN_REQUESTS = 10;
-
-export function positiveInt(value: string | undefined): number | undefined {
-  const n = Number(value);
-  return value && Number.isInteger(n) && n > 0 ? n : undefined;
 }

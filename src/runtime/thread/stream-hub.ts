@@ -1,16 +1,11 @@
-import type { Event } from "../core";
+import type { Event } from "../../core";
+import type { StreamOptions } from "../thread-rpc";
 
 // The live side of GET /v1/threads/{id}/stream. Each open stream is a cursor into the
 // log: on every append the hub sends whatever lies past the cursor, read from the log
 // itself, so an event is sent exactly once per stream and in seq order (no gap, no
 // duplicate), and a reconnect with Last-Event-ID = the last seq seen continues exactly.
 
-export type StreamOptions = {
-  /** Send a comment line this often so proxies keep an idle connection open. */
-  readonly heartbeatMs: number;
-  /** End the response after this long; EventSource reconnects with Last-Event-ID. */
-  readonly maxMs: number;
-};
 
 /** What the hub reads from the thread: its log past a seq, and whether it has ended. */
 export type StreamSource = {

@@ -1,6 +1,6 @@
-import type { AgentDefinition, ToolDefinition } from "../agents";
-import { activeChannels, MAX_NOTIFICATION_ATTEMPTS, notifyRetryBaseMs, retryDelayMs, type Notification } from "../channels";
-import { linkUrl, signLink } from "../channels/links";
+import type { AgentDefinition, ToolDefinition } from "../../agents";
+import { activeChannels, MAX_NOTIFICATION_ATTEMPTS, notifyRetryBaseMs, retryDelayMs, type Notification } from "../../channels";
+import { linkUrl, signLink } from "../../channels/links";
 import {
   FULL_NOTIFICATION,
   pendingView,
@@ -11,10 +11,11 @@ import {
   type Step,
   type ThreadFull,
   type ThreadState,
-} from "../core";
-import type { SendEmail } from "../channels/email/send";
-import { EMAIL_CHANNEL, emailConfigured, sendThreadEmail } from "./email-outbox";
-import type { ThreadHost } from "./host";
+} from "../../core";
+import type { SendEmail } from "../../channels/email/send";
+import { EMAIL_CHANNEL } from "../../channels/email/send";
+import { emailConfigured, sendThreadEmail } from "./email-outbox";
+import type { DuePart, ThreadHost } from "../thread/host";
 
 /** What the human-request machinery needs from its thread object; passed in, not reached for. */
 export type HumanRequestsHost = ThreadHost & {
@@ -39,6 +40,17 @@ export class HumanRequests {
   get delivering(): Promise<void> | undefined {
     return this.#delivering;
   }
+
+  /** The timed obligations it owns (see due-work.ts): request deadlines and outbox deliveries. */
+  readonly duePart: DuePart = {
+    kinds: ["human_deadline", "notification"],
+    due: async (obligation) => {
+      if (obligation.kind === "human_deadline") await this.expireDue();
+      else this.deliver();
+    },
+    start: () => this.deliver(),
+    settled: () => this.delivering,
+  };
 
   async ask(state: ThreadState, agent: AgentDefinition, request: HumanRequestStep): Promise<void> {
     const { host } = this;

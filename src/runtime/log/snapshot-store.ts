@@ -1,4 +1,4 @@
-import { decodeSnapshot, encodeSnapshot, type Snapshot, type ThreadState } from "../core";
+import { decodeSnapshot, encodeSnapshot, type Snapshot, type ThreadState } from "../../core";
 
 /** A snapshot is written every this many events: a wake replays at most this many rows. */
 export const SNAPSHOT_EVERY = 100;

@@ -1,26 +1,9 @@
-import { RequestId, type EventSource, type HumanAnswer, type PendingRequest, type Principal, type ThreadView } from "../core";
-import { replyMac, sameMac } from "../channels/email/reply-address";
-import { interpretReply } from "../triggers/email/reply";
+import { RequestId, type EventSource, type HumanAnswer, type PendingRequest, type Principal, type ThreadView } from "../../core";
+import { replyMac, sameMac } from "../../channels/email/reply-address";
+import { interpretReply } from "../../channels/email/reply";
 import { emailStarter } from "./email-thread";
-import type { ThreadLog } from "./thread-log";
-import type { Result } from "./thread-object";
-
-/** A human's email to an existing thread, as the email trigger hands it over. */
-export type EmailReply = {
-  /** Idempotency key derived from the Message-ID: a duplicate delivery appends nothing. */
-  readonly key: string;
-  /** The cleaned text (quoted history and signature removed). */
-  readonly text: string;
-  /** In-Reply-To and References: which of our mails it answers. */
-  readonly repliesTo: readonly string[];
-  /** The authenticated sender (lowercased) and how it was authenticated ("dmarc", or "email_auth_off" in local dev). */
-  readonly sender: string;
-  readonly verifiedBy: string;
-  /** The mac of the signed per-request reply address it was sent to; absent for the bare plus address or a reply routed by In-Reply-To. */
-  readonly mac?: string;
-};
-
-export type EmailReplyOutcome = "approved" | "rejected" | "answered" | "messaged" | "unclear_kept_as_message" | "duplicate";
+import type { ThreadLog } from "../log/thread-log";
+import type { EmailReply, EmailReplyOutcome, Result } from "../thread-rpc";
 
 type Outcome = Result<{ readonly outcome: EmailReplyOutcome; readonly thread?: ThreadView }>;
 type Answered = Result<{ thread: ThreadView; duplicate: boolean }>;

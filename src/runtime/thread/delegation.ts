@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AgentDefinition, AgentRegistry } from "../agents";
+import type { AgentDefinition, AgentRegistry } from "../../agents";
 import {
   CallId,
   ChildEndStatus,
@@ -13,9 +13,11 @@ import {
   type ChildReport,
   type ThreadState,
   type ThreadView,
-} from "../core";
-import { threadStub } from "./thread-stub";
-import type { ThreadHost } from "./host";
+} from "../../core";
+import { sha256Hex } from "../../hmac";
+import { threadStub } from "../thread-stub";
+import type { DuePart, ThreadHost } from "./host";
+import type { Result } from "../thread-rpc";
 
 /** What delegation needs from its thread object; passed in, not reached for. */
 export type DelegationHost = ThreadHost & { readonly agents: AgentRegistry };
@@ -35,8 +37,7 @@ export const DELEGATION_RETRY_MS = 30_000;
 
 /** The child's thread id, derived from the parent's id and the call: a relaunch after a crash finds the same child. */
 export async function childThreadId(parent: string, callId: string, agent: string): Promise<ThreadId> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${parent}\n${callId}`));
-  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const hex = await sha256Hex(`${parent}\n${callId}`);
   return ThreadId.parse(`${agent.slice(0, 30)}-${hex.slice(0, 32)}`);
 }
 
@@ -57,6 +58,17 @@ export class Delegation {
   get busy(): Promise<void> | undefined {
     return this.#busy;
   }
+
+  /** The timed obligations it owns (see due-work.ts): child deadlines, and retries of launches, cancellations and reports. */
+  readonly duePart: DuePart = {
+    kinds: ["agent_deadline", "report_to_parent", "launch_children", "cancel_children"],
+    due: (obligation) => {
+      if (obligation.kind === "agent_deadline") this.deadlineDue(obligation.callId);
+      else if (obligation.kind === "report_to_parent" || obligation.kind === "launch_children" || obligation.kind === "cancel_children") this.retry(obligation.kind);
+    },
+    start: () => this.resume(),
+    settled: () => this.busy,
+  };
 
   /** The step: hand a decided delegate call to a child thread. */
   async delegate(state: ThreadState, agent: AgentDefinition, call: ActiveCall): Promise<void> {
@@ -81,6 +93,13 @@ export class Delegation {
       key: `delegate:${call.callId}`,
     });
     await this.launchChildren();
+  }
+
+  /** A child's report as it arrived over RPC: parsed, then accepted exactly once. */
+  reported(report: unknown): Result<{ accepted: boolean; duplicate: boolean }> {
+    const parsed = ChildReportSchema.safeParse(report);
+    if (!parsed.success) return { ok: false, rejection: { status: 400, code: "invalid_report", message: parsed.error.issues.map((i) => i.message).join("; ") } };
+    return { ok: true, value: this.accept(parsed.data) };
   }
 
   /** A child's report arrives (RPC). Duplicates and late reports append nothing new. */

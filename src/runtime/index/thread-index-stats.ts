@@ -1,4 +1,4 @@
-import { countsOf, NO_USAGE, type MaybeThread, type ThreadState } from "../core";
+import { countsOf, NO_USAGE, type MaybeThread, type ThreadState } from "../../core";
 
 // Per-variant stats (Factor 2) ride on the thread index: each thread pushes its counters
 // with its summary, each shard aggregates its rows, and the Worker merges the shards.

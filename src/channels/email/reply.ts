@@ -1,7 +1,8 @@
-// What a human's email reply means for a thread. Pure: the caller passes the open
-// requests and the cleaned text, and gets back the one thing to append.
+// What a human's email reply means for a thread (the email channel's inbound half).
+// Pure: the caller passes the open requests and the cleaned text, and gets back the one
+// thing to append.
 
-export type Decision = { readonly approved: boolean; readonly comment: string };
+export type ReplyDecision = { readonly approved: boolean; readonly comment: string };
 
 const APPROVE = new Set(["approve", "approved", "yes", "lgtm"]);
 const REJECT = new Set(["reject", "rejected", "deny", "denied", "no"]);
@@ -11,7 +12,7 @@ const REJECT = new Set(["reject", "rejected", "deny", "denied", "no"]);
  * deny / denied / no (any case, trailing punctuation ignored). The rest is the comment.
  * Anything else is unclear and gives undefined: we never guess an approval.
  */
-export function parseDecision(text: string): Decision | undefined {
+export function parseDecision(text: string): ReplyDecision | undefined {
   const match = /^\s*([A-Za-z]+)[.,!:;]*(?=\s|$)([\s\S]*)$/.exec(text);
   if (!match) return undefined;
   const word = (match[1] ?? "").toLowerCase();

@@ -1,6 +1,6 @@
-import { MAX_NOTIFICATION_ATTEMPTS } from "../channels";
-import type { Rejection, ThreadState } from "../core";
-import { positiveInt } from "./effects";
+import { MAX_NOTIFICATION_ATTEMPTS } from "../../channels";
+import type { Rejection, ThreadState } from "../../core";
+import { setting } from "../../settings";
 
 /** Default cap on events per thread (MAX_THREAD_EVENTS). */
 export const DEFAULT_MAX_THREAD_EVENTS = 5000;
@@ -18,7 +18,7 @@ export const FULL_ESCALATION_EVENTS = 1 + 2 * MAX_NOTIFICATION_ATTEMPTS;
 
 /** The thread's cap on events, and the seq from which it takes no more outside input. */
 export function threadCap(env: Pick<Env, "MAX_THREAD_EVENTS">): { readonly cap: number; readonly inputLimit: number } {
-  const cap = positiveInt(env.MAX_THREAD_EVENTS) ?? DEFAULT_MAX_THREAD_EVENTS;
+  const cap = setting(env, "MAX_THREAD_EVENTS");
   return { cap, inputLimit: Math.max(1, cap - FULL_HEADROOM) };
 }
 

@@ -1,6 +1,6 @@
-import type { ClosedRequest, Event, ThreadView } from "../core";
-import type { EventStore } from "./event-store";
-import type { CommandResult, Result } from "./thread-object";
+import type { ClosedRequest, Event, ThreadView } from "../../core";
+import type { EventStore } from "../log/event-store";
+import type { CommandResult, Result } from "../thread-rpc";
 
 /** A repeated idempotency key returns the original result, or 409 if the payload differs. */
 export function replayed(original: Event, attempt: { type: string; data: unknown }, thread: ThreadView): Result<CommandResult> {

@@ -1,4 +1,4 @@
-import { statusOf, type ThreadState } from "../core";
+import { statusOf, type ThreadState } from "../../core";
 import { indexShard } from "./thread-index";
 import { statsColumns } from "./thread-index-stats";
 
