@@ -92,7 +92,15 @@ describe("limits", () => {
     log.add(delegatedBody("c2", kid(2)));
     log.add(ev.succeeded("c2", "hand_off"));
     log.decide("c3", "hand_off", { task: "t" });
-    expect(next(log.state, catalog)).toMatchObject({ kind: "fail_call", code: "delegation_fanout_exceeded" });
+    expect(next(log.state, catalog)).toMatchObject({
+      kind: "fail_call",
+      code: "delegation_fanout_exceeded",
+      message: "hand_off not run: this thread already launched 2 child agents (limit 2).",
+    });
+  });
+
+  it("a parent waits a day for a child by default", () => {
+    expect(DEFAULT_AGENT_TIMEOUT_SECONDS).toBe(24 * 3600);
   });
 });
 
@@ -335,20 +343,5 @@ describe("a child's end reaches the right call of the right parent", () => {
     expect(decideChildTimeout(log.state, "c2", EPOCH + 3_600_000)).toBeUndefined();
     log.add(ev.cancelled());
     expect(decideChildTimeout(log.state, "c1", EPOCH + 3_600_000)).toBeUndefined();
-  });
-
-  it("fan-out refusal says how many children were launched against which limit; a parent waits a day by default", () => {
-    const log = waiting();
-    log.add(ev.succeeded("c1", "hand_off"));
-    log.decide("c2", "hand_off", { task: "t" });
-    log.add(delegatedBody("c2", kid(2)));
-    log.add(ev.succeeded("c2", "hand_off"));
-    log.decide("c3", "hand_off", { task: "t" });
-    expect(next(log.state, catalog)).toMatchObject({
-      kind: "fail_call",
-      code: "delegation_fanout_exceeded",
-      message: "hand_off not run: this thread already launched 2 child agents (limit 2).",
-    });
-    expect(DEFAULT_AGENT_TIMEOUT_SECONDS).toBe(24 * 3600);
   });
 });
