@@ -36,6 +36,9 @@ describe("isApprover", () => {
     ["a domain, a link recipient in it", carolLink, ["@corp.test"], true],
     ["a domain, an id that is only the domain", { kind: "api", id: "@corp.test", verifiedBy: "api_token" } as Principal, ["@corp.test"], false],
     ["two entries, a principal matching the second only", opsBot, ["alice@example.test", "ops-bot"], true],
+    // An MCP caller is a credential (or Access identity) too: a name matches it.
+    ["a credential name, an MCP caller of that name", { kind: "mcp", id: "ops-bot", verifiedBy: "api_token" } as Principal, ["ops-bot"], true],
+    ["a credential name, another MCP caller", { kind: "mcp", id: "mallory", verifiedBy: "api_token" } as Principal, ["ops-bot"], false],
     ["no list", opsBot, undefined, true],
     ["an empty list", opsBot, [], true],
   ] as const)("%s -> %s", (_case, principal, approvers, expected) => {
