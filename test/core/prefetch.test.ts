@@ -103,3 +103,21 @@ describe("pre-fetched context (Factor 13): next() plans the agent's calls before
     expect(countsOf(log.state)).toEqual({ steps: 0, errors: 1, escalations: 0 });
   });
 });
+
+describe("a planned call is the runtime's, and only a live thread takes one", () => {
+  it("the step names the pre-fetch as its author, and the call it logs is marked so", () => {
+    const log = Log.launched();
+    expect(next(log.state, catalog, plan)).toEqual({ kind: "plan_call", call: { callId: "prefetch-1", tool: "search", args: { q: "tags" } }, by: "prefetch" });
+    log.add(planned("prefetch-1", "search", { q: "tags" }));
+    expect(log.state.calls).toEqual([{ callId: "prefetch-1", tool: "search", args: { q: "tags" }, phase: { kind: "decided" }, by: "prefetch" }]);
+    expect(log.state.prefetched).toBe(1);
+  });
+
+  it("a call planned after the thread ended (a late append) opens no call", () => {
+    const log = Log.launched();
+    log.add(ev.cancelled());
+    log.add(planned("prefetch-1", "search", { q: "tags" }));
+    expect(log.state.calls).toEqual([]);
+    expect(log.state.prefetched).toBeUndefined();
+  });
+});
