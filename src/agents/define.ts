@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ApproverEntry } from "../core";
+import { ApproverEntry, checkContextPolicy, DEFAULT_CONTEXT_TOKENS, defaultContextPolicy, TokenizerName, type ContextPolicy } from "../core";
 import { checkDelegates, type DelegateTool } from "./delegate";
 import {
   AgentName,
@@ -161,6 +161,16 @@ export type AgentDefinition = {
   readonly variants: readonly PromptVariant[];
   /** What runs around the model: pre-fetch calls (Factor 13). */
   readonly plan: AgentPlan;
+  /** Factor 3: what the model sees, by importance, within a token budget (see docs/context.md). */
+  readonly context: AgentContext;
+};
+
+export type AgentContext = {
+  readonly policy: ContextPolicy;
+  /** The whole model input (messages and tool schemas), in tokens. */
+  readonly tokens: number;
+  /** The encoding to count with; absent: chosen from the model's name. */
+  readonly tokenizer?: TokenizerName;
 };
 
 /** Placeholders every prompt may use; anything else is a definition error. */
@@ -189,6 +199,8 @@ export function defineAgent(agent: {
   /** Tools to run, in order, before the first model call (Factor 13). */
   prefetch?: readonly PrefetchInput[];
   email?: AgentEmailOptions;
+  /** Factor 3: the context policy (default: defaultContextPolicy), the budget in tokens (default 32,000) and the encoding. */
+  context?: { policy?: ContextPolicy; tokens?: number; tokenizer?: TokenizerName };
 }): AgentDefinition {
   const name = AgentName.parse(agent.name);
   const byName = new Map<string, ToolDefinition>();
@@ -209,6 +221,8 @@ export function defineAgent(agent: {
   if (unknown.length > 0) throw new Error(`${name}: prompt ${agent.prompt.file} uses unknown placeholders ${unknown.join(", ")}`);
   const badSender = agent.email?.allowedSenders?.find((entry) => !/^([^@\s]+)?@[^@\s]+$/.test(entry));
   if (badSender !== undefined) throw new Error(`${name}: email.allowedSenders entry "${badSender}" is neither an address nor @domain`);
+
+  const context = agentContext(name, agent.context);
 
   const facts = new Map<string, ToolFacts>();
   for (const tool of byName.values()) {
@@ -243,7 +257,17 @@ export function defineAgent(agent: {
     tool: (toolName) => byName.get(toolName),
     variants: resolveVariants(name, agent.prompt, agent.variants ?? [], PROMPT_VARIABLES),
     plan: resolvePrefetch(name, agent.prefetch ?? [], byName),
+    context,
   };
+}
+
+function agentContext(name: string, input: { policy?: ContextPolicy; tokens?: number; tokenizer?: TokenizerName } | undefined): AgentContext {
+  const tokens = input?.tokens ?? DEFAULT_CONTEXT_TOKENS;
+  if (!Number.isInteger(tokens) || tokens < 1_000) throw new Error(`${name}: context.tokens must be an integer of at least 1,000`);
+  if (input?.tokenizer !== undefined && !TokenizerName.safeParse(input.tokenizer).success) {
+    throw new Error(`${name}: context.tokenizer must be one of ${TokenizerName.options.join(", ")}`);
+  }
+  return { policy: checkContextPolicy(input?.policy ?? defaultContextPolicy, name), tokens, ...(input?.tokenizer ? { tokenizer: input.tokenizer } : {}) };
 }
 
 export type AgentRegistry = ReadonlyMap<string, AgentDefinition>;

@@ -2,6 +2,7 @@ import type { AgentName, CallId, RequestId, ThreadId, Timestamp } from "./ids";
 import type { JsonObject } from "./json";
 import type { EventOf, ModelErrorCode, NotificationPurpose, TimeoutPolicy, ToolErrorCode } from "./events";
 import type { Principal } from "./principal";
+import type { ContextMarks } from "./context-marks";
 
 export type ThreadStatus = "running" | "waiting_for_human" | "paused" | "done" | "failed" | "cancelled" | "waiting_for_agent";
 
@@ -110,6 +111,8 @@ export type ThreadState = {
   readonly answers?: readonly AnswerRecord[];
   /** The thread reached its cap on events and escalated (thread_filled); it accepts no more outside input. */
   readonly full?: ThreadFull;
+  /** What the context render must find however old (unresolved errors, latest results, summaries); absent until the first. */
+  readonly context?: ContextMarks;
 };
 
 /** When a thread filled up: the seq and time of its thread_filled event, and the cap it reached. */
@@ -143,7 +146,7 @@ export function statusOf(state: ThreadState): ThreadStatus {
   if (state.end) return state.end.status;
   if (state.paused) return "paused";
   // While an escalation is open the model is not called, however much input waits.
-  const escalated = state.pending.some((r) => r.reason === "repeated_errors");
+  const escalated = state.pending.some((r) => r.reason === "repeated_errors" || r.reason === "context_over_budget");
   const hasWork =
     (state.needsModel && !escalated) || state.calls.some((c) => c.phase.kind !== "awaiting_approval" && c.phase.kind !== "delegated");
   if (state.pending.length > 0 && !hasWork) return "waiting_for_human";

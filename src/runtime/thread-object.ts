@@ -33,7 +33,7 @@ import {
 import { sendWithBinding, type SendEmail } from "../channels/email/send";
 import { applyEmailReply, type EmailReply } from "./email-replies";
 import type { Appended } from "./event-store";
-import { modelInput, perform, type EffectsHost } from "./effects";
+import { modelInput, modelOf, perform, type EffectsHost } from "./effects";
 import { fullRejection, mustFill, threadCap } from "./thread-cap";
 import { ChildReportSchema, Delegation } from "./delegation";
 import { HumanRequests } from "./human-requests";
@@ -347,7 +347,9 @@ export function threadObject(deps: RuntimeDeps) {
       if (!state) return notFound("here");
       const agent = deps.agents.get(state.agent);
       if (!agent) return { ok: false, rejection: { status: 409, code: "unknown_agent", message: `Agent ${state.agent} is no longer deployed.` } };
-      return { ok: true, value: await modelInput(this.log, state, agent) };
+      const context = await modelInput(this.log, state, agent, modelOf(this.env, state));
+      if (!context.ok) return { ok: false, rejection: { status: 409, code: context.code, message: context.message } };
+      return { ok: true, value: context.input };
     }
 
     /**
