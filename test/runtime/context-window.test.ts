@@ -14,15 +14,16 @@ import type { ScriptStep } from "../support/scripted-model";
 const userMessage = (request: { messages: { role: string; content: string }[] } | undefined) => request?.messages.find((m) => m.role === "user")?.content ?? "";
 
 describe("an unknown outcome stays in the context (invariant 11)", () => {
-  it("a crash mid-tool leaves wait_on_gate outcome_unknown; after echo succeeds, the next model request still shows it", async () => {
+  it("a crash mid-deploy leaves deploy_backend outcome_unknown; after deploy_frontend succeeds and 20 more turns, every model request still shows it", async () => {
     const id = "ctx-unknown-outcome";
     const g = `${id}-gate`;
     const marker = model.script(id, [
-      { tool: "wait_on_gate", args: { gate: g } }, // the "deploy_backend": not idempotent
-      { tool: "echo", args: { text: "deploy_frontend" } }, // another tool, which succeeds
+      { tool: "deploy_backend", args: { gate: g } }, // not idempotent
+      { tool: "deploy_frontend", args: { tag: "v2" } }, // another tool, which succeeds
+      ...Array.from({ length: 20 }, (_, i) => ({ tool: "echo", args: { text: `check ${i}: ${"all green ".repeat(12)}` } })),
       { tool: "done_for_now", args: { message: "done" } },
     ]);
-    await launch("probe", `deploy everything ${marker}`, { threadId: id });
+    await launch("tight", `deploy v2 everywhere ${marker}`, { threadId: id });
     await gate(g).reached;
     await abortAllDurableObjects(); // SIGKILL while the non-idempotent call is in flight
     const done = await settle(id);
@@ -32,13 +33,17 @@ describe("an unknown outcome stays in the context (invariant 11)", () => {
     expect(executions.get(g)).toBe(1); // never run twice
 
     const requests = model.requests(id);
-    expect(requests).toHaveLength(3);
-    // The third request comes after echo succeeded: the old render hid every older error here.
-    const third = userMessage(requests[2]);
-    expect(third).toContain("<echo_result");
-    expect(third).toMatch(/<error call="[^"]+" tool="wait_on_gate" code="outcome_unknown">\nThe runtime restarted while wait_on_gate was running/);
-    expect(third).toContain(`args: {"gate":"${g}"}`);
-    expect(third).toContain("Try: Check whether it took effect before running it again.");
+    expect(requests).toHaveLength(23);
+    // The third request comes right after deploy_frontend succeeded: the old render hid every older error from here on.
+    expect(userMessage(requests[2])).toContain("<deploy_frontend_result");
+    for (const request of requests.slice(1)) {
+      const text = userMessage(request);
+      expect(text).toMatch(/<error call="[^"]+" tool="deploy_backend" code="outcome_unknown">\nThe runtime restarted while deploy_backend was running/);
+      expect(text).toContain(`args: {"gate":"${g}"}`);
+      expect(text).toContain("Try: Check whether it took effect before running it again.");
+    }
+    // The budget was under pressure: older turns were left out or summarised, the unknown outcome never.
+    expect(userMessage(requests.at(-1))).toMatch(/<omitted events=|<summary from_seq=/);
   });
 });
 

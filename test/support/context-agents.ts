@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { defineAgent, defineTool, doneForNow, requestMoreInformation } from "../../src/agents";
 import { defaultContextPolicy, type ContextPolicy } from "../../src/core";
+import { executions, gate } from "./harness";
 
 const echo = defineTool({
   name: "echo",
@@ -15,12 +16,31 @@ const echo = defineTool({
   run: async ({ text }) => ({ echo: text }),
 });
 
+/** Not idempotent, and waits on a test gate: the place to crash so its outcome is unknown (issue 21's deploy_backend). */
+const deployBackend = defineTool({
+  name: "deploy_backend",
+  description: "Deploys the backend (waits on a test gate; not idempotent).",
+  input: z.object({ gate: z.string() }),
+  run: async (args) => {
+    executions.set(args.gate, (executions.get(args.gate) ?? 0) + 1);
+    await gate(args.gate).pass();
+    return { deployed: "backend" };
+  },
+});
+
+const deployFrontend = defineTool({
+  name: "deploy_frontend",
+  description: "Deploys the frontend.",
+  input: z.object({ tag: z.string() }),
+  run: async ({ tag }) => ({ deployed: "frontend", tag }),
+});
+
 /** A budget of 1,500 tokens: about a dozen echo turns fit, the rest is dropped or summarised. */
 export const tight = defineAgent({
   name: "tight",
   description: "Test-only agent with a small context budget.",
   prompt: { file: "test/support/context-agents.ts", template: "You are {{agent}}. Thread {{thread_id}}." },
-  tools: [echo, doneForNow],
+  tools: [echo, deployBackend, deployFrontend, doneForNow],
   context: { tokens: 1_500, tokenizer: "cl100k_base" },
 });
 
