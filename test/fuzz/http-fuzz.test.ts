@@ -30,7 +30,10 @@ let targets: Targets;
 
 /** Four threads in four states; snapshots of their logs and views must survive the fuzz byte for byte. */
 beforeAll(async () => {
-  const go = (id: string, steps: Parameters<typeof model.script>[1]) => launch("probe", `fuzz ${model.script(id, steps)}`, { threadId: id });
+  // A day's deadline: the fuzz must never outlive the open approval (its link expires with it),
+  // however slowly a busy machine runs 3,600 cases.
+  const go = (id: string, steps: Parameters<typeof model.script>[1]) =>
+    launch("probe", `fuzz ${model.script(id, steps)}`, { threadId: id, humanTimeoutSeconds: 86_400 });
   await go("fz-running", [{ gate: "fz-running-gate", then: { tool: "done_for_now", args: { message: "released" } } }]);
   await go("fz-waiting", [{ tool: "guarded", args: { label: "fz-guarded" } }]);
   await go("fz-paused", [{ tool: "request_more_information", args: { message: "which region?" } }]);
