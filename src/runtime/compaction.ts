@@ -1,7 +1,7 @@
 import compactionPrompt from "../../prompts/compaction.md";
 import type { AgentDefinition } from "../agents";
 import { promptVersion } from "../agents/prompt";
-import { block, DEFAULT_LIMITS, modelRetryDelayMs, type ContextSection, type EventSource, type NewEvent, type RenderedThread, type Tokenizer } from "../core";
+import { block, DEFAULT_LIMITS, modelRetryDelayMs, type CompactionMark, type ContextSection, type EventSource, type NewEvent, type RenderedThread, type Tokenizer } from "../core";
 import type { ModelConfig } from "../model/config";
 import { summarise } from "../model/summarise";
 import { logLine } from "../log";
@@ -34,7 +34,7 @@ const backoff = new WeakMap<ThreadLog, { failures: number; until: number }>();
 export async function compact(host: CompactionHost, agent: AgentDefinition, config: ModelConfig, rendered: RenderedThread, counter: Tokenizer): Promise<boolean> {
   const waiting = backoff.get(host.log);
   if (waiting && host.now() < waiting.until) return false;
-  const range = rangeToCompact(rendered.sections);
+  const range = rangeToCompact(rendered.sections, host.log.state?.context?.compactions ?? []);
   if (!range) return false;
   const events = host.log.events(range.fromSeq - 1, Math.min(MAX_COMPACT_READ, range.toSeq - range.fromSeq + 1));
   // The summary request must itself fit the budget: take the range's oldest events that do.
@@ -85,8 +85,17 @@ export async function compact(host: CompactionHost, agent: AgentDefinition, conf
   return !appended.duplicate;
 }
 
-/** The oldest omitted run long enough to be worth a summary (a dropped summary is not summarised again). */
-export function rangeToCompact(sections: readonly ContextSection[]): { fromSeq: number; toSeq: number } | undefined {
-  const section = sections.find((s) => s.as === "omitted" && !s.reason.startsWith("summary") && s.toSeq - s.fromSeq + 1 >= MIN_COMPACT_EVENTS);
-  return section && { fromSeq: section.fromSeq, toSeq: section.toSeq };
+/**
+ * The oldest omitted run, after everything already summarised, long enough to be worth a
+ * summary. Summaries go oldest first, so what lies before the newest one's end was
+ * summarised once (even if that summary is now too old to be read back) and never is again.
+ */
+export function rangeToCompact(sections: readonly ContextSection[], done: readonly CompactionMark[]): { fromSeq: number; toSeq: number } | undefined {
+  const after = Math.max(0, ...done.map((c) => c.toSeq));
+  for (const s of sections) {
+    if (s.as !== "omitted" || s.reason.startsWith("summary") || s.toSeq <= after) continue;
+    const fromSeq = Math.max(s.fromSeq, after + 1);
+    if (s.toSeq - fromSeq + 1 >= MIN_COMPACT_EVENTS) return { fromSeq, toSeq: s.toSeq };
+  }
+  return undefined;
 }

@@ -10,6 +10,7 @@ import type { Event } from "../../src/core";
 import { api, eventsOf, launch, settle, types } from "../support/api";
 import { executions, gate, model } from "../support/harness";
 import type { ScriptStep } from "../support/scripted-model";
+import { MIN_COMPACT_EVENTS, rangeToCompact } from "../../src/runtime/compaction";
 
 const userMessage = (request: { messages: { role: string; content: string }[] } | undefined) => request?.messages.find((m) => m.role === "user")?.content ?? "";
 
@@ -96,6 +97,19 @@ describe("compaction as an event", () => {
     expect(types(events).filter((t) => t === "model_decided")).toHaveLength(26);
     const last = userMessage(model.requests(id).at(-1));
     expect(last).toMatch(/<omitted events="\d+"/);
+  });
+});
+
+describe("which range is summarised", () => {
+  const omitted = (fromSeq: number, toSeq: number, reason = "older than the read") => ({ fromSeq, toSeq, as: "omitted" as const, reason });
+  it("the oldest omitted run of at least MIN_COMPACT_EVENTS after everything already summarised, never a range summarised before", () => {
+    expect(MIN_COMPACT_EVENTS).toBe(32);
+    const full = { fromSeq: 1, toSeq: 1, as: "full" as const, reason: "pinned" };
+    expect(rangeToCompact([full, omitted(2, 20), omitted(22, 100)], [])).toEqual({ fromSeq: 22, toSeq: 100 });
+    // 2..60 was summarised once; its summary is too old to be read back, so 2..100 shows as omitted again.
+    expect(rangeToCompact([full, omitted(2, 100)], [{ seq: 70, fromSeq: 2, toSeq: 60 }])).toEqual({ fromSeq: 61, toSeq: 100 });
+    expect(rangeToCompact([full, omitted(2, 80)], [{ seq: 70, fromSeq: 2, toSeq: 60 }])).toBeUndefined(); // 61..80 is too short
+    expect(rangeToCompact([full, omitted(2, 100, "summary over budget")], [])).toBeUndefined();
   });
 });
 
