@@ -61,14 +61,14 @@ function thread(turns: number): { events: Event[]; state: MaybeThread } {
   return { events, state };
 }
 
-/** Reads like src/runtime/context-source.ts: marks from the state, newest first lazily, pinned by seq, human events by type. */
+/** Reads like src/runtime/context-source.ts: marks and open requests from the state, newest first lazily, pinned by seq, answers by type. */
 function source(events: readonly Event[], state: MaybeThread): ContextSource & { reads: () => number } {
   let reads = 0;
   const bySeq = (seq: number) => {
     reads++;
     return events[seq - 1] as Event;
   };
-  const human = events.filter((e) => e.type.startsWith("human_"));
+  const answers = events.filter((e) => e.type === "human_responded" || e.type === "human_timed_out");
   return {
     launch: events[0] as Event,
     marks: state?.context,
@@ -76,7 +76,8 @@ function source(events: readonly Event[], state: MaybeThread): ContextSource & {
       for (let seq = events.length; seq >= 1; seq--) yield bySeq(seq);
     })(),
     bySeq: (seqs) => seqs.map(bySeq),
-    humanBefore: (seq) => human.filter((e) => e.seq < seq),
+    openRequests: (state?.pending ?? []).map((r) => r.seq),
+    answersBefore: (seq) => answers.filter((e) => e.seq < seq),
     reads: () => reads,
   };
 }

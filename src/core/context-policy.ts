@@ -24,6 +24,8 @@ export type ContextFacts = {
   readonly latestResult: boolean;
   /** A tool result with a newer result of the same tool and the same arguments after it. */
   readonly superseded: boolean;
+  /** A human request nobody has answered yet. */
+  readonly open: boolean;
 };
 
 /** An agent's context policy. `classify` must be pure: the render is a function of (log, policy, budget). */
@@ -33,20 +35,21 @@ export type ContextPolicy = {
 };
 
 /**
- * The default: pinned = the launch, every human request, decision and answer, every
- * unresolved error and unknown outcome, the newest result of each tool; low = resolved
- * errors, superseded results and set-aside decisions; high = user messages and summaries;
- * the rest normal.
+ * The default: pinned = the launch, every human decision and answer (and a request still
+ * open), every unresolved error and unknown outcome, the newest result of each tool;
+ * low = resolved errors and superseded results; high = user messages, answered requests
+ * and summaries; the rest normal.
  */
 export const defaultContextPolicy: ContextPolicy = {
   name: "default",
   classify(event, facts) {
     switch (event.type) {
       case "thread_launched":
-      case "human_requested":
       case "human_responded":
       case "human_timed_out":
         return { class: "pinned" };
+      case "human_requested":
+        return { class: facts.open ? "pinned" : "high" };
       case "tool_failed":
       case "model_failed":
         return { class: facts.unresolved ? "pinned" : "low" };

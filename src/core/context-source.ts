@@ -2,7 +2,7 @@ import type { ContextSource } from "./context";
 import type { Event } from "./events";
 import { replay } from "./reduce";
 
-const HUMAN = new Set(["human_requested", "human_responded", "human_timed_out"]);
+const ANSWERS = new Set(["human_responded", "human_timed_out"]);
 
 /**
  * A context source over a log held in memory (oldest first, launch first): evals, tests
@@ -13,12 +13,14 @@ export function sourceFromEvents(events: readonly Event[]): ContextSource {
   const launch = events[0];
   if (!launch) throw new Error("a context needs at least the launch event");
   const bySeq = new Map(events.map((e) => [e.seq, e]));
+  const state = replay(events);
   return {
     launch,
-    marks: replay(events)?.context,
+    marks: state?.context,
+    openRequests: (state?.pending ?? []).map((r) => r.seq),
     newestFirst: newestFirst(events),
     bySeq: (seqs) => seqs.flatMap((seq) => bySeq.get(seq) ?? []),
-    humanBefore: (seq) => events.filter((e) => e.seq < seq && HUMAN.has(e.type)),
+    answersBefore: (seq) => events.filter((e) => e.seq < seq && ANSWERS.has(e.type)),
   };
 }
 

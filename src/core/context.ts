@@ -36,10 +36,12 @@ export type ContextSource = {
   readonly marks: ContextMarks | undefined;
   /** Events after the launch, newest first, lazily: the render stops reading when its budget is full. */
   readonly newestFirst: Iterable<Event>;
-  /** The events with these seqs, in any order (pinned results, unresolved errors, summaries). */
+  /** The seqs of the open human requests (the state's `pending`). */
+  readonly openRequests: readonly number[];
+  /** The events with these seqs, in any order (pinned results, unresolved errors, open requests, summaries). */
   readonly bySeq: (seqs: readonly number[]) => readonly Event[];
-  /** Human requests, answers and timeouts before `seq` (each is pinned by the default policy). */
-  readonly humanBefore: (seq: number) => readonly Event[];
+  /** Human answers and timeouts before `seq` (each is pinned by the default policy). */
+  readonly answersBefore: (seq: number) => readonly Event[];
 };
 
 /** A range of the log and how the context shows it. */
@@ -89,7 +91,7 @@ const MAX_SUMMARIES_READ = 16;
  * Renders a thread as the model sees it: a pure function of the log (through `source`),
  * the agent's policy and the limits. Reads newest first until one budget's worth of
  * blocks has been read (or `maxEvents`); older events come in only if pinned (found by
- * seq from the state's marks, and the human events) or summarised.
+ * seq from the state's marks and open requests, and the human answers) or summarised.
  */
 export function renderContext(source: ContextSource, policy: ContextPolicy, limits: ContextLimits, tokenizer: Tokenizer): RenderOutcome {
   const { launch, marks } = source;
@@ -99,6 +101,7 @@ export function renderContext(source: ContextSource, policy: ContextPolicy, limi
   const unresolved = new Set((marks?.unresolved ?? []).map((e) => e.seq));
   const unresolvedArgs = new Map((marks?.unresolved ?? []).map((e) => [e.seq, e.args]));
   const latest = new Set(Object.values(marks?.latestResults ?? {}));
+  const open = new Set(source.openRequests);
 
   // 1. The newest events, until one budget's worth of blocks is read.
   const window: { event: Event; text: string; tokens: number }[] = [];
@@ -126,10 +129,10 @@ export function renderContext(source: ContextSource, policy: ContextPolicy, limi
 
   // 2. Pinned candidates older than the read, and the newest summaries.
   const olderSeqs = new Set<number>();
-  for (const seq of [...unresolved, ...latest]) if (seq < windowStart && seq > launch.seq) olderSeqs.add(seq);
+  for (const seq of [...unresolved, ...latest, ...open]) if (seq < windowStart && seq > launch.seq) olderSeqs.add(seq);
   const compactions = (marks?.compactions ?? []).slice(-MAX_SUMMARIES_READ);
   for (const c of compactions) if (c.seq < windowStart) olderSeqs.add(c.seq);
-  const older = [...(olderSeqs.size > 0 ? source.bySeq([...olderSeqs]) : []), ...(windowStart > launch.seq + 1 ? source.humanBefore(windowStart) : [])]
+  const older = [...(olderSeqs.size > 0 ? source.bySeq([...olderSeqs]) : []), ...(windowStart > launch.seq + 1 ? source.answersBefore(windowStart) : [])]
     .filter((e) => e.seq > launch.seq && e.seq < windowStart)
     .sort((a, b) => a.seq - b.seq);
   const olderBlocks = dedupe(older).flatMap((event) => {
@@ -139,7 +142,7 @@ export function renderContext(source: ContextSource, policy: ContextPolicy, limi
 
   // 3. Facts, then the policy's verdict on each block.
   const candidates = [...olderBlocks, ...window.slice().reverse()]; // oldest first
-  const facts = factsOf(candidates.map((c) => c.event), unresolved, latest);
+  const facts = factsOf(candidates.map((c) => c.event), unresolved, latest, open);
   const items: Item[] = [];
   const launchText = blockOf(launch, limits.maxBlockChars, unresolvedArgs);
   try {
@@ -190,7 +193,7 @@ export function renderContext(source: ContextSource, policy: ContextPolicy, limi
   };
 }
 
-const NO_FACTS: ContextFacts = { block: "", unresolved: false, resolved: false, latestResult: false, superseded: false };
+const NO_FACTS: ContextFacts = { block: "", unresolved: false, resolved: false, latestResult: false, superseded: false, open: false };
 
 class PolicyError extends Error {}
 
@@ -239,7 +242,7 @@ function chooseSummaries(items: readonly Item[]): Item[] {
 }
 
 /** Facts the policy gets: resolution from the state's marks, supersession from the events read. */
-function factsOf(events: readonly Event[], unresolved: ReadonlySet<number>, latest: ReadonlySet<number>): Map<number, ContextFacts> {
+function factsOf(events: readonly Event[], unresolved: ReadonlySet<number>, latest: ReadonlySet<number>, open: ReadonlySet<number>): Map<number, ContextFacts> {
   const argsOf = new Map<string, JsonObject>();
   for (const e of events) if (e.type === "model_decided" || e.type === "call_planned") argsOf.set(e.data.callId, e.data.args);
   const facts = new Map<number, ContextFacts>();
@@ -248,7 +251,9 @@ function factsOf(events: readonly Event[], unresolved: ReadonlySet<number>, late
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i] as Event;
     if (e.type === "model_decided") newerDecision = true;
-    if (e.type === "tool_failed") {
+    if (e.type === "human_requested") {
+      facts.set(e.seq, { ...NO_FACTS, open: open.has(e.seq) });
+    } else if (e.type === "tool_failed") {
       const open = unresolved.has(e.seq);
       facts.set(e.seq, { ...NO_FACTS, unresolved: open, resolved: !open });
     } else if (e.type === "model_failed") {

@@ -4,7 +4,7 @@ import type { ThreadLog } from "./thread-log";
 /**
  * The context's reads from the thread's SQLite: the newest events (from memory, then in
  * pages), the few pinned ones older than that by primary key (their seqs are in the state's
- * marks), and the human events through their partial index. No read walks the log back to
+ * marks), and the human answers through their partial index. No read walks the log back to
  * the launch, so a step costs the same at event 20 and at event 20,000.
  */
 export function logSource(log: ThreadLog): ContextSource {
@@ -13,8 +13,9 @@ export function logSource(log: ThreadLog): ContextSource {
   return {
     launch,
     marks: log.state?.context,
+    openRequests: (log.state?.pending ?? []).map((r) => r.seq),
     newestFirst: log.store.newestFirst(),
     bySeq: (seqs) => log.store.bySeq(seqs),
-    humanBefore: (seq) => log.store.humanBefore(seq),
+    answersBefore: (seq) => log.store.answersBefore(seq),
   };
 }

@@ -143,9 +143,9 @@ export class EventStore {
     return found;
   }
 
-  /** Human requests, answers and timeouts before `seq`, oldest first: pinned in the context however old (partial index). */
-  humanBefore(seq: number): Event[] {
-    return this.sql.exec<Row>(`SELECT * FROM events WHERE ${HUMAN} AND seq < ? ORDER BY seq`, seq).toArray().map(toEvent);
+  /** Human answers and timeouts before `seq`, oldest first: pinned in the context however old (partial index). */
+  answersBefore(seq: number): Event[] {
+    return this.sql.exec<Row>(`SELECT * FROM events WHERE ${ANSWERS} AND seq < ? ORDER BY seq`, seq).toArray().map(toEvent);
   }
 
   /** Every human request is appended under the key `request:{requestId}` (human-requests.ts), so the unique key index answers. */
@@ -205,13 +205,13 @@ const ID_BATCH = 50;
 const CLOSING = "type IN ('human_responded', 'human_timed_out')";
 const MAIL_IN = "json_extract(source, '$.kind') = 'email'";
 const SENT = "type = 'notification_sent'";
-const HUMAN = "type IN ('human_requested', 'human_responded', 'human_timed_out')";
+const ANSWERS = "type IN ('human_responded', 'human_timed_out')";
 const MAIL = `(${MAIL_IN} OR (${SENT} AND json_extract(data, '$.messageId') IS NOT NULL))`;
 const INDEXES = [
   `CREATE INDEX IF NOT EXISTS events_closing ON events (json_extract(data, '$.requestId')) WHERE ${CLOSING}`,
   `CREATE INDEX IF NOT EXISTS events_mail_in ON events (seq) WHERE ${MAIL_IN}`,
   `CREATE INDEX IF NOT EXISTS events_mail ON events (seq) WHERE ${MAIL}`,
-  `CREATE INDEX IF NOT EXISTS events_human ON events (seq) WHERE ${HUMAN}`,
+  `CREATE INDEX IF NOT EXISTS events_answers ON events (seq) WHERE ${ANSWERS}`,
   `CREATE INDEX IF NOT EXISTS events_sent ON events (json_extract(data, '$.messageId')) WHERE ${SENT}`,
 ];
 

@@ -84,14 +84,15 @@ describe("property: the context render (issue 21)", () => {
     );
   });
 
-  it("every pinned event is in the render: the launch, human requests and answers, unresolved errors, the newest result of each tool", () => {
+  it("every pinned event is in the render: the launch, human answers and open requests, unresolved errors, the newest result of each tool", () => {
     fc.assert(
       fc.property(arbitraryLog, arbitraryBudget, (log, tokens) => {
         const rendered = renderLog(log.events, { tokens });
         const marks = log.state.context;
         const pinnedSeqs = new Set([...(marks?.unresolved ?? []).map((e) => e.seq), ...Object.values(marks?.latestResults ?? {})]);
         for (const e of log.events) {
-          const pinned = e.type === "thread_launched" || e.type === "human_requested" || e.type === "human_responded" || pinnedSeqs.has(e.seq);
+          const open = log.state.pending.some((r) => r.seq === e.seq);
+          const pinned = e.type === "thread_launched" || e.type === "human_responded" || open || pinnedSeqs.has(e.seq);
           const text = block(e);
           if (pinned && text) expect(rendered.text).toContain(text.replace(/\n<\/error>$/, ""));
         }
