@@ -27,7 +27,11 @@ export type ContextLimits = {
 };
 
 export const DEFAULT_CONTEXT_TOKENS = 32_000;
-export const DEFAULT_LIMITS = { tokens: DEFAULT_CONTEXT_TOKENS, reserved: 0, maxBlockChars: 6_000, maxEvents: 4_096 } as const satisfies ContextLimits;
+/**
+ * At most 1,000 events read: no more than the runtime keeps parsed in memory (event-tail.ts,
+ * 1,024), so a warm step reads no row from SQLite for its context however long the log.
+ */
+export const DEFAULT_LIMITS = { tokens: DEFAULT_CONTEXT_TOKENS, reserved: 0, maxBlockChars: 6_000, maxEvents: 1_000 } as const satisfies ContextLimits;
 
 /** Where the render reads the log: the newest events, plus the few pinned ones older than that, by seq. */
 export type ContextSource = {
@@ -276,13 +280,14 @@ function dedupe(events: readonly Event[]): Event[] {
  * What each range of the log became: shown in full, summarised, or omitted and why.
  * Events the model never sees take the label of the range around them.
  */
-function sectionsOf(launchSeq: number, lastSeq: number, windowStart: number, items: readonly Item[], shown: readonly Item[], covered: readonly Item[]): ContextSection[] {
+function sectionsOf(launchSeq: number, lastSeq: number, windowStart: number, items: readonly Item[], shown: readonly Item[], coveredItems: readonly Item[]): ContextSection[] {
   const kept = new Set(shown);
+  const covered = new Set(coveredItems);
   const spans: ContextSection[] = [];
   for (const item of items) {
     if (item.summary) {
       spans.push({ fromSeq: item.fromSeq, toSeq: item.toSeq, as: kept.has(item) ? "summary" : "omitted", reason: kept.has(item) ? "summarised" : "summary over budget" });
-    } else if (covered.includes(item)) {
+    } else if (covered.has(item)) {
       continue; // inside a summary's span
     } else {
       spans.push({ fromSeq: item.seq, toSeq: item.seq, as: kept.has(item) ? "full" : "omitted", reason: kept.has(item) ? (item.cls === "pinned" ? "pinned" : item.cls) : `over budget (${item.cls})` });
