@@ -11,7 +11,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { agents } from "../src/agents";
 import { ThreadId, type CallId, type RequestId } from "../src/core";
-import { ThreadLog } from "../src/runtime/thread-log";
+import { ThreadLog } from "../src/runtime/log/thread-log";
 import { createRuntime } from "../src/worker";
 import { FINISH, instantModel } from "./instant-model";
 import { BENCH_SENDER } from "./mail-thread";
@@ -145,7 +145,7 @@ export class ThreadObject extends runtime.ThreadObjectBase {
   }
 }
 
-export { ThreadIndex } from "../src/runtime/thread-index";
+export { ThreadIndex } from "../src/runtime/index/thread-index";
 
 /** BENCH ONLY: the baseline, a bare Durable Object that inserts one row per request. */
 export class Baseline extends DurableObject<BenchEnv> {

@@ -1,5 +1,6 @@
-// HMAC-SHA256, the one implementation for inbound webhook verifiers, the outbound
-// webhook channel and signed human links. Verification goes through
+// SHA-256 and HMAC-SHA256, the one implementation: content hashes (ids, idempotency keys,
+// prompt versions), inbound webhook verifiers, the outbound webhook channel and signed
+// human links. Verification goes through
 // crypto.subtle.verify, which compares in constant time, over the exact bytes the
 // sender signed (never a re-serialised body).
 
@@ -25,7 +26,17 @@ export async function verifyHmacSha256(secret: string, message: Uint8Array<Array
 export async function signHmacSha256(secret: string, message: Uint8Array<ArrayBuffer> | string): Promise<string> {
   const bytes = typeof message === "string" ? new TextEncoder().encode(message) : message;
   const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, "sign"), bytes);
-  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(mac);
+}
+
+/** Hex SHA-256 of bytes or UTF-8 text. */
+export async function sha256Hex(text: string | Uint8Array): Promise<string> {
+  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+  return toHex(await crypto.subtle.digest("SHA-256", bytes));
+}
+
+function toHex(buffer: ArrayBuffer): string {
+  return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Concatenates byte arrays (Slack signs a prefix plus the raw body). */

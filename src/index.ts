@@ -7,7 +7,7 @@ const runtime = createRuntime({ agents, cronJobs });
 
 /** One instance per agent thread; its SQLite holds the thread's event log. */
 export class ThreadObject extends runtime.ThreadObjectBase {}
-export { ThreadIndex } from "./runtime/thread-index";
+export { ThreadIndex } from "./runtime/index/thread-index";
 export { EvalObject } from "./evals/eval-object";
 export { EvalDirectory } from "./evals/directory";
 

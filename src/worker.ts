@@ -1,8 +1,9 @@
 import type { AgentRegistry } from "./agents";
-import { threadObject, type RuntimeDeps } from "./runtime/thread-object";
+import { threadObject } from "./runtime/thread/thread-object";
+import type { RuntimeDeps } from "./runtime/thread-rpc";
 import { cronHandler, type CronJobs } from "./triggers/cron";
 import { emailHandler } from "./triggers/email";
-import { httpApp } from "./triggers/http/app";
+import { httpApp } from "./app";
 import { evalQueueHandler } from "./evals/consumer";
 
 /**

@@ -1,67 +1,18 @@
 import { z } from "zod";
 import { ApproverEntry, checkContextPolicy, DEFAULT_CONTEXT_TOKENS, defaultContextPolicy, TokenizerName, type ContextPolicy } from "../core";
-import { checkDelegates, type DelegateTool } from "./delegate";
+import { checkDelegates } from "./delegate";
 import {
   AgentName,
   DEFAULT_MAX_CHILDREN,
   placeholders,
-  type CallId,
   type Json,
   type JsonObject,
-  type ThreadId,
-  type ToolCatalog,
   type ToolFacts,
-  type ToolSpec,
   type TimeoutPolicy,
-  type AgentPlan,
 } from "../core";
 import { resolvePrefetch, type PrefetchInput } from "./prefetch";
-import { resolveVariants, type PromptVariant, type VariantInput } from "./variants";
-
-/** What a tool handler gets: its inputs come as arguments, never from ambient state. */
-export type ToolContext = {
-  readonly env: Env;
-  readonly threadId: ThreadId;
-  readonly callId: CallId;
-  readonly attempt: number;
-  /** Aborted when the tool's `timeoutMs` runs out. */
-  readonly signal: AbortSignal;
-  readonly fetch: typeof fetch;
-};
-
-type Common<S extends z.ZodObject> = {
-  readonly name: string;
-  readonly description: string;
-  readonly input: S;
-};
-
-/** A tool that runs our code. */
-export type ActionTool<S extends z.ZodObject = z.ZodObject> = Common<S> & {
-  readonly intent: "act";
-  readonly run: (args: z.infer<S>, ctx: ToolContext) => Promise<Json>;
-  /** Safe to re-run if a crash left its outcome unknown. Default false. */
-  readonly idempotent: boolean;
-  /** Approval policy, evaluated on the exact arguments. */
-  readonly requiresApproval: (args: z.infer<S>) => boolean;
-  /** How the policy reads, for `GET /v1/agents`. */
-  readonly approval: "always" | "never" | "depends_on_arguments";
-  readonly timeoutMs: number;
-  /** Deadline for the approval request, overriding the agent's default. */
-  readonly humanTimeoutSeconds?: number;
-  /** What a missed approval deadline does, overriding the agent's default. */
-  readonly onHumanTimeout?: TimeoutPolicy;
-  /** Who may approve (addresses, @domains, credential names), read from the environment at request time; empty = any verified principal. */
-  readonly approvers?: (env: Env) => readonly string[];
-};
-
-/** A tool whose call is a message to a human (ask) or the thread's final answer (finish). */
-export type MessageTool = Common<z.ZodObject<{ message: z.ZodString }>> & {
-  readonly intent: "ask_human" | "finish";
-  readonly humanTimeoutSeconds?: number;
-  readonly onHumanTimeout?: TimeoutPolicy;
-};
-
-export type ToolDefinition = ActionTool<z.ZodObject> | MessageTool | DelegateTool;
+import { resolveVariants, type VariantInput } from "./variants";
+import type { ActionTool, AgentContext, AgentDefinition, AgentEmailOptions, AgentRegistry, DelegateTool, MessageTool, ToolContext, ToolDefinition } from "./types";
 
 export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
 
@@ -132,45 +83,6 @@ export const doneForNow: MessageTool = {
   description: "Finish the thread: report the outcome to the human.",
   input: messageInput("The final answer or summary for the human."),
   intent: "finish",
-};
-
-export type AgentEmailOptions = {
-  /** Addresses (`alice@example.com`) or whole domains (`@example.com`) that may email this agent. */
-  readonly allowedSenders?: readonly string[];
-};
-
-export type AgentDefinition = {
-  readonly name: AgentName;
-  readonly description: string;
-  /** The prompt template (Factor 2). Its content hash is its version. */
-  readonly prompt: { readonly file: string; readonly template: string };
-  readonly tools: readonly ToolDefinition[];
-  /** Default deadline for human requests of this agent. */
-  readonly humanTimeoutSeconds: number;
-  /** Default timeout policy for this agent's human requests. */
-  readonly onHumanTimeout: TimeoutPolicy;
-  /** Email trigger settings: who may email this agent, besides EMAIL_ALLOWED_SENDERS. */
-  readonly email?: AgentEmailOptions;
-  /** Derived once at definition time. */
-  readonly toolSpecs: readonly ToolSpec[];
-  readonly catalog: ToolCatalog;
-  readonly tool: (name: string) => ToolDefinition | undefined;
-  /** Fan-out limit: children one thread of this agent may launch (Factor 10). */
-  readonly maxChildren: number;
-  /** Prompt variants (Factor 2): "default" (from `prompt`) first, then the declared ones. */
-  readonly variants: readonly PromptVariant[];
-  /** What runs around the model: pre-fetch calls (Factor 13). */
-  readonly plan: AgentPlan;
-  /** Factor 3: what the model sees, by importance, within a token budget (see docs/context.md). */
-  readonly context: AgentContext;
-};
-
-export type AgentContext = {
-  readonly policy: ContextPolicy;
-  /** The whole model input (messages and tool schemas), in tokens. */
-  readonly tokens: number;
-  /** The encoding to count with; absent: chosen from the model's name. */
-  readonly tokenizer?: TokenizerName;
 };
 
 /** Placeholders every prompt may use; anything else is a definition error. */
@@ -269,8 +181,6 @@ function agentContext(name: string, input: { policy?: ContextPolicy; tokens?: nu
   }
   return { policy: checkContextPolicy(input?.policy ?? defaultContextPolicy, name), tokens, ...(input?.tokenizer ? { tokenizer: input.tokenizer } : {}) };
 }
-
-export type AgentRegistry = ReadonlyMap<string, AgentDefinition>;
 
 export function agentRegistry(agents: readonly AgentDefinition[]): AgentRegistry {
   const map = new Map<string, AgentDefinition>();

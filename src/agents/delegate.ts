@@ -1,27 +1,6 @@
 import { z } from "zod";
 import { AgentName, DEFAULT_AGENT_TIMEOUT_SECONDS, yamlish, type JsonObject } from "../core";
-import type { AgentDefinition } from "./define";
-
-/**
- * A tool whose call hands a task to another agent's thread (Factor 10). Core sees only
- * its intent, "delegate"; the runtime launches the child and the child's end comes
- * back as this call's ordinary result.
- */
-export type DelegateTool = {
-  readonly name: string;
-  readonly description: string;
-  readonly input: z.ZodObject;
-  readonly intent: "delegate";
-  /** The agent that runs the child thread. */
-  readonly agent: AgentName;
-  /** The child's launch message, built from the validated arguments. */
-  readonly message: (args: Record<string, unknown>) => string;
-  /** How long the parent waits before recording `agent_timeout` and cancelling the child. */
-  readonly timeoutSeconds: number;
-  /** A delegate never holds a human request of its own: its child asks, as a normal thread. */
-  readonly humanTimeoutSeconds?: never;
-  readonly onHumanTimeout?: never;
-};
+import type { AgentDefinition, DelegateTool } from "./types";
 
 const defaultInput = z.object({
   task: z.string().min(1).max(32_000).describe("The task for the other agent, self-contained: it sees nothing of this thread."),

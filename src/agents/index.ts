@@ -3,6 +3,7 @@ import { deploybot } from "./deploybot";
 import { digest } from "./digest";
 import { releasebot } from "./releasebot";
 
+export type * from "./types";
 export * from "./define";
 export * from "./delegate";
 export { deploybot, digest, releasebot };

@@ -1,5 +1,5 @@
 import type { AgentPlan, JsonObject } from "../core";
-import type { ToolDefinition } from "./define";
+import type { ToolDefinition } from "./types";
 
 export type PrefetchInput = { tool: string; args?: JsonObject };
 

@@ -1,5 +1,6 @@
 import { canonicalJson, fillTemplate, type ThreadState } from "../core";
-import type { AgentDefinition } from "./define";
+import { sha256Hex } from "../hmac";
+import type { AgentDefinition } from "./types";
 import { promptOfThread } from "./variants";
 
 const versions = new Map<string, Promise<string>>();
@@ -8,9 +9,7 @@ const versions = new Map<string, Promise<string>>();
 export function promptVersion(template: string): Promise<string> {
   let version = versions.get(template);
   if (!version) {
-    version = crypto.subtle
-      .digest("SHA-256", new TextEncoder().encode(template))
-      .then((digest) => `sha256:${[...new Uint8Array(digest)].slice(0, 6).map((b) => b.toString(16).padStart(2, "0")).join("")}`);
+    version = sha256Hex(template).then((hex) => `sha256:${hex.slice(0, 12)}`);
     versions.set(template, version);
   }
   return version;

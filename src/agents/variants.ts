@@ -1,14 +1,5 @@
 import { chooseVariant, placeholders, type ThreadState } from "../core";
-import type { AgentDefinition } from "./define";
-
-/** One version of an agent's prompt (Factor 2). Its content hash is its version. */
-export type PromptVariant = {
-  readonly name: string;
-  readonly file: string;
-  readonly template: string;
-  /** Share of new threads that get this variant; 0 = only when pinned (launch or fork). */
-  readonly weight: number;
-};
+import type { AgentDefinition, PromptVariant } from "./types";
 
 export type VariantInput = { name: string; file: string; template: string; weight: number };
 

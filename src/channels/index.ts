@@ -1,5 +1,6 @@
 import type { Channel } from "./notification";
 import { webhookChannel } from "./webhook";
+import { setting, SETTINGS } from "../settings";
 
 export type { Channel, Notification } from "./notification";
 
@@ -15,13 +16,12 @@ export function activeChannels(env: Env, now: () => number): Channel[] {
  * NOTIFY_RETRY_BASE_SECONDS replaces the 30 s base (the e2e tests use 1 s).
  */
 export const MAX_NOTIFICATION_ATTEMPTS = 6;
-export const DEFAULT_NOTIFY_RETRY_BASE_MS = 30_000;
+export const DEFAULT_NOTIFY_RETRY_BASE_MS = SETTINGS.NOTIFY_RETRY_BASE_SECONDS.default * 1000;
 export function retryDelayMs(attempt: number, baseMs = DEFAULT_NOTIFY_RETRY_BASE_MS): number {
   return Math.min(baseMs * 2 ** (attempt - 1), 60 * 60_000);
 }
 
 /** The configured retry base, in ms. */
 export function notifyRetryBaseMs(env: Env): number {
-  const seconds = Number(env.NOTIFY_RETRY_BASE_SECONDS);
-  return Number.isInteger(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_NOTIFY_RETRY_BASE_MS;
+  return setting(env, "NOTIFY_RETRY_BASE_SECONDS") * 1000;
 }

@@ -2,6 +2,7 @@ import { timingSafeEqual } from "hono/utils/buffer";
 import { z } from "zod";
 import { signHmacSha256 } from "../hmac";
 import { credentials, type Credential } from "./credentials";
+import { setting } from "../settings";
 
 // The console session: a signed, expiring cookie naming the credential that signed in.
 // Stateless: the MAC key is derived from that credential's token, so rotating or removing
@@ -43,6 +44,5 @@ export async function readSession(env: Env, cookie: string | undefined, nowMs: n
 }
 
 export function sessionLifetime(env: Env): number {
-  const n = Number(env.CONSOLE_SESSION_SECONDS);
-  return Number.isFinite(n) && n > 0 ? Math.floor(n) : 12 * 3600;
+  return Math.floor(setting(env, "CONSOLE_SESSION_SECONDS"));
 }

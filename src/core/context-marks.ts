@@ -1,31 +1,9 @@
 import type { Event } from "./events";
-import type { CallId } from "./ids";
 import { canonicalJson, type JsonObject } from "./json";
-import type { ThreadState } from "./state";
+import type { ContextMarks, ThreadState, UnresolvedError } from "./state";
 
 // What the context render must find however old it is (invariant 11), kept in the state so
 // a render reads the few pinned events it needs by seq instead of walking the log back.
-
-/** A failed tool call that nothing has resolved yet: it stays in the context, pinned. */
-export type UnresolvedError = {
-  readonly seq: number;
-  readonly callId: CallId;
-  readonly tool: string;
-  readonly args: JsonObject;
-  readonly code: string;
-};
-
-/** A summary of an older range (context_compacted), by the seq of its event. */
-export type CompactionMark = { readonly seq: number; readonly fromSeq: number; readonly toSeq: number };
-
-export type ContextMarks = {
-  /** Oldest first. */
-  readonly unresolved: readonly UnresolvedError[];
-  /** The seq of the newest result of each tool. */
-  readonly latestResults: Readonly<Record<string, number>>;
-  /** Oldest first; only the newest MAX_COMPACTIONS_KEPT (older summaries are themselves old news). */
-  readonly compactions: readonly CompactionMark[];
-};
 
 export const MAX_COMPACTIONS_KEPT = 32;
 

@@ -1,5 +1,5 @@
 import { compactError } from "./compact-error";
-import type { ContextMarks } from "./context-marks";
+import type { ContextMarks } from "./state";
 import { CLASS_RANK, ContextVerdict, type ContextClass, type ContextFacts, type ContextPolicy } from "./context-policy";
 import type { Event } from "./events";
 import { canonicalJson, type Json, type JsonObject } from "./json";

@@ -2,7 +2,6 @@ import type { AgentName, CallId, RequestId, ThreadId, Timestamp } from "./ids";
 import type { JsonObject } from "./json";
 import type { EventOf, ModelErrorCode, NotificationPurpose, TimeoutPolicy, ToolErrorCode } from "./events";
 import type { Principal } from "./principal";
-import type { ContextMarks } from "./context-marks";
 
 export type ThreadStatus = "running" | "waiting_for_human" | "paused" | "done" | "failed" | "cancelled" | "waiting_for_agent";
 
@@ -113,6 +112,30 @@ export type ThreadState = {
   readonly full?: ThreadFull;
   /** What the context render must find however old (unresolved errors, latest results, summaries); absent until the first. */
   readonly context?: ContextMarks;
+};
+
+// What the context render must find however old it is (invariant 11), kept in the state so
+// a render reads the few pinned events it needs by seq (advanced by context-marks.ts).
+
+/** A failed tool call that nothing has resolved yet: it stays in the context, pinned. */
+export type UnresolvedError = {
+  readonly seq: number;
+  readonly callId: CallId;
+  readonly tool: string;
+  readonly args: JsonObject;
+  readonly code: string;
+};
+
+/** A summary of an older range (context_compacted), by the seq of its event. */
+export type CompactionMark = { readonly seq: number; readonly fromSeq: number; readonly toSeq: number };
+
+export type ContextMarks = {
+  /** Oldest first. */
+  readonly unresolved: readonly UnresolvedError[];
+  /** The seq of the newest result of each tool. */
+  readonly latestResults: Readonly<Record<string, number>>;
+  /** Oldest first; only the newest MAX_COMPACTIONS_KEPT (older summaries are themselves old news). */
+  readonly compactions: readonly CompactionMark[];
 };
 
 /** When a thread filled up: the seq and time of its thread_filled event, and the cap it reached. */

@@ -6,10 +6,9 @@ import { ask } from "./ask";
 import { DEFAULT_RETRY } from "./retry";
 import { EvalMessage } from "./schemas";
 import { evalStub } from "./stubs";
+import { setting } from "../settings";
 
 export type ConsumerDeps = { readonly agents: AgentRegistry; readonly fetch?: typeof fetch };
-
-const DEFAULT_CONCURRENCY = 4;
 
 /**
  * The EVAL_QUEUE consumer: for each message, lease its questions from the eval, read the
@@ -90,6 +89,5 @@ async function logUpTo(env: Env, threadId: ThreadId, upTo: number): Promise<Even
 }
 
 export function concurrency(env: Pick<Env, "EVAL_CONCURRENCY">): number {
-  const n = Number(env.EVAL_CONCURRENCY);
-  return Number.isInteger(n) && n > 0 ? Math.min(n, 32) : DEFAULT_CONCURRENCY;
+  return Math.min(setting(env, "EVAL_CONCURRENCY"), 32);
 }

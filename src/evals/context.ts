@@ -7,10 +7,10 @@ import { contextInput, type ContextInput } from "../model/context-input";
 /**
  * The exact input of a past model step, asked again with another prompt variant: the
  * thread as the log stood at `seenSeq` (the frontier the recorded decision was rendered
- * from), rendered as src/runtime/effects.ts `modelInput` renders it (the same policy,
- * budget and summaries: a logged context_compacted is reused, never summarised again),
- * with the candidate's system prompt. With the thread's own variant this is byte for byte
- * what was sent.
+ * from), rendered as src/runtime/thread/effects.ts `modelInput` renders it (the same
+ * policy, budget and summaries: a logged context_compacted is reused, never summarised
+ * again), with the candidate's system prompt. With the thread's own variant this is byte
+ * for byte what was sent.
  */
 export async function contextAt(agent: AgentDefinition, events: readonly Event[], seenSeq: number, variant: string, model: string): Promise<ContextInput> {
   const seen = events.filter((e) => e.seq <= seenSeq);

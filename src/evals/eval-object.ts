@@ -4,6 +4,7 @@ import { summarize } from "./summary";
 import { EvalStore, type EvalSpec, type QuestionRow } from "./store";
 import type { Answer, CasesQuery, EvalListItem, EvalMessage, EvalView, Question } from "./schemas";
 import { z } from "zod";
+import { setting } from "../settings";
 
 /**
  * How long a consumer may hold a question (model timeout x retries, plus backoff, with room;
@@ -11,12 +12,8 @@ import { z } from "zod";
  * sent again as lost (EVAL_RESEND_SECONDS). The watchdog looks at most once a minute.
  */
 export function timingsFrom(env: Pick<Env, "EVAL_LEASE_SECONDS" | "EVAL_RESEND_SECONDS">) {
-  const seconds = (raw: string | undefined, fallback: number) => {
-    const n = Number(raw);
-    return (raw && Number.isFinite(n) && n > 0 ? n : fallback) * 1000;
-  };
-  const leaseMs = seconds(env.EVAL_LEASE_SECONDS, 600);
-  const resendMs = seconds(env.EVAL_RESEND_SECONDS, 300);
+  const leaseMs = setting(env, "EVAL_LEASE_SECONDS") * 1000;
+  const resendMs = setting(env, "EVAL_RESEND_SECONDS") * 1000;
   return { leaseMs, resendMs, watchdogMs: Math.min(60_000, resendMs) };
 }
 /** Questions per queue message (all of one thread, so the consumer reads its log once). */

@@ -1,14 +1,15 @@
 import type { AgentDefinition } from "../agents";
 import { DEFAULT_VARIANT } from "../agents/variants";
 import { ThreadId, type Event } from "../core";
-import { listThreads } from "../runtime/thread-index";
+import { listThreads } from "../runtime/index/thread-index";
 import { threadStub } from "../runtime/thread-stub";
 import { questionsOf } from "./questions";
 import type { Question, StartEvalBody } from "./schemas";
+import { setting, SETTINGS } from "../settings";
 
 export type Limits = { readonly maxThreads: number; readonly maxQuestions: number };
 
-export const DEFAULT_LIMITS: Limits = { maxThreads: 100, maxQuestions: 1000 };
+export const DEFAULT_LIMITS: Limits = { maxThreads: SETTINGS.EVAL_MAX_THREADS.default, maxQuestions: SETTINGS.EVAL_MAX_QUESTIONS.default };
 
 /** A refusal with the HTTP status and code the route answers with. */
 export type SelectionError = { readonly status: 400 | 404 | 413; readonly code: string; readonly message: string; readonly details?: unknown };
@@ -16,11 +17,7 @@ export type SelectionError = { readonly status: 400 | 404 | 413; readonly code: 
 export type Selection = { readonly ok: true; readonly threads: number; readonly questions: Question[] } | ({ readonly ok: false } & SelectionError);
 
 export function limitsFrom(env: Pick<Env, "EVAL_MAX_THREADS" | "EVAL_MAX_QUESTIONS">): Limits {
-  const read = (raw: string | undefined, fallback: number) => {
-    const n = Number(raw);
-    return raw && Number.isInteger(n) && n > 0 ? n : fallback;
-  };
-  return { maxThreads: read(env.EVAL_MAX_THREADS, DEFAULT_LIMITS.maxThreads), maxQuestions: read(env.EVAL_MAX_QUESTIONS, DEFAULT_LIMITS.maxQuestions) };
+  return { maxThreads: setting(env, "EVAL_MAX_THREADS"), maxQuestions: setting(env, "EVAL_MAX_QUESTIONS") };
 }
 
 /**

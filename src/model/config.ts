@@ -1,4 +1,5 @@
 import { DEMO_BASE_URL, DEMO_MODEL } from "./demo";
+import { setting } from "../settings";
 
 /** Where the model lives: any OpenAI-compatible Chat Completions endpoint. */
 export type ModelConfig = {
@@ -10,13 +11,10 @@ export type ModelConfig = {
 
 export type ModelConfigResult = { ok: true; config: ModelConfig } | { ok: false; message: string };
 
-export const DEFAULT_MODEL_TIMEOUT_MS = 60_000;
-
 /** Reads the model settings; a missing one yields a message that names it. */
 export function modelConfigFrom(env: Pick<Env, "MODEL" | "OPENAI_API_KEY" | "OPENAI_BASE_URL" | "MODEL_TIMEOUT_MS">): ModelConfigResult {
   const model = env.MODEL?.trim();
-  const timeout = Number(env.MODEL_TIMEOUT_MS);
-  const timeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_MODEL_TIMEOUT_MS;
+  const timeoutMs = setting(env, "MODEL_TIMEOUT_MS");
   // DEMO ONLY (src/model/demo.ts): a rule-based stand-in, reached through the real openai client.
   if (model === DEMO_MODEL) return { ok: true, config: { model, apiKey: "demo", baseURL: DEMO_BASE_URL, timeoutMs } };
   const baseURL = env.OPENAI_BASE_URL?.trim() || undefined;

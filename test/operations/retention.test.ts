@@ -26,7 +26,7 @@ async function withRetention(id: string, days: string): Promise<void> {
     // `env` is protected on a Durable Object; a test may replace it on this one instance.
     const current = (instance as unknown as { env: Env }).env;
     Object.defineProperty(instance, "env", { value: { ...current, THREAD_RETENTION_DAYS: days }, configurable: true });
-    await instance.wake.rearm();
+    await instance.due.wake.rearm();
   });
 }
 

@@ -2,7 +2,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CallId, ThreadId, type Event, type NewEvent, type ThreadView } from "../../src/core";
-import { childThreadId } from "../../src/runtime/delegation";
+import { childThreadId } from "../../src/runtime/thread/delegation";
 import { api, eventsOf, launch, listedThreads, settle, settleAll, thread } from "../support/api";
 import { clock, model } from "../support/harness";
 

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { agentRegistry, defineAgent, delegateTo, doneForNow } from "../../src/agents";
 import { CallId, ThreadId, type Event, type EventOf, type ThreadView } from "../../src/core";
-import { childThreadId } from "../../src/runtime/delegation";
+import { childThreadId } from "../../src/runtime/thread/delegation";
 import { api, eventsOf, fireTimer, launch, respond, settle, settleAll, thread, types } from "../support/api";
 import { BOSS_CHILD_TIMEOUT_SECONDS, BOSS_MAX_CHILDREN } from "../support/composition-agents";
 import { clock, gate, model } from "../support/harness";

@@ -10,7 +10,7 @@ import type { Event } from "../../src/core";
 import { api, eventsOf, launch, settle, types } from "../support/api";
 import { executions, gate, model } from "../support/harness";
 import type { ScriptStep } from "../support/scripted-model";
-import { MIN_COMPACT_EVENTS, rangeToCompact } from "../../src/runtime/compaction";
+import { MIN_COMPACT_EVENTS, rangeToCompact } from "../../src/runtime/context/compaction";
 
 const userMessage = (request: { messages: { role: string; content: string }[] } | undefined) => request?.messages.find((m) => m.role === "user")?.content ?? "";
 

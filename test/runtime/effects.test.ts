@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { replay, type Event, type EventBody, type NewEvent, type ThreadState } from "../../src/core";
-import { perform, type EffectsHost } from "../../src/runtime/effects";
+import { perform, type EffectsHost } from "../../src/runtime/thread/effects";
 import { ev, stamp } from "../core/fixtures";
 import { executions } from "../support/harness";
 import { probe } from "../support/probe-agent";

@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { EventStore } from "../../src/runtime/event-store";
+import { EventStore } from "../../src/runtime/log/event-store";
 import { SqlMeter } from "../../bench/sql-meter";
 
 describe("EventStore reads in bounded pages", () => {

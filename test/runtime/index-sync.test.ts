@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { replay, type Event, type ThreadState } from "../../src/core";
-import { INDEX_PUSH_INTERVAL_MS, IndexSync } from "../../src/runtime/index-sync";
-import { listThreads } from "../../src/runtime/thread-index";
+import { INDEX_PUSH_INTERVAL_MS, IndexSync } from "../../src/runtime/index/index-sync";
+import { listThreads } from "../../src/runtime/index/thread-index";
 
 // The thread index hears of a busy thread at most once per interval; the latest summary
 // always arrives (trailing timer, or a flush when the caller waits for idle).

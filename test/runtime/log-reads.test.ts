@@ -2,9 +2,9 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ThreadId, type NewEvent, type RequestId } from "../../src/core";
-import { closedHow } from "../../src/runtime/command-results";
-import { emailHistory, emailStarter } from "../../src/runtime/email-thread";
-import { EventStore } from "../../src/runtime/event-store";
+import { closedHow } from "../../src/runtime/thread/command-results";
+import { emailHistory, emailStarter } from "../../src/runtime/humans/email-thread";
+import { EventStore } from "../../src/runtime/log/event-store";
 import { SqlMeter } from "../../bench/sql-meter";
 
 const at = "2025-01-01T00:00:00.000Z";

@@ -2,8 +2,8 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { SNAPSHOT_VERSION, ThreadId, type JsonObject, type ThreadState } from "../../src/core";
-import { MAX_SNAPSHOT_BYTES, SNAPSHOT_EVERY, SnapshotStore } from "../../src/runtime/snapshot-store";
-import { ThreadLog } from "../../src/runtime/thread-log";
+import { MAX_SNAPSHOT_BYTES, SNAPSHOT_EVERY, SnapshotStore } from "../../src/runtime/log/snapshot-store";
+import { ThreadLog } from "../../src/runtime/log/thread-log";
 import { api, eventsOf, launch, settle, thread, types } from "../support/api";
 import { model } from "../support/harness";
 

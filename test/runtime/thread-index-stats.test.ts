@@ -1,8 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ThreadIndex } from "../../src/runtime/thread-index";
-import { migrateStatsColumns } from "../../src/runtime/thread-index-stats";
+import { ThreadIndex } from "../../src/runtime/index/thread-index";
+import { migrateStatsColumns } from "../../src/runtime/index/thread-index-stats";
 
 // A shard created before the stats columns existed: the migration adds them, old rows
 // count as variant "default" with zero counts, and the thread's next push fills them in.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WakeTimer, type Scheduler, type ScheduleRow } from "../../src/runtime/timers";
+import { WakeTimer, type Scheduler, type ScheduleRow } from "../../src/runtime/thread/timers";
 
 /** A scheduler that keeps its rows in memory and counts what the wake-up asks of it. */
 function fakeScheduler() {

@@ -16,7 +16,7 @@ const runtime = createRuntime({
 });
 
 export class ThreadObject extends runtime.ThreadObjectBase {}
-export { ThreadIndex } from "../../src/runtime/thread-index";
+export { ThreadIndex } from "../../src/runtime/index/thread-index";
 export { EvalObject } from "../../src/evals/eval-object";
 export { EvalDirectory } from "../../src/evals/directory";
 export { TestGate } from "./gate-object";

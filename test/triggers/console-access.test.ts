@@ -7,7 +7,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Event } from "../../src/core";
-import { httpApp } from "../../src/triggers/http/app";
+import { httpApp } from "../../src/app";
 import { accessTeam } from "../support/access";
 import { agents } from "../support/agents";
 import { eventsOf, launch, settle } from "../support/api";

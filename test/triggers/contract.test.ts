@@ -2,7 +2,7 @@ import type { RouteConfig } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import type { ZodType } from "zod";
 import type { ThreadView } from "../../src/core";
-import { httpApp } from "../../src/triggers/http/app";
+import { httpApp } from "../../src/app";
 import { agentRegistry } from "../../src/agents";
 import { deploybot } from "../../src/agents/deploybot";
 import { api, launch, settle } from "../support/api";

@@ -8,7 +8,7 @@
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { FULL_HEADROOM } from "../../src/runtime/thread-cap";
+import { FULL_HEADROOM } from "../../src/runtime/thread/thread-cap";
 import { eventsOf, launch, settle } from "../support/api";
 import { deliver, emailMessage, withAuthResults, type Delivery } from "../support/email";
 import { model } from "../support/harness";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { threadOfMessageId } from "../../src/channels/email/message-id";
 import { isAllowed, messageIds, parseAllowlist, parseRecipient } from "../../src/triggers/email/address";
-import { interpretReply, parseDecision } from "../../src/triggers/email/reply";
+import { interpretReply, parseDecision } from "../../src/channels/email/reply";
 import { htmlToText, stripQuotedAndSignature, truncate } from "../../src/triggers/email/text";
 
 // The pure helpers of the email trigger: first-word decisions, text cleaning, addresses.

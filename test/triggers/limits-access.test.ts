@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { Event } from "../../src/core";
 import { signHmacSha256 } from "../../src/hmac";
-import { httpApp } from "../../src/triggers/http/app";
+import { httpApp } from "../../src/app";
 import { accessTeam } from "../support/access";
 import { agents } from "../support/agents";
 import { api, eventsOf, launch, settle, thread } from "../support/api";

@@ -10,7 +10,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_NOTIFICATION_ATTEMPTS } from "../../src/channels";
 import type { Event, ThreadView } from "../../src/core";
-import { FULL_ESCALATION_EVENTS, FULL_HEADROOM } from "../../src/runtime/thread-cap";
+import { FULL_ESCALATION_EVENTS, FULL_HEADROOM } from "../../src/runtime/thread/thread-cap";
 import { threadIdForMessage } from "../../src/triggers/email/address";
 import { api, eventsOf, launch, settle } from "../support/api";
 import { deliver, parsed } from "../support/email";

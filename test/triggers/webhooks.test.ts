@@ -3,9 +3,9 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { agentRegistry } from "../../src/agents";
 import { deploybot } from "../../src/agents/deploybot";
 import type { Event, ThreadView } from "../../src/core";
-import { httpApp } from "../../src/triggers/http/app";
+import { httpApp } from "../../src/app";
 import { signHmacSha256 } from "../../src/hmac";
-import { sha256Hex } from "../../src/triggers/email/address";
+import { sha256Hex } from "../../src/hmac";
 import { api, eventsOf, launch, settle, thread } from "../support/api";
 import { clock, model } from "../support/harness";
 

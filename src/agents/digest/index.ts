@@ -29,7 +29,7 @@ export function digestAgent(options: { send?: SendEmail; now?: () => number } = 
         description: "List the threads waiting for a human, oldest first, with how long they have waited and what they ask.",
         input: z.object({}),
         idempotent: true, // reads only
-        run: async (_args, ctx) => toJson(await waitingThreads(ctx.env, now())),
+        run: async (_args, ctx) => toJson(await waitingThreads(ctx.threads, now())),
       }),
       defineTool({
         name: "send_digest_email",
@@ -48,7 +48,7 @@ export function digestAgent(options: { send?: SendEmail; now?: () => number } = 
           const domain = ctx.env.EMAIL_DOMAIN?.trim() ?? "";
           if (!domain) return { sent: false, reason: "EMAIL_DOMAIN is not set, so there is no sender address; nothing was sent." };
           if (!Address.safeParse(to).success) throw new Error(`OPERATOR_EMAIL "${to.slice(0, 100)}" is not an email address.`);
-          const waiting = await waitingThreads(ctx.env, now());
+          const waiting = await waitingThreads(ctx.threads, now());
           if (waiting.threads.length === 0) return { sent: false, reason: "No thread is waiting for a human any more; nothing was sent." };
           const text = `${summary.trim()}\n\nThreads waiting for a human (${waiting.threads.length}):\n\n${formatWaiting(waiting)}\n`;
           const mail = composeMail({ from: { name: "Agent digest", addr: `digest@${domain}` }, to, subject, text, threadId: ctx.threadId, domain });

@@ -1,6 +1,5 @@
-import { ThreadId, type JsonObject } from "../../core";
-import { listThreads } from "../../runtime/thread-index";
-import { threadStub } from "../../runtime/thread-stub";
+import type { JsonObject } from "../../core";
+import type { ThreadDirectory } from "../types";
 
 /** Enough for a daily mail; the list says when there are more. */
 export const MAX_LISTED = 50;
@@ -14,11 +13,11 @@ export type WaitingThread = {
 };
 
 /** The threads waiting for a human, oldest wait first, each with its open request. */
-export async function waitingThreads(env: Env, now: number): Promise<{ threads: WaitingThread[]; more: boolean }> {
-  const page = await listThreads(env, { status: "waiting_for_human", limit: MAX_LISTED });
-  const threads = await Promise.all(
+export async function waitingThreads(threads: ThreadDirectory, now: number): Promise<{ threads: WaitingThread[]; more: boolean }> {
+  const page = await threads.list({ status: "waiting_for_human", limit: MAX_LISTED });
+  const waiting = await Promise.all(
     page.threads.map(async (summary): Promise<WaitingThread> => {
-      const pending = (await threadStub(env, ThreadId.parse(summary.id)).thread())?.pending;
+      const pending = (await threads.view(summary.id))?.pending;
       return {
         id: summary.id,
         agent: summary.agent,
@@ -38,8 +37,8 @@ export async function waitingThreads(env: Env, now: number): Promise<{ threads: 
       };
     }),
   );
-  threads.sort((a, b) => a.waitingSince.localeCompare(b.waitingSince));
-  return { threads, more: page.next !== undefined };
+  waiting.sort((a, b) => a.waitingSince.localeCompare(b.waitingSince));
+  return { threads: waiting, more: page.more };
 }
 
 const age = (minutes: number) => (minutes < 120 ? `${minutes} min` : minutes < 2880 ? `${Math.floor(minutes / 60)} h` : `${Math.floor(minutes / 1440)} days`);

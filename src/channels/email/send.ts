@@ -1,5 +1,8 @@
 import { EmailMessage } from "cloudflare:email";
 
+/** The reply channel of threads started by email (src/triggers/email): requests and the outcome go back by mail. */
+export const EMAIL_CHANNEL = "email";
+
 /** One composed mail, ready for the wire. */
 export type OutboundEmail = {
   /** Envelope sender (our agent's address). */

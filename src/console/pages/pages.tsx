@@ -1,8 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import type { Child, FC } from "hono/jsx";
 import type { Event, PendingView, ThreadView } from "../../core";
-import type { ThreadSummary } from "../../runtime/thread-index";
-import type { UsageTotals } from "../../runtime/thread-index-stats";
+import type { ThreadSummary } from "../../runtime/index/thread-index";
+import type { UsageTotals } from "../../runtime/index/thread-index-stats";
 import { Deadline, Layout, StackTable, StatusBadge } from "./layout";
 import { TimelineItem } from "./timeline";
 

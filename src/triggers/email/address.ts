@@ -1,4 +1,5 @@
 import { ThreadId } from "../../core";
+import { sha256Hex } from "../../hmac";
 
 // Addresses and Message-IDs, as plain functions of strings (no I/O, no clock).
 
@@ -55,10 +56,4 @@ export async function threadIdForMessage(agent: string, messageId: string): Prom
 /** The idempotency key of an inbound mail (Message-IDs can be longer than a key may be). */
 export async function emailKey(messageId: string): Promise<string> {
   return `email:${(await sha256Hex(messageId)).slice(0, 40)}`;
-}
-
-export async function sha256Hex(text: string | Uint8Array): Promise<string> {
-  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

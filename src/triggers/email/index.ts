@@ -1,7 +1,7 @@
 import type { AgentDefinition, AgentRegistry } from "../../agents";
 import { threadOfMessageId } from "../../channels/email/message-id";
 import { ThreadId, type EventSource } from "../../core";
-import { EMAIL_CHANNEL } from "../../runtime/email-outbox";
+import { EMAIL_CHANNEL } from "../../channels/email/send";
 import { threadStub } from "../../runtime/thread-stub";
 import { bareAddress, emailKey, isAllowed, parseAllowlist, parseRecipient, threadIdForMessage } from "./address";
 import { authMode, authservIdOf, checkAuthentication } from "./authentication";
@@ -9,9 +9,7 @@ import { splitReplyTag } from "../../channels/email/reply-address";
 import { automatedReason, launchMessage, parseMail, replyText, type InboundMail } from "./parse";
 import { redactEmails } from "../../log";
 import { answerRefusal, type Answerable } from "./answer-refusal";
-
-/** Default cap on one inbound mail (MAX_EMAIL_BYTES), attachments included. */
-export const DEFAULT_MAX_EMAIL_BYTES = 5 * 1024 * 1024;
+import { setting } from "../../settings";
 
 /** At most this many In-Reply-To/References ids are checked against threads (each is one RPC). */
 const MAX_ROUTING_CANDIDATES = 5;
@@ -63,7 +61,7 @@ async function receive(message: ForwardableEmailMessage, env: Env, agents: Agent
   // Loops first: an auto-reply or bounce gets no answer at all, not even a rejection.
   const automated = automatedReason(message.from, message.headers);
   if (automated) return { action: "ignored", reason: automated };
-  const maxBytes = positiveInt(env.MAX_EMAIL_BYTES) ?? DEFAULT_MAX_EMAIL_BYTES;
+  const maxBytes = setting(env, "MAX_EMAIL_BYTES");
   if (message.rawSize > maxBytes) return reject(`Message too large: ${message.rawSize} bytes; the limit is ${maxBytes}.`);
   const allowlist = [...parseAllowlist(env.EMAIL_ALLOWED_SENDERS), ...parseAllowlist(agent.email?.allowedSenders)];
   if (!isAllowed(message.from, allowlist)) return reject(`Sender ${message.from} may not email ${agent.name}.`);
@@ -157,9 +155,4 @@ async function reply(
 
 function reject(reason: string): EmailOutcome {
   return { action: "rejected", reason };
-}
-
-function positiveInt(value: string | undefined): number | undefined {
-  const n = Number(value);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
 }

@@ -1,6 +1,7 @@
 import PostalMime, { type Email } from "postal-mime";
 import { describeAttachments, htmlToText, stripQuotedAndSignature, truncate, type AttachmentInfo } from "./text";
-import { messageIds, sha256Hex } from "./address";
+import { sha256Hex } from "../../hmac";
+import { messageIds } from "./address";
 
 /**
  * Why a mail must never start or feed a thread, judged from its headers alone (before

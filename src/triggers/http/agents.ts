@@ -5,13 +5,13 @@ import { variantStatsView } from "./variant-stats";
 import { ThreadId } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
 import { ApiError, sendJson } from "./errors";
-import type { AppEnv } from "./app";
+import type { AppEnv } from "./env";
 import { idempotencyKey, keyedHex } from "./idempotency";
 import { limitDepth, requireJson } from "./validate";
 import { contractApp, serve } from "./contract/serve";
 import * as route from "./contract/agent-routes";
-import { usageTotals } from "../../runtime/thread-index";
-import { totalUsage } from "../../runtime/thread-index-stats";
+import { usageTotals } from "../../runtime/index/thread-index";
+import { totalUsage } from "../../runtime/index/thread-index-stats";
 import { httpSource } from "./source";
 
 export function agentRoutes(agents: AgentRegistry) {

@@ -5,7 +5,8 @@ import { configuredCredentials, credentialFor } from "./credentials";
 import { ApiError } from "./errors";
 import { rateLimit } from "./rate-limit";
 
-type AuthEnv = { Bindings: Env; Variables: { principal: Principal } };
+/** What the API auth sets: who is calling. */
+export type AuthEnv = { Bindings: Env; Variables: { principal: Principal } };
 
 /** RFC 6750: a 401 names the scheme it wants. */
 const challenge = { "WWW-Authenticate": 'Bearer realm="edge-agents"' };

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from "hono";
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "./app";
+import type { AppEnv } from "./env";
 import { DocsPage, type OpenApiDoc } from "./docs-page";
 
 // GET /openapi.json and GET /docs. The document is generated once per isolate from the

@@ -6,7 +6,7 @@ import { modelConfigFrom } from "../../model/config";
 import { limitsFrom, select } from "../../evals/selection";
 import { CasesQuery, EvalId, StartEvalBody } from "../../evals/schemas";
 import { directoryStub, evalList, evalStub } from "../../evals/stubs";
-import type { AppEnv } from "./app";
+import type { AppEnv } from "./env";
 import { ApiError, sendJson } from "./errors";
 import { jsonBody, queryOf, requireJson } from "./validate";
 import { idempotencyKey, keyedHex } from "./idempotency";

@@ -4,7 +4,7 @@ import { ThreadId, type Event } from "../../core";
 import { threadStub, type ThreadRpc } from "../../runtime/thread-stub";
 import { newThreadId } from "./agents";
 import { idempotencyKey, keyedHex } from "./idempotency";
-import { parseThreadId, type AppEnv } from "./app";
+import { parseThreadId, type AppEnv } from "./env";
 import { ApiError, sendJson } from "./errors";
 import { limitDepth, requireJson } from "./validate";
 import { contractApp, serve } from "./contract/serve";

@@ -6,7 +6,7 @@ import { verifyLink, type LinkClaims } from "../../channels/links";
 import type { Rejection, RequestId, ThreadView } from "../../core";
 import { threadStub, type ThreadRpc } from "../../runtime/thread-stub";
 import { ApiError } from "./errors";
-import type { AppEnv } from "./app";
+import type { AppEnv } from "./env";
 import { limitBody } from "./validate";
 import { httpSource } from "./source";
 

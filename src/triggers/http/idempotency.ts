@@ -1,3 +1,4 @@
+import { sha256Hex } from "../../hmac";
 import { ApiError } from "./errors";
 import { IdempotencyKey } from "./schemas";
 
@@ -14,6 +15,5 @@ export function idempotencyKey(header: string | undefined): string | undefined {
 
 /** 32 hex digits of SHA-256 over the parts: the same parts (scope and key) always name the same thing. */
 export async function keyedHex(...parts: readonly string[]): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("\n")));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 32);
+  return (await sha256Hex(parts.join("\n"))).slice(0, 32);
 }

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { correlationIdFrom, logLine } from "../../log";
-import type { AppEnv } from "./app";
+import type { ThreadId } from "../../core";
 
 /**
  * One log line per request, and one correlation id per request: taken from the caller's
@@ -9,7 +9,10 @@ import type { AppEnv } from "./app";
  * this line can be joined. The route pattern is logged, never the path: `/h/<token>` paths
  * hold credentials.
  */
-export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
+/** What the request log sets (the correlation id) and reads (the thread id, when a thread route set it). */
+export type RequestLogEnv = { Bindings: Env; Variables: { correlationId: string; threadId?: ThreadId } };
+
+export const requestLog: MiddlewareHandler<RequestLogEnv> = async (c, next) => {
   const started = Date.now();
   const correlationId = correlationIdFrom(c.req.header("x-correlation-id"), c.req.header("cf-ray"));
   c.set("correlationId", correlationId);

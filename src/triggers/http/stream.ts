@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { ThreadId } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
-import type { StreamOptions } from "../../runtime/stream-hub";
+import type { StreamOptions } from "../../runtime/thread-rpc";
 import { ApiError } from "./errors";
+import { setting } from "../../settings";
 
 // GET /v1/threads/{id}/stream (and the console's copy behind its session): the thread's
 // log as Server-Sent Events. The thread object writes the frames (stream-hub.ts); this
@@ -22,15 +23,10 @@ export function resumeFrom(lastEventId: string | undefined, after: number | unde
   return after ?? 0;
 }
 
-const seconds = (raw: string | undefined, fallback: number) => {
-  const n = Number(raw);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-};
-
 export function streamOptions(env: Env): StreamOptions {
   return {
-    heartbeatMs: seconds(env.STREAM_HEARTBEAT_SECONDS, 15) * 1000,
-    maxMs: seconds(env.STREAM_MAX_SECONDS, 300) * 1000,
+    heartbeatMs: setting(env, "STREAM_HEARTBEAT_SECONDS") * 1000,
+    maxMs: setting(env, "STREAM_MAX_SECONDS") * 1000,
   };
 }
 

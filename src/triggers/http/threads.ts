@@ -1,10 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { RequestId } from "../../core";
-import { listThreads } from "../../runtime/thread-index";
-import type { Result } from "../../runtime/thread-object";
+import { listThreads } from "../../runtime/index/thread-index";
+import type { Result } from "../../runtime/thread-rpc";
 import { threadStub } from "../../runtime/thread-stub";
 import { ApiError, sendJson } from "./errors";
-import { parseThreadId, type AppEnv } from "./app";
+import { parseThreadId, type AppEnv } from "./env";
 import { idempotencyKey } from "./idempotency";
 import { decodeCursor, encodeCursor } from "./schemas";
 import { limitDepth, requireJson } from "./validate";

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { validator } from "hono/validator";
 import type { z } from "zod";
 import { ApiError, issuesOf } from "./errors";
+import { setting } from "../../settings";
 
 const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/i;
 
@@ -27,8 +28,7 @@ export const requireJson: MiddlewareHandler = async (c, next) => {
 
 /** 413 past MAX_BODY_BYTES, before anything reads the body. */
 export const limitBody: MiddlewareHandler<{ Bindings: Env }> = (c, next) => {
-  const configured = Number(c.env.MAX_BODY_BYTES);
-  const maxSize = Number.isFinite(configured) && configured > 0 ? configured : 65_536;
+  const maxSize = setting(c.env, "MAX_BODY_BYTES");
   return bodyLimit({
     maxSize,
     onError: () => {

@@ -1,7 +1,7 @@
 import type { AgentDefinition } from "../../agents";
 import { promptVersion } from "../../agents/prompt";
-import { variantStats } from "../../runtime/thread-index";
-import { emptyVariantTotals } from "../../runtime/thread-index-stats";
+import { variantStats } from "../../runtime/index/thread-index";
+import { emptyVariantTotals } from "../../runtime/index/thread-index-stats";
 
 /**
  * `GET /v1/agents/{agent}/variants`: each declared variant with its version and weight,

@@ -1,12 +1,12 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { ThreadId, type EventSource } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
-import type { AppEnv } from "../http/app";
+import type { AppEnv } from "../http/env";
 import { ApiError, sendJson } from "../http/errors";
 import { limitBody } from "../http/validate";
 import type { Mapped, WebhookSource, WebhookSources } from "./source";
 import { rateLimit } from "../http/rate-limit";
-import { sha256Hex } from "../email/address";
+import { sha256Hex } from "../../hmac";
 
 // POST /v1/webhooks/{source}: not behind the bearer token. The source's signature over
 // the raw body is the credential, checked before the body is parsed. The delivery id is

@@ -18,7 +18,7 @@ export const hastybot = defineAgent({
 const runtime = createRuntime({ agents: agentRegistry([deploybot, digest, releasebot, hastybot]), cronJobs });
 
 export class ThreadObject extends runtime.ThreadObjectBase {}
-export { ThreadIndex } from "../../../src/runtime/thread-index";
+export { ThreadIndex } from "../../../src/runtime/index/thread-index";
 // wrangler.toml binds these classes too; the Worker must export every one it binds.
 export { EvalObject } from "../../../src/evals/eval-object";
 export { EvalDirectory } from "../../../src/evals/directory";

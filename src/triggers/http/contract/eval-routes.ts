@@ -4,7 +4,7 @@ import { CasesQuery, EvalList, EvalView, StartedEval, StartEvalBody } from "../.
 import { bearer, errors, idempotencyHeader, json, jsonBody } from "./responses";
 
 // Evals (docs/evals.md): plain Hono handlers in ../evals.ts, documented here with
-// `registerPath` (app.tsx) so the document lists every route the app serves.
+// `registerPath` (src/app.tsx) so the document lists every route the app serves.
 
 const tags = ["evals"];
 const agent = z.object({ agent: z.string().openapi({ param: { name: "agent", in: "path" }, example: "deploybot" }) });

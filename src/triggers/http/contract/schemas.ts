@@ -1,6 +1,6 @@
 import { named, z } from "./zod";
 import { Event, Json } from "../../../core";
-import { ThreadSummary } from "../../../runtime/thread-index";
+import { ThreadSummary } from "../../../runtime/index/thread-index";
 
 // Response schemas of the public API: the OpenAPI document is generated from them, and the
 // contract test validates real responses against them. Request schemas live in ../schemas.ts.

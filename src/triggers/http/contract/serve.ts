@@ -1,6 +1,6 @@
 import { OpenAPIHono, type RouteConfig, type RouteHandler } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app";
+import type { AppEnv } from "../env";
 import { ApiError, issuesOf } from "../errors";
 
 /** An OpenAPIHono whose request validation fails with our error codes (mapped to JSON by app.onError). */

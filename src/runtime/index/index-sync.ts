@@ -1,0 +1,82 @@
+import { statusOf, type ThreadState } from "../../core";
+import { indexShard } from "./thread-index";
+import { statsColumns } from "./thread-index-stats";
+
+/** At most one push per thread per this many ms; the list is eventually consistent anyway. */
+export const INDEX_PUSH_INTERVAL_MS = 1_000;
+
+/**
+ * Pushes a thread's summary to its index shard, one push at a time and in order, and at
+ * most once per INDEX_PUSH_INTERVAL_MS: a busy thread changes status and counters several
+ * times per step, and each push is a call into another Durable Object. A change inside
+ * the interval marks the summary stale and asks for one trailing push at the end of the
+ * interval (`later`, which the thread's one wake-up honours); `flush` (idle) pushes a
+ * stale summary at once. A failed push asks for a retry the same way; the wake pushes
+ * whatever the log says then.
+ */
+export class IndexSync {
+  #pending: Promise<void> = Promise.resolve();
+  #lastPushAt = Number.NEGATIVE_INFINITY;
+  #stale = false;
+  #trailing = false;
+  /** The thread is being erased: no summary may be pushed after its removal. */
+  #erased = false;
+
+  constructor(
+    private readonly env: Env,
+    private readonly now: () => number,
+    /** A push is owed at `at` (epoch ms), or no longer owed (undefined); the wake calls `push`. */
+    private readonly later: (at: number | undefined) => void,
+  ) {}
+
+  /** Resolves when every push so far has finished (or failed and armed its retry). */
+  get settled(): Promise<void> {
+    return this.#pending;
+  }
+
+  /** The summary changed: push now, or once the interval since the last push is over. */
+  changed(state: ThreadState): void {
+    if (this.now() - this.#lastPushAt >= INDEX_PUSH_INTERVAL_MS) return this.push(state);
+    this.#stale = true;
+    if (this.#trailing) return;
+    this.#trailing = true;
+    this.later(this.#lastPushAt + INDEX_PUSH_INTERVAL_MS);
+  }
+
+  /** Pushes a summary that changed since the last push. */
+  flush(state: ThreadState): void {
+    if (this.#stale) this.push(state);
+  }
+
+  push(state: ThreadState): void {
+    if (this.#erased) return;
+    this.#lastPushAt = this.now();
+    this.#stale = false;
+    this.#trailing = false;
+    this.later(undefined);
+    const summary = {
+      id: state.id,
+      agent: state.agent,
+      status: statusOf(state),
+      createdAt: state.createdAt,
+      updatedAt: state.updatedAt,
+      lastSeq: state.lastSeq,
+      ...statsColumns(state),
+    };
+    this.#pending = this.#pending.then(async () => {
+      try {
+        await indexShard(this.env, state.id).upsert(summary);
+      } catch (error) {
+        console.error("thread index update failed; retrying in 10 s", error);
+        this.later(this.now() + 10_000);
+      }
+    });
+  }
+
+  /** Removes the thread from its shard once every earlier push has landed, so none re-adds it. */
+  async remove(threadId: string): Promise<void> {
+    this.#erased = true;
+    await this.#pending;
+    await indexShard(this.env, threadId).remove(threadId);
+  }
+}

@@ -1,0 +1,160 @@
+import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
+import {
+  mergeUsage,
+  mergeVariantStats,
+  migrateStatsColumns,
+  shardUsage,
+  shardVariantStats,
+  type UsageTotals,
+  type UsageWindow,
+  type VariantTotals,
+} from "./thread-index-stats";
+import { setting } from "../../settings";
+
+export const ThreadSummary = z.object({
+  id: z.string(),
+  agent: z.string(),
+  status: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastSeq: z.number().int(),
+  // Variant stats columns (thread-index-stats.ts); optional so an older caller still parses.
+  variant: z.string().nullable().optional(),
+  steps: z.number().int().nonnegative().optional(),
+  errors: z.number().int().nonnegative().optional(),
+  escalations: z.number().int().nonnegative().optional(),
+  promptTokens: z.number().int().nonnegative().optional(),
+  completionTokens: z.number().int().nonnegative().optional(),
+});
+export type ThreadSummary = z.infer<typeof ThreadSummary>;
+
+export type ListQuery = {
+  readonly agent?: string;
+  readonly status?: string;
+  /** Exclusive: return threads strictly older than this position. */
+  readonly before?: { readonly createdAt: string; readonly id: string };
+  readonly limit: number;
+};
+
+/**
+ * One shard of the thread index behind `GET /v1/threads`. Threads are spread over
+ * INDEX_SHARDS shards by id, so neither storage nor write load sits in one object.
+ * Each thread pushes its own summary here; a stale push never overwrites a newer one.
+ */
+export class ThreadIndex extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS threads (
+      id TEXT PRIMARY KEY, agent TEXT NOT NULL, status TEXT NOT NULL,
+      created_at TEXT NOT NULL, updated_at TEXT NOT NULL, last_seq INTEGER NOT NULL)`);
+    ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS threads_newest ON threads (created_at DESC, id DESC)");
+    migrateStatsColumns(ctx.storage.sql);
+  }
+
+  upsert(summary: ThreadSummary): void {
+    const s = ThreadSummary.parse(summary);
+    this.ctx.storage.sql.exec(
+      `INSERT INTO threads (id, agent, status, created_at, updated_at, last_seq, variant, steps, errors, escalations, prompt_tokens, completion_tokens)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, last_seq = excluded.last_seq,
+         variant = excluded.variant, steps = excluded.steps, errors = excluded.errors, escalations = excluded.escalations,
+         prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens
+       WHERE excluded.last_seq >= threads.last_seq`,
+      s.id,
+      s.agent,
+      s.status,
+      s.createdAt,
+      s.updatedAt,
+      s.lastSeq,
+      s.variant ?? null,
+      s.steps ?? 0,
+      s.errors ?? 0,
+      s.escalations ?? 0,
+      s.promptTokens ?? 0,
+      s.completionTokens ?? 0,
+    );
+  }
+
+  /** Forgets a thread (DELETE /v1/threads/{id}, retention). */
+  remove(id: string): void {
+    this.ctx.storage.sql.exec("DELETE FROM threads WHERE id = ?", id);
+  }
+
+  /** This shard's token usage per variant for one agent. */
+  usage(agent: string, window: UsageWindow): Record<string, UsageTotals> {
+    return shardUsage(this.ctx.storage.sql, agent, window);
+  }
+
+  /** This shard's per-variant totals for one agent. */
+  variantStats(agent: string): Record<string, VariantTotals> {
+    return shardVariantStats(this.ctx.storage.sql, agent);
+  }
+
+  list(query: ListQuery): ThreadSummary[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.agent) {
+      where.push("agent = ?");
+      params.push(query.agent);
+    }
+    if (query.status) {
+      where.push("status = ?");
+      params.push(query.status);
+    }
+    if (query.before) {
+      where.push("(created_at < ? OR (created_at = ? AND id < ?))");
+      params.push(query.before.createdAt, query.before.createdAt, query.before.id);
+    }
+    const sql = `SELECT * FROM threads ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return this.ctx.storage.sql
+      .exec<{ id: string; agent: string; status: string; created_at: string; updated_at: string; last_seq: number }>(sql, ...params, query.limit)
+      .toArray()
+      .map((r) => ({ id: r.id, agent: r.agent, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at, lastSeq: r.last_seq }));
+  }
+}
+
+export function shardCount(env: Pick<Env, "INDEX_SHARDS">): number {
+  return setting(env, "INDEX_SHARDS");
+}
+
+/** FNV-1a: a stable, cheap hash so a thread always lands on the same shard. */
+export function shardOf(threadId: string, shards: number): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < threadId.length; i++) {
+    hash ^= threadId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `shard-${hash % shards}`;
+}
+
+export function indexShard(env: Env, threadId: string) {
+  return env.THREAD_INDEX.getByName(shardOf(threadId, shardCount(env)));
+}
+
+/** Newest first across all shards: each shard returns its newest page, then we merge. */
+export async function listThreads(env: Env, query: ListQuery): Promise<{ threads: ThreadSummary[]; next?: ListQuery["before"] }> {
+  const shards = shardCount(env);
+  const pages = await Promise.all(
+    Array.from({ length: shards }, (_, i) => env.THREAD_INDEX.getByName(`shard-${i}`).list({ ...query, limit: query.limit + 1 })),
+  );
+  const merged = pages
+    .flat()
+    .sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
+  const threads = merged.slice(0, query.limit);
+  const last = threads[threads.length - 1];
+  return merged.length > query.limit && last ? { threads, next: { createdAt: last.createdAt, id: last.id } } : { threads };
+}
+
+/** Per-variant totals for an agent across all shards (eventually consistent, see thread-index-stats.ts). */
+export async function variantStats(env: Env, agent: string): Promise<Record<string, VariantTotals>> {
+  const shards = shardCount(env);
+  return mergeVariantStats(await Promise.all(Array.from({ length: shards }, (_, i) => env.THREAD_INDEX.getByName(`shard-${i}`).variantStats(agent))));
+}
+
+/** Token usage per variant for an agent's threads created in the window, across all shards (eventually consistent). */
+export async function usageTotals(env: Env, agent: string, window: UsageWindow): Promise<Record<string, UsageTotals>> {
+  const shards = shardCount(env);
+  return mergeUsage(await Promise.all(Array.from({ length: shards }, (_, i) => env.THREAD_INDEX.getByName(`shard-${i}`).usage(agent, window))));
+}

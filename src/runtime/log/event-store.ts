@@ -1,0 +1,228 @@
+import { Event, EventBody, EventStamp, type EventSource, type NewEvent } from "../../core";
+import { EventTail } from "./event-tail";
+
+/** Durable Object SQLite rows are capped at 2 MB; we stay far below (invariant 8). */
+export const MAX_EVENT_BYTES = 512 * 1024;
+
+export type Appended = { readonly event: Event; readonly duplicate: boolean };
+
+type Row = { seq: number; type: string; data: string; at: string; key: string | null; source: string | null };
+
+/**
+ * The append-only event log of one thread, in the object's own SQLite. One row per
+ * event: storage grows linearly with the log, never with its square.
+ */
+export class EventStore {
+  readonly #tail = new EventTail();
+  /** The launch: the first event never changes, and every step's context starts with it. */
+  #first: Event | undefined;
+
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS events (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      type TEXT NOT NULL,
+      data TEXT NOT NULL,
+      at TEXT NOT NULL,
+      key TEXT UNIQUE,
+      source TEXT
+    )`);
+    // Partial indexes, so no question a thread asks reads its whole log (issue 15). SQLite
+    // writes them in the same transaction as the event, so they cannot drift from it, and
+    // only for the few events they cover. Created on first start of an older thread, they are
+    // built from its log once (one scan in the object's life), not per operation.
+    for (const index of INDEXES) sql.exec(index);
+  }
+
+  /**
+   * Appends unless an event with the same idempotency key exists, in which case the
+   * original is returned and nothing is written (invariant 4). Synchronous: no other
+   * request can interleave between the check and the insert.
+   */
+  append(event: NewEvent, at: string): Appended {
+    if (event.key !== undefined) {
+      const existing = this.byKey(event.key);
+      if (existing) return { event: existing, duplicate: true };
+    }
+    const body = EventBody.parse({ type: event.type, data: event.data });
+    // The stamp is checked before the insert, so a bad key or source writes nothing.
+    EventStamp.parse({ seq: 1, at, ...(event.key !== undefined ? { key: event.key } : {}), ...(event.source ? { source: event.source } : {}) });
+    const data = JSON.stringify(body.data);
+    if (data.length > MAX_EVENT_BYTES) {
+      throw new Error(`event ${event.type} is ${data.length} bytes; the limit is ${MAX_EVENT_BYTES}`);
+    }
+    const source = event.source ? JSON.stringify(event.source) : null;
+    const row = this.sql
+      .exec<{ seq: number }>(
+        "INSERT INTO events (type, data, at, key, source) VALUES (?, ?, ?, ?, ?) RETURNING seq",
+        body.type,
+        data,
+        at,
+        event.key ?? null,
+        source,
+      )
+      .one();
+    // Built from the validated parts, not parsed a second time; read back through JSON like a
+    // stored row, so the live event is exactly what a replay will see.
+    const appended = {
+      seq: row.seq,
+      type: body.type,
+      data: JSON.parse(data) as unknown,
+      at,
+      ...(event.key !== undefined ? { key: event.key } : {}),
+      ...(source !== null ? { source: JSON.parse(source) as EventSource } : {}),
+    } as Event;
+    this.#tail.appended(appended, data.length);
+    return { event: appended, duplicate: false };
+  }
+
+  byKey(key: string): Event | undefined {
+    const rows = this.sql.exec<Row>("SELECT * FROM events WHERE key = ?", key).toArray();
+    return rows[0] ? toEvent(rows[0]) : undefined;
+  }
+
+  first(): Event | undefined {
+    if (this.#first) return this.#first;
+    const rows = this.sql.exec<Row>("SELECT * FROM events ORDER BY seq ASC LIMIT 1").toArray();
+    this.#first = rows[0] ? toEvent(rows[0]) : undefined;
+    return this.#first;
+  }
+
+  /** Events after `after`, oldest first. */
+  page(after: number, limit: number): Event[] {
+    return this.sql.exec<Row>("SELECT * FROM events WHERE seq > ? ORDER BY seq ASC LIMIT ?", after, limit).toArray().map(toEvent);
+  }
+
+  /** All events, oldest first, read lazily from a cursor. */
+  *all(): Generator<Event> {
+    for (const row of this.sql.exec<Row>("SELECT * FROM events ORDER BY seq ASC")) yield toEvent(row);
+  }
+
+  /** Events after `seq`, oldest first, read lazily: a wake replays only the tail after its snapshot. */
+  *after(seq: number): Generator<Event> {
+    for (const row of this.sql.exec<Row>("SELECT * FROM events WHERE seq > ? ORDER BY seq ASC", seq)) yield toEvent(row);
+  }
+
+  /**
+   * Newest first, lazily: the context renderer stops reading once its budget is full.
+   * Read in bounded pages, so a step never asks SQLite for more than one page past what
+   * it renders, however long the log (one open unbounded cursor per step would not be).
+   */
+  *newestFirst(pageSize = 64): Generator<Event> {
+    // The newest events come from memory (see event-tail.ts); storage only below them. One
+    // indexed read checks the memory still ends at the newest row (another writer, such as
+    // a test's own EventStore on the same storage, would make it stale).
+    if (this.#tail.newest !== this.lastSeq()) this.#tail.clear();
+    yield* this.#tail.newestFirst();
+    let before = Math.min(this.#tail.oldest, Number.MAX_SAFE_INTEGER);
+    for (;;) {
+      const rows = this.sql.exec<Row>("SELECT * FROM events WHERE seq < ? ORDER BY seq DESC LIMIT ?", before, pageSize).toArray();
+      for (const row of rows) {
+        const event = toEvent(row);
+        this.#tail.readBelow(event, row.data.length);
+        yield event;
+      }
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < pageSize) return;
+      before = last.seq;
+    }
+  }
+
+  /** The events that closed a request (answered or timed out), oldest first: to tell "answered" from "never existed". */
+  closingsOf(requestId: string): Event[] {
+    return this.sql.exec<Row>(`SELECT * FROM events WHERE ${CLOSING} AND json_extract(data, '$.requestId') = ? ORDER BY seq`, requestId).toArray().map(toEvent);
+  }
+
+  /** The events with these seqs (the context's pinned events older than its read), by primary key. */
+  bySeq(seqs: readonly number[]): Event[] {
+    const found: Event[] = [];
+    for (let i = 0; i < seqs.length; i += ID_BATCH) {
+      const batch = seqs.slice(i, i + ID_BATCH);
+      const marks = batch.map(() => "?").join(", ");
+      found.push(...this.sql.exec<Row>(`SELECT * FROM events WHERE seq IN (${marks})`, ...batch).toArray().map(toEvent));
+    }
+    return found;
+  }
+
+  /** Human answers and timeouts before `seq`, oldest first: pinned in the context however old (partial index). */
+  answersBefore(seq: number): Event[] {
+    return this.sql.exec<Row>(`SELECT * FROM events WHERE ${ANSWERS} AND seq < ? ORDER BY seq`, seq).toArray().map(toEvent);
+  }
+
+  /** Every human request is appended under the key `request:{requestId}` (human-requests.ts), so the unique key index answers. */
+  wasRequested(requestId: string): boolean {
+    return this.byKey(`request:${requestId}`)?.type === "human_requested";
+  }
+
+  /** The newest `limit` mail events (received or sent), oldest first: the tail of the email conversation. */
+  mailTail(limit: number): Event[] {
+    return this.sql.exec<Row>(`SELECT * FROM events WHERE ${MAIL} ORDER BY seq DESC LIMIT ?`, limit).toArray().reverse().map(toEvent);
+  }
+
+  /** The newest event that came in by email. */
+  lastMailIn(): Event | undefined {
+    const rows = this.sql.exec<Row>(`SELECT * FROM events WHERE ${MAIL_IN} ORDER BY seq DESC LIMIT 1`).toArray();
+    return rows[0] ? toEvent(rows[0]) : undefined;
+  }
+
+  /** Whether this thread logged sending a mail with one of these Message-IDs. */
+  sentAnyOf(messageIds: readonly string[]): boolean {
+    // A long References header may quote hundreds of ids: ask in batches, under SQLite's bound-parameter limit.
+    for (let i = 0; i < messageIds.length; i += ID_BATCH) {
+      const batch = messageIds.slice(i, i + ID_BATCH);
+      const marks = batch.map(() => "?").join(", ");
+      if (this.sql.exec(`SELECT 1 FROM events WHERE ${SENT} AND json_extract(data, '$.messageId') IN (${marks}) LIMIT 1`, ...batch).toArray().length > 0) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Inserts a copy of another log's event with its own seq, time, key and source (a fork).
+   * Only for an empty log filled in seq order: later appends then continue after it.
+   */
+  insertCopy(event: Event): void {
+    this.#tail.clear();
+    this.#first = undefined;
+    const body = EventBody.parse({ type: event.type, data: event.data });
+    this.sql.exec(
+      "INSERT INTO events (seq, type, data, at, key, source) VALUES (?, ?, ?, ?, ?, ?)",
+      event.seq,
+      body.type,
+      JSON.stringify(body.data),
+      event.at,
+      event.key ?? null,
+      event.source ? JSON.stringify(event.source) : null,
+    );
+  }
+
+  lastSeq(): number {
+    return this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events").one().seq ?? 0;
+  }
+}
+
+// Each query repeats its index's WHERE term word for word: that is how SQLite knows the
+// partial index covers it (test/runtime/log-reads.test.ts counts the rows each one reads).
+const ID_BATCH = 50;
+const CLOSING = "type IN ('human_responded', 'human_timed_out')";
+const MAIL_IN = "json_extract(source, '$.kind') = 'email'";
+const SENT = "type = 'notification_sent'";
+const ANSWERS = "type IN ('human_responded', 'human_timed_out')";
+const MAIL = `(${MAIL_IN} OR (${SENT} AND json_extract(data, '$.messageId') IS NOT NULL))`;
+const INDEXES = [
+  `CREATE INDEX IF NOT EXISTS events_closing ON events (json_extract(data, '$.requestId')) WHERE ${CLOSING}`,
+  `CREATE INDEX IF NOT EXISTS events_mail_in ON events (seq) WHERE ${MAIL_IN}`,
+  `CREATE INDEX IF NOT EXISTS events_mail ON events (seq) WHERE ${MAIL}`,
+  `CREATE INDEX IF NOT EXISTS events_answers ON events (seq) WHERE ${ANSWERS}`,
+  `CREATE INDEX IF NOT EXISTS events_sent ON events (json_extract(data, '$.messageId')) WHERE ${SENT}`,
+];
+
+function toEvent(row: Row): Event {
+  // Rows are parsed, not cast: a row that does not match the schema is a bug we want loud.
+  return Event.parse({
+    seq: row.seq,
+    type: row.type,
+    data: JSON.parse(row.data),
+    at: row.at,
+    ...(row.key !== null ? { key: row.key } : {}),
+    ...(row.source !== null ? { source: JSON.parse(row.source) as EventSource } : {}),
+  });
+}
