@@ -26,7 +26,7 @@ const agent = defineAgent({
   description: "Bench agent.",
   prompt: { file: "bench/needle.ts", template: "You are {{agent}}." },
   tools: [tool("check_status"), tool("deploy_backend"), doneForNow],
-  context: { tokens: BUDGET, tokenizer: "o200k_base" },
+  context: { tokens: BUDGET, tokenizer: "cl100k_base" },
 });
 
 /** The log of a thread at `turns` turns, with the state advanced as the runtime does. */

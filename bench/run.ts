@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   if (onlyDeadlines || onlyFlat) return print(Date.now() - started);
   const bundle = await bundleSize(root);
   rows.push(["bundle (wrangler deploy --dry-run), raw", kib(bundle.raw), "—", "—", "—", "info"]);
-  // The tokenizer's BPE ranks (gpt-tokenizer: o200k_base and cl100k_base, ~1.45 MiB gzipped) are
+  // The tokenizer's BPE ranks (gpt-tokenizer: cl100k_base, ~0.45 MiB gzipped) are
   // most of the bundle since issue 21; the gate is the Workers Free plan's 3 MB compressed limit.
   rows.push(["bundle, gzipped", kib(bundle.gzip), "—", "—", "< 3000 KiB", bundle.gzip < 3000 * 1024 ? "pass" : "FAIL"]);
   print(Date.now() - started);

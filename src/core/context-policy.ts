@@ -73,7 +73,7 @@ export function checkContextPolicy(policy: ContextPolicy, agent: string): Contex
 }
 
 /** The encodings the runtime can count with (src/runtime/tokenizer.ts). */
-export const TokenizerName = z.enum(["o200k_base", "cl100k_base"]);
+export const TokenizerName = z.enum(["cl100k_base"]);
 export type TokenizerName = z.infer<typeof TokenizerName>;
 
 export const CLASS_RANK: Readonly<Record<ContextClass, number>> = { low: 0, normal: 1, high: 2, pinned: 3 };

@@ -125,7 +125,7 @@ export const ModelContext = z.object({
     .object({
       tokens: z.number().int().openapi({ description: "Tokens of the whole input: messages and tool schemas." }),
       limit: z.number().int().openapi({ description: "The agent's budget (context.tokens)." }),
-      tokenizer: z.string().openapi({ description: "The encoding counted with, e.g. o200k_base." }),
+      tokenizer: z.string().openapi({ description: "The encoding counted with, e.g. cl100k_base." }),
     })
     .openapi("ContextBudget"),
   sections: z.array(ContextSection).openapi({ description: "What each range of the log became, in order from the launch to the newest event." }),
