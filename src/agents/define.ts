@@ -13,6 +13,7 @@ import {
 import { resolvePrefetch, type PrefetchInput } from "./prefetch";
 import { resolveVariants, type VariantInput } from "./variants";
 import type { ActionTool, AgentContext, AgentDefinition, AgentEmailOptions, AgentRegistry, DelegateTool, MessageTool, ToolContext, ToolDefinition } from "./types";
+import { checkServers, type McpSetup } from "./mcp";
 
 export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
 
@@ -113,6 +114,8 @@ export function defineAgent(agent: {
   email?: AgentEmailOptions;
   /** Factor 3: the context policy (default: defaultContextPolicy), the budget in tokens (default 32,000) and the encoding. */
   context?: { policy?: ContextPolicy; tokens?: number; tokenizer?: TokenizerName };
+  /** Tools from MCP servers, as `<server>_<tool>` (docs/mcp.md). */
+  mcp?: McpSetup;
 }): AgentDefinition {
   const name = AgentName.parse(agent.name);
   const byName = new Map<string, ToolDefinition>();
@@ -135,6 +138,7 @@ export function defineAgent(agent: {
   if (badSender !== undefined) throw new Error(`${name}: email.allowedSenders entry "${badSender}" is neither an address nor @domain`);
 
   const context = agentContext(name, agent.context);
+  if (agent.mcp && typeof agent.mcp.servers !== "function") checkServers(name, agent.mcp.servers);
 
   const facts = new Map<string, ToolFacts>();
   for (const tool of byName.values()) {
@@ -160,6 +164,7 @@ export function defineAgent(agent: {
     humanTimeoutSeconds: agent.humanTimeoutSeconds ?? DEFAULT_HUMAN_TIMEOUT_SECONDS,
     onHumanTimeout: agent.onHumanTimeout ?? "deny",
     ...(agent.email ? { email: agent.email } : {}),
+    ...(agent.mcp ? { mcp: agent.mcp } : {}),
     toolSpecs: tools.map((t) => ({
       name: t.name,
       description: t.description,

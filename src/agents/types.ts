@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { AgentName, AgentPlan, CallId, ContextPolicy, Json, ThreadId, ThreadView, TimeoutPolicy, TokenizerName, ToolCatalog, ToolSpec } from "../core";
+import type { McpSetup } from "./mcp";
 
 // The agent and tool types, in one file that imports only core: define.ts, delegate.ts,
 // prefetch.ts and variants.ts build values of these types, and the runtime reads them.
@@ -121,6 +122,8 @@ export type AgentDefinition = {
   readonly plan: AgentPlan;
   /** Factor 3: what the model sees, by importance, within a token budget (see docs/context.md). */
   readonly context: AgentContext;
+  /** MCP servers whose tools this agent offers (docs/mcp.md); listed into each thread's log on its first step. */
+  readonly mcp?: McpSetup;
 };
 
 export type AgentContext = {

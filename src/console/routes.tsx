@@ -23,6 +23,7 @@ import { requireSession, sameOrigin, securityHeaders, type ConsoleEnv } from "./
 import { AccessSignInPage, AgentPage, AgentsPage, InboxEntry, InboxPage, MessagePage, SignInPage, ThreadHeader, ThreadPage, ThreadsPage, Timeline, type InboxItem } from "./pages/pages";
 import { page } from "./pages/layout";
 import { ContextPage } from "./pages/context";
+import { openRequests } from "../runtime/index/open-requests";
 import { COOKIE, issueSession, sessionLifetime } from "./session";
 import { CONSOLE_CSS } from "./style";
 
@@ -70,11 +71,7 @@ async function allEvents(env: Env, id: ThreadId, after = 0): Promise<Event[]> {
 }
 
 async function inboxItems(env: Env): Promise<InboxItem[]> {
-  const waiting = await listThreads(env, { status: "waiting_for_human", limit: 100 });
-  const threads = await Promise.all(waiting.threads.map((t) => threadStub(env, t.id as ThreadId).thread()));
-  const items = threads.flatMap((thread) => (thread ? thread.pendingRequests.map((request) => ({ thread, request })) : []));
-  // Oldest first, by when each request was made (timeouts differ, so the deadline is not ask order).
-  return items.sort((a, b) => a.request.requestedAt.localeCompare(b.request.requestedAt) || a.request.requestId.localeCompare(b.request.requestId));
+  return openRequests(env);
 }
 
 export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch: Dispatch, outbound: typeof fetch) {

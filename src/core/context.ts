@@ -364,6 +364,11 @@ export function block(event: Event, maxBlockChars: number = DEFAULT_LIMITS.maxBl
       });
     case "context_compacted":
       return tag("summary", cap(event.data.summary), { from_seq: String(event.data.fromSeq), to_seq: String(event.data.toSeq) });
+    case "mcp_tools_listed":
+      // The tools themselves are offered as tools; a server that gave none is worth a line.
+      return event.data.error ? tag("error", cap(event.data.error), { mcp_server: event.data.server }) : undefined;
+    case "mcp_list_failed":
+    case "tool_retry_scheduled":
     case "human_response_refused":
     case "agent_reported":
     case "parent_notified":

@@ -5,6 +5,7 @@ import type { RequestId } from "./ids";
 import type { ActiveCall, MaybeThread, OutboxItem, PendingRequest, ThreadState } from "./state";
 import { count } from "./stats";
 import { markContext } from "./context-marks";
+import { applyListFailed, applyRetryScheduled, applyToolsListed } from "./mcp-reduce";
 
 /**
  * The one pure reducer (Factor 12): the state of a thread is
@@ -234,6 +235,12 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
         ...(event.data.model ? { model: event.data.model } : {}),
       };
     }
+    case "mcp_tools_listed":
+      return applyToolsListed(s, event);
+    case "mcp_list_failed":
+      return applyListFailed(s, event);
+    case "tool_retry_scheduled":
+      return applyRetryScheduled(s, event);
     default:
       return assertNever(event);
   }

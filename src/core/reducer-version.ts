@@ -6,4 +6,4 @@
  * recomputes it, so any change to those files fails the suite until this constant is
  * updated, and the new value makes every stored snapshot stale (replayed from the log).
  */
-export const REDUCER_VERSION = "e85bf849732f284b";
+export const REDUCER_VERSION = "e7599e5c647bcb50";

@@ -1,6 +1,7 @@
 import type { AgentDefinition } from "../agents";
 import { promptVersion, renderSystemPrompt } from "../agents/prompt";
 import { promptFor } from "../agents/variants";
+import { mcpSpecs } from "../mcp/tools";
 import { replay, sourceFromEvents, type Event } from "../core";
 import { contextInput, type ContextInput } from "../model/context-input";
 
@@ -22,6 +23,8 @@ export async function contextAt(agent: AgentDefinition, events: readonly Event[]
     systemPrompt: renderSystemPrompt(agent, { ...state, variant: prompt.name }),
     promptVersion: await promptVersion(prompt.template),
     source: sourceFromEvents(seen),
+    // The MCP tools this thread was offered, as pinned in its log (invariant 12).
+    tools: [...agent.toolSpecs, ...mcpSpecs(state)],
     seenSeq: state.lastSeq,
     model: state.model ?? model,
   });

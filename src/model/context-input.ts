@@ -1,5 +1,5 @@
 import type { AgentDefinition } from "../agents";
-import { buildModelInput, DEFAULT_LIMITS, renderContext, reservedTokens, type ContextSource, type ModelInput, type RenderedThread, type Tokenizer } from "../core";
+import { buildModelInput, DEFAULT_LIMITS, renderContext, reservedTokens, type ContextSource, type ModelInput, type RenderedThread, type Tokenizer, type ToolSpec } from "../core";
 import { encodingForModel, tokenizer } from "./tokenizer";
 
 export type ContextInput =
@@ -19,10 +19,13 @@ export async function contextInput(args: {
   source: ContextSource;
   seenSeq: number;
   model: string;
+  /** The tools offered (default: the agent's own; a thread adds the MCP tools pinned in its log). */
+  tools?: readonly ToolSpec[];
 }): Promise<ContextInput> {
   const { agent } = args;
+  const tools = args.tools ?? agent.toolSpecs;
   const counter = await tokenizer(agent.context.tokenizer ?? encodingForModel(args.model));
-  const reserved = reservedTokens(args.systemPrompt, agent.toolSpecs, counter);
+  const reserved = reservedTokens(args.systemPrompt, tools, counter);
   const limits = { ...DEFAULT_LIMITS, tokens: agent.context.tokens, reserved };
   const rendered = renderContext(args.source, agent.context.policy, limits, counter);
   if (!rendered.ok) return rendered;
@@ -30,7 +33,7 @@ export async function contextInput(args: {
     systemPrompt: args.systemPrompt,
     promptVersion: args.promptVersion,
     thread: rendered.thread,
-    tools: agent.toolSpecs,
+    tools,
     seenSeq: args.seenSeq,
     budget: { reserved, limit: agent.context.tokens, tokenizer: counter.name },
   });

@@ -73,6 +73,26 @@ const SAMPLES: Record<EventType, unknown> = {
     type: "context_compacted",
     data: { fromSeq: 2, toSeq: 40, summary: "Listed tags; v1.2.3 is newest.", tokensBefore: 4_000, tokensAfter: 30, model: "gpt-4.1", promptVersion: "sha256:abc", usage: { promptTokens: 4_100, completionTokens: 25 }, latencyMs: 800 },
   },
+  mcp_tools_listed: {
+    type: "mcp_tools_listed",
+    data: {
+      server: "ledger",
+      tools: [
+        {
+          name: "ledger_record_entry",
+          server: "ledger",
+          remote: "record_entry",
+          description: "Record an entry.",
+          inputSchema: { type: "object", properties: { note: { type: "string" } }, required: ["note"] },
+          schemaHash: "ab12",
+          annotations: { title: "Record", readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+        },
+      ],
+      error: "2 tools left out",
+    },
+  },
+  mcp_list_failed: { type: "mcp_list_failed", data: { server: "ledger", attempt: 1, message: "unreachable", retryAt: time(5) } },
+  tool_retry_scheduled: { type: "tool_retry_scheduled", data: { callId: "c3", tool: "ledger_record_entry", attempt: 1, message: "unreachable", retryAt: time(5) } },
 };
 
 const samples: { type: string }[] = Object.values(SAMPLES).map((body, i) => ({

@@ -1,7 +1,7 @@
 import type { AgentDefinition } from "../../agents";
 import { promptVersion, renderSystemPrompt } from "../../agents/prompt";
 import { promptOfThread } from "../../agents/variants";
-import { CallId, MAX_CONSECUTIVE_ERRORS, mayRun, modelRetryDelayMs, RETRYABLE_MODEL_ERRORS, type ActiveCall, type EventSource, type NewEvent, type Step, type ThreadState } from "../../core";
+import { CallId, MAX_CONSECUTIVE_ERRORS, mayRun, modelRetryDelayMs, pinnedTool, RETRYABLE_MODEL_ERRORS, type ActiveCall, type EventSource, type NewEvent, type Step, type ThreadState } from "../../core";
 import { decide, type ModelFailed } from "../../model/decide";
 import { modelConfigFrom, withModelOverride } from "../../model/config";
 import { contextInput, type ContextInput } from "../../model/context-input";
@@ -14,6 +14,10 @@ import type { HumanRequests } from "../humans/human-requests";
 import type { ThreadLog } from "../log/thread-log";
 import { runTool } from "./tool-runner";
 import { setting } from "../../settings";
+import { mcpToolStep } from "../../mcp/call";
+import { listServer } from "../../mcp/listing";
+import { resolveServers } from "../../agents/mcp";
+import { mcpSpecs, remoteChecks } from "../../mcp/tools";
 
 /** What performing a step needs from its thread object; passed in, not reached for. */
 export type EffectsHost = {
@@ -66,6 +70,12 @@ export async function perform(host: EffectsHost, step: Exclude<Step, { kind: "wa
       return;
     case "delegate":
       return host.delegation.delegate(state, agent, step.call);
+    case "list_tools": {
+      // Invariant 12: the server's tools go into the log before the model first sees them.
+      const server = resolveServers(agent.mcp, host.env).find((s) => s.name === step.server);
+      host.append(await listServer(server, step.server, step.attempt, host.fetch, host.now));
+      return;
+    }
     case "plan_call":
       // Only the plan is logged here; the next step runs it like any decided call.
       host.append({ type: "call_planned", data: { ...step.call, by: step.by }, key: `plan:${step.call.callId}` });
@@ -91,7 +101,8 @@ async function modelStep(host: EffectsHost, state: ThreadState, agent: AgentDefi
   }
   if (context.thread.overBudget) return host.humans.ask(state, agent, contextOverBudget(agent, context.input));
   const callId = CallId.parse(`call_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`);
-  const outcome = await decide({ input: context.input, agent, config, callId, fetch: host.fetch });
+  // The thread's pinned MCP tools are checked against their listed schemas, like ours against zod.
+  const outcome = await decide({ input: context.input, agent, config, callId, fetch: host.fetch, remote: remoteChecks(state) });
   host.append(outcome.type === "model_failed" ? withRetryWait(host, outcome) : outcome);
 }
 
@@ -114,7 +125,8 @@ export async function modelInput(log: ThreadLog, state: ThreadState, agent: Agen
   const version = await promptVersion(promptOfThread(agent, state).template);
   // Read after the await above: events may have landed meanwhile.
   const current = log.state ?? state;
-  return contextInput({ agent, systemPrompt: renderSystemPrompt(agent, current), promptVersion: version, source: logSource(log), seenSeq: current.lastSeq, model });
+  // The tools include the MCP tools this thread was offered, as pinned in its log (invariant 12).
+  return contextInput({ agent, systemPrompt: renderSystemPrompt(agent, current), promptVersion: version, source: logSource(log), seenSeq: current.lastSeq, model, tools: [...agent.toolSpecs, ...mcpSpecs(current)] });
 }
 
 /** The model a thread's steps run on (a fork's override first); "" when none is configured, which counts with the fallback encoding. */
@@ -125,6 +137,8 @@ export function modelOf(env: Env, state: ThreadState): string {
 
 async function toolStep(host: EffectsHost, state: ThreadState, agent: AgentDefinition, call: ActiveCall, attempt: number): Promise<void> {
   const tool = agent.tool(call.tool);
+  const pinned = tool ? undefined : pinnedTool(state, call.tool);
+  if (pinned) return mcpToolStep(host, state, agent, call, attempt, pinned);
   const facts = agent.catalog(call.tool);
   const fail = (code: "unknown_tool" | "approval_missing", message: string) =>
     host.append({ type: "tool_failed", data: { callId: call.callId, tool: call.tool, code, message }, key: `outcome:${call.callId}` });
