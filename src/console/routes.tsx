@@ -22,6 +22,7 @@ import { modelConfigFrom } from "../model/config";
 import { requireSession, sameOrigin, securityHeaders, type ConsoleEnv } from "./guard";
 import { AccessSignInPage, AgentPage, AgentsPage, InboxEntry, InboxPage, MessagePage, SignInPage, ThreadHeader, ThreadPage, ThreadsPage, Timeline, type InboxItem } from "./pages/pages";
 import { page } from "./pages/layout";
+import { ContextPage } from "./pages/context";
 import { openRequests } from "../runtime/index/open-requests";
 import { COOKIE, issueSession, sessionLifetime } from "./session";
 import { CONSOLE_CSS } from "./style";
@@ -155,6 +156,12 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
     if (!thread) throw new ApiError(404, "thread_not_found", `No thread ${id}.`);
     const events = await allEvents(c.env, id);
     return c.html(page(<ThreadPage who={who(c)} thread={thread} events={events} variants={variantsOf(thread.agent)} eventTypes={EVENT_TYPES} />));
+  });
+  app.get("/threads/:id/context", async (c) => {
+    const id = threadIdOf(c.req.param("id"));
+    const context = await threadStub(c.env, id).context();
+    if (!context.ok) throw new ApiError(context.rejection.status, context.rejection.code, context.rejection.message);
+    return c.html(page(<ContextPage who={who(c)} threadId={id} input={context.value} />));
   });
   // Fragments the client fetches when the stream says the log grew: one renderer, on the server.
   app.get("/threads/:id/timeline", async (c) => {

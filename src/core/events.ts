@@ -36,6 +36,8 @@ export const ModelErrorCode = z.enum([
   "unknown_tool",
   "invalid_json",
   "invalid_arguments",
+  /** The agent's context policy threw or answered something that is not a verdict: the step did not call the model. */
+  "context_policy_failed",
 ]);
 export type ModelErrorCode = z.infer<typeof ModelErrorCode>;
 
@@ -92,8 +94,8 @@ export const PostedMessage = z.object({ channel: z.string().min(1).max(100), ts:
 export type PostedMessage = z.infer<typeof PostedMessage>;
 export type NotificationPurpose = z.infer<typeof NotificationPurpose>;
 
-/** Why a human was contacted: the model asked, a tool policy demanded it, or errors piled up (Factor 9). */
-export const HumanRequestReason = z.enum(["model_asked", "approval_policy", "repeated_errors"]);
+/** Why a human was contacted: the model asked, a tool policy demanded it, errors piled up (Factor 9), or what must stay in the context no longer fits its budget (Factor 3). */
+export const HumanRequestReason = z.enum(["model_asked", "approval_policy", "repeated_errors", "context_over_budget"]);
 
 /** How a child thread ended, as its parent hears it. */
 export const ChildEndStatus = z.enum(["done", "failed", "cancelled"]);
@@ -282,6 +284,27 @@ export const EventBody = z.discriminatedUnion("type", [
   body("mcp_tools_listed", McpToolsListed),
   body("mcp_list_failed", McpListFailed),
   body("tool_retry_scheduled", ToolRetryScheduled),
+  /**
+   * Factor 3: the model summarised events fromSeq..toSeq (none of them pinned); the context
+   * shows `summary` in their place from now on. Replayed, forked and evaluated as logged,
+   * never summarised again.
+   */
+  body(
+    "context_compacted",
+    z.object({
+      fromSeq: z.number().int().positive(),
+      toSeq: z.number().int().positive(),
+      summary: z.string().max(20_000),
+      /** Tokens of the range as rendered, and of the summary block that replaces it. */
+      tokensBefore: z.number().int().nonnegative(),
+      tokensAfter: z.number().int().nonnegative(),
+      model: z.string(),
+      /** The version (content hash) of prompts/compaction.md that asked for the summary. */
+      promptVersion: z.string(),
+      usage: TokenUsage.optional(),
+      latencyMs: z.number().nonnegative().optional(),
+    }),
+  ),
   /**
    * This log is a fork: events 1..atSeq were copied from thread `from`, and it continues
    * here as thread `threadId`, optionally with another prompt variant or model.

@@ -5,6 +5,7 @@ import type { RequestId } from "./ids";
 import type { ActiveCall, MaybeThread, OutboxItem, PendingRequest, ThreadState } from "./state";
 import { closePosts, withPost } from "./posted";
 import { count } from "./stats";
+import { markContext } from "./context-marks";
 import { applyListFailed, applyRetryScheduled, applyToolsListed } from "./mcp-reduce";
 
 /**
@@ -40,7 +41,7 @@ export function reduce(state: MaybeThread, event: Event): MaybeThread {
     };
   }
   if (!state) return state; // nothing happens to a thread before it is launched
-  return count(state, settleChild(apply(touch(state, event), event), event), event);
+  return markContext(state, count(state, settleChild(apply(touch(state, event), event), event), event), event);
 }
 
 export function replay(events: Iterable<Event>, from: MaybeThread = undefined): MaybeThread {
@@ -217,6 +218,8 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
       const call: ActiveCall = { callId: event.data.callId, tool: event.data.tool, args: event.data.args, phase: { kind: "decided" }, by: event.data.by };
       return { ...s, calls: [...s.calls, call], prefetched: (s.prefetched ?? 0) + 1 };
     }
+    case "context_compacted":
+      return s; // a summary is for the context render only (context-marks.ts); it is no input
     case "thread_forked": {
       // From here on this log is its own thread: its id, its creation time, and counters
       // that measure only what happens after the fork (the copied history was the original's).

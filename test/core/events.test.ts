@@ -69,6 +69,10 @@ const SAMPLES: Record<EventType, unknown> = {
   },
   agent_reported: { type: "agent_reported", data: { callId: "c2", childThreadId: "d-abc", status: "cancelled", message: "parent cancelled" } },
   parent_notified: { type: "parent_notified", data: { threadId: "t-1", callId: "c2", status: "done", accepted: true } },
+  context_compacted: {
+    type: "context_compacted",
+    data: { fromSeq: 2, toSeq: 40, summary: "Listed tags; v1.2.3 is newest.", tokensBefore: 4_000, tokensAfter: 30, model: "gpt-4.1", promptVersion: "sha256:abc", usage: { promptTokens: 4_100, completionTokens: 25 }, latencyMs: 800 },
+  },
   mcp_tools_listed: {
     type: "mcp_tools_listed",
     data: {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { block, countsOf, next, renderThread, type AgentPlan, type EventBody } from "../../src/core";
+import { block, countsOf, next, type AgentPlan, type EventBody } from "../../src/core";
+import { renderLog } from "./render";
 import { Log, catalog, cid, ev } from "./fixtures";
 
 const plan: AgentPlan = { prefetch: [{ tool: "search", args: { q: "tags" } }, { tool: "search", args: { q: "status" } }] };
@@ -89,7 +90,7 @@ describe("pre-fetched context (Factor 13): next() plans the agent's calls before
     const asked = Log.launched();
     asked.add(ev.decided("prefetch-1", "search", { q: "tags" }, 1));
     asked.add(ev.started("prefetch-1", "search", { q: "tags" }), ev.succeeded("prefetch-1", "search", { answer: "for tags" }));
-    const render = (log: Log) => renderThread(log.events[0]!, [...log.events].reverse()).text;
+    const render = (log: Log) => renderLog(log.events).text;
     expect(render(prefetched)).toBe(render(asked));
     expect(render(prefetched)).toContain('<search call="prefetch-1">');
     expect(render(prefetched)).toContain("<search_result");

@@ -248,6 +248,9 @@ export const ThreadPage: FC<{ who: string; thread: ThreadView; events: readonly 
   <Layout title={thread.id} nav="threads" who={who}>
     <h1>Thread {thread.id}</h1>
     <ThreadHeader thread={thread} />
+    <p>
+      <a href={`/console/threads/${thread.id}/context`}>Context: what the next model step sees, what it leaves out</a>
+    </p>
     <h2 id="timeline-h">Timeline</h2>
     <ol
       id="timeline"

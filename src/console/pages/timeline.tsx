@@ -19,6 +19,7 @@ type Kind = "model" | "tool" | "human" | "error" | "end" | "control" | "other";
 function kindOf(event: Event): Kind {
   switch (event.type) {
     case "model_decided":
+    case "context_compacted":
       return "model";
     case "model_failed":
     case "tool_failed":
@@ -125,6 +126,16 @@ const Body: FC<{ event: Event }> = ({ event }) => {
       );
     case "user_messaged":
       return <p>{event.data.text}</p>;
+    case "context_compacted":
+      return (
+        <>
+          <p>
+            events #{event.data.fromSeq}–#{event.data.toSeq} summarised: {event.data.tokensBefore} → {event.data.tokensAfter} tokens · model <code>{event.data.model}</code> · prompt{" "}
+            <code>{event.data.promptVersion}</code>
+          </p>
+          <pre>{event.data.summary}</pre>
+        </>
+      );
     default:
       return <Json value={event.data} />;
   }
