@@ -9,6 +9,7 @@ export * from "./state";
 export * from "./reduce";
 export * from "./next";
 export * from "./context";
+export * from "./context-blocks";
 export * from "./context-policy";
 export * from "./context-marks";
 export * from "./context-source";

@@ -128,4 +128,13 @@ describe("src is built in layers", () => {
   it("has no import circles, type imports included", () => {
     expect(circles()).toEqual([]);
   });
+
+  // A file past 400 lines holds more than one job (issue 22): split it by responsibility.
+  it("has no source file over 400 lines", () => {
+    const long = sources.flatMap((file) => {
+      const lines = readFileSync(file, "utf8").split("\n").length;
+      return lines > 400 ? [`${relative(SRC, file)}: ${lines} lines`] : [];
+    });
+    expect(long).toEqual([]);
+  });
 });
