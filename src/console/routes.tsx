@@ -3,7 +3,7 @@ import { Hono, type Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { AgentRegistry } from "../agents";
-import { EventBody, RequestId, ThreadId, type Event } from "../core";
+import { EventBody, RequestId, ThreadId } from "../core";
 import { listThreads, usageTotals } from "../runtime/index/thread-index";
 import { totalUsage } from "../runtime/index/thread-index-stats";
 import { threadStub } from "../runtime/thread-stub";
@@ -20,13 +20,18 @@ import { EvalListTable, EvalStartForm } from "./pages/evals";
 import { evalList } from "../evals/stubs";
 import { modelConfigFrom } from "../model/config";
 import { requireSession, sameOrigin, securityHeaders, type ConsoleEnv } from "./guard";
-import { AccessSignInPage, AgentPage, AgentsPage, InboxEntry, InboxPage, MessagePage, SignInPage, ThreadHeader, ThreadPage, ThreadsPage, Timeline, type InboxItem } from "./pages/pages";
+import { AccessSignInPage, AgentPage, AgentsPage, InboxPage, MessagePage, SignInPage, ThreadHeader, ThreadPage, ThreadsPage, Timeline } from "./pages/pages";
+import { InboxEntry } from "./pages/approval";
+import { allEvents, inboxItems, recentCalls } from "./reads";
 import { page } from "./pages/layout";
 import { COOKIE, issueSession, sessionLifetime } from "./session";
 import { CONSOLE_CSS } from "./style";
 
 // /console: the operator's pages. Reads go to the same thread objects and index as the
 // API; answers go through the same respond() check, recorded with the signed-in principal.
+
+/** Events on one page of a thread's timeline. */
+const TIMELINE_PAGE = 50;
 
 const EVENT_TYPES = EventBody.options.map((o) => o.shape.type.value);
 
@@ -57,24 +62,6 @@ const threadIdOf = (raw: string | undefined) => {
   if (!parsed.success) throw new ApiError(400, "invalid_thread_id", "Not a valid thread id.");
   return parsed.data;
 };
-
-async function allEvents(env: Env, id: ThreadId, after = 0): Promise<Event[]> {
-  const out: Event[] = [];
-  for (let cursor: number | undefined = after; cursor !== undefined; ) {
-    const pageOf: { events: Event[]; next?: number } = await threadStub(env, id).events(cursor, 1000);
-    out.push(...pageOf.events);
-    cursor = pageOf.next;
-  }
-  return out;
-}
-
-async function inboxItems(env: Env): Promise<InboxItem[]> {
-  const waiting = await listThreads(env, { status: "waiting_for_human", limit: 100 });
-  const threads = await Promise.all(waiting.threads.map((t) => threadStub(env, t.id as ThreadId).thread()));
-  const items = threads.flatMap((thread) => (thread ? thread.pendingRequests.map((request) => ({ thread, request })) : []));
-  // Oldest first, by when each request was made (timeouts differ, so the deadline is not ask order).
-  return items.sort((a, b) => a.request.requestedAt.localeCompare(b.request.requestedAt) || a.request.requestId.localeCompare(b.request.requestId));
-}
 
 export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch: Dispatch, outbound: typeof fetch) {
   const app = new Hono<ConsoleEnv>();
@@ -127,11 +114,11 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
 
   app.get("/", (c) => c.redirect("/console/inbox", 303));
 
-  app.get("/inbox", async (c) => c.html(page(<InboxPage who={who(c)} items={await inboxItems(c.env)} />)));
+  app.get("/inbox", async (c) => c.html(page(<InboxPage who={who(c)} items={await inboxItems(c.env)} now={now()} />)));
   // The inbox's live part: the client adds entries it does not show yet and drops answered ones.
   app.get("/inbox/items", async (c) => {
     const items = await inboxItems(c.env);
-    return c.html(items.map((item) => String(<InboxEntry item={item} returnTo="/console/inbox" />)).join(""));
+    return c.html(items.map((item) => String(<InboxEntry item={item} returnTo="/console/inbox" now={now()} />)).join(""));
   });
 
   app.get("/threads", async (c) => {
@@ -154,10 +141,22 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
 
   app.get("/threads/:id", async (c) => {
     const id = threadIdOf(c.req.param("id"));
+    const before = z.coerce.number().int().min(2).optional().safeParse(c.req.query("before"));
+    if (!before.success) throw new ApiError(400, "invalid_query", "before must be a seq of 2 or more.");
     const thread = await threadStub(c.env, id).thread();
     if (!thread) throw new ApiError(404, "thread_not_found", `No thread ${id}.`);
-    const events = await allEvents(c.env, id);
-    return c.html(page(<ThreadPage who={who(c)} thread={thread} events={events} variants={variantsOf(thread.agent)} eventTypes={EVENT_TYPES} />));
+    // Newest page first; "load earlier" moves back a page at a time (a long thread never loads whole).
+    const upTo = Math.min(thread.lastSeq, (before.data ?? thread.lastSeq + 1) - 1);
+    const from = Math.max(0, upTo - TIMELINE_PAGE);
+    const [events, previous] = await Promise.all([
+      threadStub(c.env, id)
+        .events(from, upTo - from)
+        .then((p) => p.events.filter((e) => e.seq <= upTo)),
+      recentCalls(c.env, thread),
+    ]);
+    return c.html(
+      page(<ThreadPage who={who(c)} thread={thread} events={events} variants={variantsOf(thread.agent)} eventTypes={EVENT_TYPES} now={now()} upTo={upTo} previous={previous} />),
+    );
   });
   // Fragments the client fetches when the stream says the log grew: one renderer, on the server.
   app.get("/threads/:id/timeline", async (c) => {
@@ -166,12 +165,12 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
     if (!after.success) throw new ApiError(400, "invalid_query", "after must be a seq.");
     const thread = await threadStub(c.env, id).thread();
     if (!thread) throw new ApiError(404, "thread_not_found", `No thread ${id}.`);
-    return c.html(String(<Timeline events={await allEvents(c.env, id, after.data)} threadId={id} variants={variantsOf(thread.agent)} />));
+    return c.html(String(<Timeline events={await allEvents(c.env, id, after.data)} threadId={id} variants={variantsOf(thread.agent)} now={now()} />));
   });
   app.get("/threads/:id/header", async (c) => {
     const thread = await threadStub(c.env, threadIdOf(c.req.param("id"))).thread();
     if (!thread) throw new ApiError(404, "thread_not_found", "No such thread.");
-    return c.html(String(<ThreadHeader thread={thread} />));
+    return c.html(String(<ThreadHeader thread={thread} now={now()} variants={variantsOf(thread.agent)} previous={await recentCalls(c.env, thread)} />));
   });
   app.get("/threads/:id/stream", async (c) => {
     const after = z.coerce.number().int().min(0).optional().safeParse(c.req.query("after"));
