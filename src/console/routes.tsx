@@ -4,7 +4,7 @@ import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { AgentRegistry } from "../agents";
 import { EventBody, RequestId, ThreadId } from "../core";
-import { listThreads, usageTotals } from "../runtime/index/thread-index";
+import { listThreads, statusCounts, usageTotals } from "../runtime/index/thread-index";
 import { totalUsage } from "../runtime/index/thread-index-stats";
 import { threadStub } from "../runtime/thread-stub";
 import { ApiError, onError } from "../triggers/http/errors";
@@ -50,6 +50,8 @@ const Fork = z.object({
 });
 const ListFilter = z.object({
   agent: z.string().max(40).optional(),
+  /** The start of a thread id: letters, digits, _ and - only (an id's alphabet). */
+  q: z.union([z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/), z.literal("")]).optional(),
   status: z.union([ThreadStatusFilter, z.literal("")]).optional(),
   cursor: z.string().max(500).optional(),
 });
@@ -123,19 +125,33 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
 
   app.get("/threads", async (c) => {
     const parsed = ListFilter.safeParse(c.req.query());
-    if (!parsed.success) throw new ApiError(400, "invalid_query", "Unknown filter value.");
+    if (!parsed.success) throw new ApiError(400, "invalid_query", "Unknown filter value: status must be one of the listed statuses, and the id search letters, digits, _ and - only.");
     const filter = parsed.data;
     const before = filter.cursor ? decodeCursor(filter.cursor) : undefined;
     if (filter.cursor && !before) throw new ApiError(400, "invalid_cursor", "The cursor is not one this console issued.");
-    const result = await listThreads(c.env, {
-      limit: 25,
-      ...(filter.agent ? { agent: filter.agent } : {}),
-      ...(filter.status ? { status: filter.status } : {}),
-      ...(before ? { before } : {}),
-    });
-    const shown = { ...(filter.agent ? { agent: filter.agent } : {}), ...(filter.status ? { status: filter.status } : {}) };
+    const shown = { ...(filter.agent ? { agent: filter.agent } : {}), ...(filter.status ? { status: filter.status } : {}), ...(filter.q ? { q: filter.q } : {}) };
+    const [result, counts] = await Promise.all([
+      listThreads(c.env, {
+        limit: 25,
+        ...(filter.agent ? { agent: filter.agent } : {}),
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.q ? { idPrefix: filter.q } : {}),
+        ...(before ? { before } : {}),
+      }),
+      statusCounts(c.env, filter.agent || undefined),
+    ]);
     return c.html(
-      page(<ThreadsPage who={who(c)} threads={result.threads} agents={[...agents.keys()]} filter={shown} {...(result.next ? { next: encodeCursor(result.next) } : {})} />),
+      page(
+        <ThreadsPage
+          who={who(c)}
+          threads={result.threads}
+          agents={[...agents.keys()]}
+          filter={shown}
+          counts={counts}
+          now={now()}
+          {...(result.next ? { next: encodeCursor(result.next) } : {})}
+        />,
+      ),
     );
   });
 

@@ -2,7 +2,7 @@
 // (style-src 'self': no inline styles either). Readable on a phone, visible focus, system colours.
 export const CONSOLE_CSS = `
 :root { color-scheme: light dark; --fg: CanvasText; --bg: Canvas; --muted: #6b7280; --line: #d1d5db; --accent: #2563eb; --ok: #15803d; --bad: #b91c1c; --warn: #b45309; --tool: #7c3aed; --timer: #0e7490; }
-@media (prefers-color-scheme: dark) { :root { --muted: #9ca3af; --line: #4b5563; --accent: #60a5fa; --ok: #4ade80; --bad: #f87171; --warn: #fbbf24; --tool: #c4b5fd; --timer: #67e8f9; } button { color: #111827; } }
+@media (prefers-color-scheme: dark) { :root { --muted: #9ca3af; --line: #4b5563; --accent: #60a5fa; --ok: #4ade80; --bad: #f87171; --warn: #fbbf24; --tool: #c4b5fd; --timer: #67e8f9; } }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
 a { color: var(--accent); }
@@ -17,6 +17,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 @media (max-width: 40rem) { table.stack thead { display: none; } table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: .5rem 0; } table.stack td { display: block; border: 0; padding: .1rem 0; } table.stack td::before { content: attr(data-label) ": "; font-weight: 600; } }
 form.inline { display: inline; }
+nav.counts { display: flex; flex-wrap: wrap; gap: .25rem 1rem; margin: 0 0 .75rem; } nav.counts a { text-decoration: none; } nav.counts a[aria-current="page"] { font-weight: 700; text-decoration: underline; } nav.counts .count { color: var(--fg); }
 .filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; margin-bottom: 1rem; }
 label { display: block; font-weight: 600; margin: .25rem 0; }
 input, select, textarea, button { font: inherit; padding: .4rem .6rem; border: 1px solid var(--line); border-radius: .3rem; background: var(--bg); color: var(--fg); min-height: 2.5rem; }
@@ -66,4 +67,6 @@ h1, td { overflow-wrap: anywhere; }
 table.cases tr.differs td { background: color-mix(in srgb, var(--bad) 6%, transparent); }
 .tool { font-family: ui-monospace, monospace; }
 code { font-family: ui-monospace, monospace; }
+/* Dark mode: the light accents need dark text on buttons (last, so it wins over button's white). */
+@media (prefers-color-scheme: dark) { button, button.approve, button.reject { color: #111827; } button.secondary { color: var(--accent); } }
 `;

@@ -115,20 +115,20 @@ describe("operator console in a real browser", () => {
     expect(events.find((e) => e.type === "human_responded")).toMatchObject({
       data: { approved: true, comment: "Ship it from the console.", by: { kind: "console", id: "default", verifiedBy: "session" } },
     });
-    await expect(watcher.locator("#timeline").textContent()).resolves.toContain("answered by console:default");
+    await expect(watcher.locator("#timeline").textContent()).resolves.toContain("approved by default (console) · “Ship it from the console.”");
     await shot(watcher, "04-thread-done");
 
     // Fork at the first model decision, with another model.
     const decided = events.find((e) => e.type === "model_decided");
     if (!decided) throw new Error("no model decision");
     const item = watcher.locator(`#e${decided.seq}`);
-    await item.getByText("Fork from here").click();
+    await item.locator("summary").click();
     model.model.script(launched.id, [{ tool: "done_for_now", args: { message: "Fork: nothing to deploy." } }]);
     await item.getByLabel("Model").fill("fork-model");
     await item.getByRole("button", { name: `Fork at #${decided.seq}` }).click();
     await watcher.waitForURL(/\/console\/threads\/t_[0-9a-f]{32}$/);
     const forkId = new URL(watcher.url()).pathname.split("/").pop() as string;
-    await expect(watcher.locator("#thread-header").textContent()).resolves.toContain(`forked from ${launched.id} at #${decided.seq}`);
+    await expect(watcher.locator("#thread-header").textContent()).resolves.toContain(`Forked from${launched.id} at #${decided.seq}`);
     const fork = await v1<ThreadView>(`/threads/${forkId}`);
     expect(fork).toMatchObject({ forkedFrom: { threadId: launched.id, atSeq: decided.seq }, model: "fork-model" });
     await shot(watcher, "05-fork");

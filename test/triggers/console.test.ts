@@ -138,6 +138,42 @@ describe("console", () => {
     }
   });
 
+  it("the threads list filters by status and agent, searches by id prefix, counts per status, shows what each waits on; bad filters are a clear 400", async () => {
+    const cookie = await signIn();
+    const tag = `flt-${crypto.randomUUID().slice(0, 8)}`;
+    await launch("probe", `go ${model.script(`${tag}-done`, [{ tool: "done_for_now", args: { message: "ok" } }])}`, { threadId: `${tag}-done` });
+    await launch("probe", `go ${model.script(`${tag}-wait`, [{ tool: "guarded", args: { label: tag } }])}`, { threadId: `${tag}-wait` });
+    await settle(`${tag}-done`);
+    await settle(`${tag}-wait`);
+    const rows = (html: string) => [...html.matchAll(/<tr data-thread="([^"]+)"/g)].map((m) => m[1]);
+    const all = await (await get(`/console/threads?q=${tag}`, { cookie })).text();
+    expect(rows(all).sort()).toEqual([`${tag}-done`, `${tag}-wait`]);
+    expect(all).toMatch(new RegExp(`data-thread="${tag}-wait".*?<td data-label="Waiting on">approval guarded</td>`));
+    expect(all).toMatch(/<td data-label="Age"><time datetime="[^"]+" title="[^"]+" data-ago="[^"]+">\d+ s ago<\/time>/);
+    const waiting = await (await get(`/console/threads?q=${tag}&status=waiting_for_human&agent=probe`, { cookie })).text();
+    expect(rows(waiting)).toEqual([`${tag}-wait`]);
+    expect(rows(await (await get(`/console/threads?q=${tag}&status=done`, { cookie })).text())).toEqual([`${tag}-done`]);
+    expect(rows(await (await get(`/console/threads?q=${tag}&agent=deploybot`, { cookie })).text())).toEqual([]);
+    expect(rows(await (await get(`/console/threads?q=${tag}_`, { cookie })).text())).toEqual([]); // _ is not a wildcard
+    // Counts per status, for the agent filter: at least ours, and the same as the filtered list can show.
+    const counts = Object.fromEntries([...waiting.matchAll(/data-count-status="([a-z_]+)".*?<span class="count">(\d+)<\/span>/g)].map((m) => [m[1], Number(m[2])]));
+    expect(counts["waiting_for_human"]).toBeGreaterThanOrEqual(1);
+    expect(counts["done"]).toBeGreaterThanOrEqual(1);
+    for (const [query, code] of [
+      ["status=sleeping", "invalid_query"],
+      ["q=%25", "invalid_query"],
+      ["q=a%20b", "invalid_query"],
+      ["cursor=not-a-cursor", "invalid_cursor"],
+    ] as const) {
+      const res = await get(`/console/threads?${query}`, { cookie, accept: "application/json" });
+      expect(res.status, query).toBe(400);
+      expect(await res.json(), query).toMatchObject({ error: { code } });
+      const page = await get(`/console/threads?${query}`, { cookie });
+      expect(page.status, query).toBe(400);
+      expect(await page.text(), query).toContain("<h1>Not done</h1>");
+    }
+  });
+
   it("bad console form posts get a clear 4xx and append nothing: wrong media type, bad fields, an unknown request, an unknown thread", async () => {
     const cookie = await signIn();
     const id = `console-bad-${crypto.randomUUID().slice(0, 8)}`;

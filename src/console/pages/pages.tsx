@@ -81,18 +81,40 @@ export const InboxPage: FC<{ who: string; items: readonly InboxItem[]; now: numb
   </Layout>
 );
 
+export type ThreadsFilter = { agent?: string; status?: string; q?: string };
+
+/** The list's query string for a filter (and page), without empty fields. */
+export const threadsQuery = (filter: ThreadsFilter, cursor?: string) =>
+  new URLSearchParams(Object.entries({ ...filter, ...(cursor ? { cursor } : {}) }).filter((e): e is [string, string] => Boolean(e[1]))).toString();
+
 export const ThreadsPage: FC<{
   who: string;
   threads: readonly ThreadSummary[];
   agents: readonly string[];
-  filter: { agent?: string; status?: string };
+  filter: ThreadsFilter;
+  counts: Readonly<Record<string, number>>;
+  now: number;
   next?: string;
-}> = ({ who, threads, agents, filter, next }) => {
-  const query = (cursor: string) => new URLSearchParams({ ...(filter.agent ? { agent: filter.agent } : {}), ...(filter.status ? { status: filter.status } : {}), cursor }).toString();
+}> = ({ who, threads, agents, filter, counts, now, next }) => {
+  const total = Object.values(counts).reduce((a, n) => a + n, 0);
   return (
     <Layout title="Threads" nav="threads" who={who}>
       <h1>Threads</h1>
+      <nav aria-label="Threads by status" class="counts">
+        <a href={`/console/threads?${threadsQuery({ ...filter, status: "" })}`} aria-current={filter.status ? undefined : "page"}>
+          all <span class="count">{total}</span>
+        </a>
+        {STATUSES.map((s) => (
+          <a href={`/console/threads?${threadsQuery({ ...filter, status: s })}`} aria-current={filter.status === s ? "page" : undefined} data-count-status={s}>
+            <StatusBadge status={s} /> <span class="count">{counts[s] ?? 0}</span>
+          </a>
+        ))}
+      </nav>
       <form method="get" action="/console/threads" class="filters" role="search">
+        <div>
+          <label for="f-q">Thread id (or its start)</label>
+          <input id="f-q" name="q" value={filter.q ?? ""} maxlength={64} placeholder="t_3f2a…" />
+        </div>
         <div>
           <label for="f-agent">Agent</label>
           <select id="f-agent" name="agent">
@@ -120,22 +142,26 @@ export const ThreadsPage: FC<{
       <StackTable
         id="threads"
         refreshMs={5000}
-        columns={["Thread", "Agent", "Status", "Events", "Updated"]}
+        columns={["Thread", "Agent", "Status", "Waiting on", "Age", "Last event"]}
         rows={threads.map((t) => ({
+          attrs: { "data-thread": t.id },
           cells: [
             <a href={`/console/threads/${t.id}`}>{t.id}</a>,
             <a href={`/console/agents/${t.agent}`}>{t.agent}</a>,
             <StatusBadge status={t.status} />,
-            t.lastSeq,
-            <time datetime={t.updatedAt}>{t.updatedAt}</time>,
+            t.pending ?? "",
+            <Ago at={t.createdAt} now={now} />,
+            <>
+              #{t.lastSeq} · <Ago at={t.updatedAt} now={now} />
+            </>,
           ],
         }))}
       />
       {threads.length === 0 ? <p class="muted">No threads match.</p> : null}
       <nav aria-label="Pages" class="actions">
-        <a href={`/console/threads?${query("").replace(/&?cursor=$/, "")}`}>First page</a>
+        <a href={`/console/threads?${threadsQuery(filter)}`}>First page</a>
         {next ? (
-          <a href={`/console/threads?${query(next)}`} rel="next">
+          <a href={`/console/threads?${threadsQuery(filter, next)}`} rel="next">
             Next page
           </a>
         ) : null}
