@@ -35,7 +35,7 @@ ol.timeline > li.ev { padding: .15rem .5rem; margin: 0; display: flex; flex-wrap
 li.ev .seq { color: var(--muted); font-variant-numeric: tabular-nums; min-width: 2.5rem; }
 li.ev time { color: var(--muted); font-size: .85rem; min-width: 5.5rem; }
 li.ev .type { font-family: ui-monospace, monospace; font-size: .8rem; padding: 0 .4rem; border-radius: .25rem; border: 1px solid currentColor; min-width: 9rem; }
-li.ev .summary { flex: 1 1 20rem; overflow-wrap: anywhere; }
+li.ev .summary { flex: 1 1 12rem; min-width: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 li.ev > details { margin-left: auto; font-size: .85rem; }
 li.ev > details[open] { flex-basis: 100%; margin-left: 0; }
 li.ev > details > summary { color: var(--accent); cursor: pointer; }

@@ -31,12 +31,15 @@ export const TimelineItem: FC<{ event: Event; threadId: string; variants: readon
   context,
 }) => {
   const kind = eventKind(event);
+  const line = summarize(event, context);
   return (
     <li class={`ev kind-${kind}`} id={`e${event.seq}`} data-seq={event.seq}>
       <span class="seq">#{event.seq}</span>
       <Ago at={event.at} now={now} />
       <span class={`type label-${kind}`}>{event.type}</span>
-      <span class="summary">{summarize(event, context)}</span>
+      <span class="summary" title={line}>
+        {line}
+      </span>
       <details>
         <summary>
           <span class="visually-hidden">Event #{event.seq}: </span>JSON, fork
