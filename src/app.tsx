@@ -19,6 +19,7 @@ import { docsRoutes } from "./triggers/http/docs";
 import { consoleRoutes } from "./console/routes";
 import { WelcomePage } from "./console/pages/pages";
 import { page } from "./console/pages/layout";
+import { mcpRoutes } from "./triggers/mcp/routes";
 
 /**
  * The Worker's HTTP app, composed from its parts: the HTTP trigger's routes (bearer auth
@@ -43,10 +44,11 @@ export function httpApp(agents: AgentRegistry, options: { readonly now?: () => n
   app.route("/v1/webhooks", webhookRoutes(defaultWebhookSources(agents), options.now ?? (() => Date.now())));
   const outbound = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   app.use("/v1/*", requireApiToken(outbound), limitBody);
-  app.route("/v1/agents", agentRoutes(agents));
+  app.route("/v1/agents", agentRoutes(agents, outbound));
   app.route("/v1/threads", threadRoutes());
   app.route("/v1/threads", forkRoutes(agents)); // POST /v1/threads/{id}/fork
   app.route("/v1", evalRoutes(agents)); // /v1/agents/{agent}/evals, /v1/evals/{id} (docs/evals.md)
+  app.route("/mcp", mcpRoutes(agents, outbound)); // the runtime as an MCP server (docs/mcp.md), authorised like /v1
   app.route("/console", consoleRoutes(agents, options.now ?? (() => Date.now()), (request, env) => Promise.resolve(app.fetch(request, env)), outbound));
   document(app);
   app.route("/", docsRoutes(app));
@@ -55,7 +57,7 @@ export function httpApp(agents: AgentRegistry, options: { readonly now?: () => n
 
 /** Routes served by plain Hono handlers are described here, so the document lists them too. */
 function document(app: OpenAPIHono<AppEnv>): void {
-  for (const route of [other.root, other.openapiDocument, other.docsPage, other.humanLinkPage, other.humanLinkAnswer, other.webhook, ...other.consoleRoutesDoc, ...evalRoutesDoc]) {
+  for (const route of [other.root, other.openapiDocument, other.docsPage, other.humanLinkPage, other.humanLinkAnswer, other.webhook, ...other.mcpRoutesDoc, ...other.consoleRoutesDoc, ...evalRoutesDoc]) {
     app.openAPIRegistry.registerPath(route);
   }
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

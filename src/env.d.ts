@@ -12,6 +12,8 @@ interface OptionalSecrets {
   HUMAN_LINK_SECRET?: string;
   WEBHOOK_SECRET_GITHUB?: string;
   WEBHOOK_SECRET_SLACK?: string;
+  /** mcpbot's bearer tokens per MCP server, `name:token, ...` (docs/mcp.md). */
+  MCPBOT_MCP_TOKENS?: string;
 }
 interface Env extends OptionalSecrets {}
 declare namespace Cloudflare {

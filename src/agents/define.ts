@@ -13,6 +13,7 @@ import {
 import { resolvePrefetch, type PrefetchInput } from "./prefetch";
 import { resolveVariants, type VariantInput } from "./variants";
 import type { ActionTool, AgentDefinition, AgentEmailOptions, AgentRegistry, DelegateTool, MessageTool, ToolContext, ToolDefinition } from "./types";
+import { checkServers, type McpSetup } from "./mcp";
 
 export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
 
@@ -111,6 +112,8 @@ export function defineAgent(agent: {
   /** Tools to run, in order, before the first model call (Factor 13). */
   prefetch?: readonly PrefetchInput[];
   email?: AgentEmailOptions;
+  /** Tools from MCP servers, as `<server>_<tool>` (docs/mcp.md). */
+  mcp?: McpSetup;
 }): AgentDefinition {
   const name = AgentName.parse(agent.name);
   const byName = new Map<string, ToolDefinition>();
@@ -131,6 +134,8 @@ export function defineAgent(agent: {
   if (unknown.length > 0) throw new Error(`${name}: prompt ${agent.prompt.file} uses unknown placeholders ${unknown.join(", ")}`);
   const badSender = agent.email?.allowedSenders?.find((entry) => !/^([^@\s]+)?@[^@\s]+$/.test(entry));
   if (badSender !== undefined) throw new Error(`${name}: email.allowedSenders entry "${badSender}" is neither an address nor @domain`);
+
+  if (agent.mcp && typeof agent.mcp.servers !== "function") checkServers(name, agent.mcp.servers);
 
   const facts = new Map<string, ToolFacts>();
   for (const tool of byName.values()) {
@@ -156,6 +161,7 @@ export function defineAgent(agent: {
     humanTimeoutSeconds: agent.humanTimeoutSeconds ?? DEFAULT_HUMAN_TIMEOUT_SECONDS,
     onHumanTimeout: agent.onHumanTimeout ?? "deny",
     ...(agent.email ? { email: agent.email } : {}),
+    ...(agent.mcp ? { mcp: agent.mcp } : {}),
     toolSpecs: tools.map((t) => ({
       name: t.name,
       description: t.description,

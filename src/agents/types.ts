@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { AgentName, AgentPlan, CallId, Json, ThreadId, ThreadView, TimeoutPolicy, ToolCatalog, ToolSpec } from "../core";
+import type { McpSetup } from "./mcp";
 
 // The agent and tool types, in one file that imports only core: define.ts, delegate.ts,
 // prefetch.ts and variants.ts build values of these types, and the runtime reads them.
@@ -119,6 +120,8 @@ export type AgentDefinition = {
   readonly variants: readonly PromptVariant[];
   /** What runs around the model: pre-fetch calls (Factor 13). */
   readonly plan: AgentPlan;
+  /** MCP servers whose tools this agent offers (docs/mcp.md); listed into each thread's log on its first step. */
+  readonly mcp?: McpSetup;
 };
 
 export type AgentRegistry = ReadonlyMap<string, AgentDefinition>;

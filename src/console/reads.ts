@@ -1,5 +1,5 @@
 import type { Event, JsonObject, ThreadId, ThreadView } from "../core";
-import { listThreads } from "../runtime/index/thread-index";
+import { openRequests } from "../runtime/index/open-requests";
 import { threadStub } from "../runtime/thread-stub";
 import type { InboxItem } from "./pages/approval";
 
@@ -32,22 +32,20 @@ export async function recentCalls(env: Env, thread: Pick<ThreadView, "id" | "las
   return lastCalls((await threadStub(env, thread.id as ThreadId).events(from, RECENT_EVENTS)).events);
 }
 
+/** The open requests across threads (the index's waiting threads), each with the last call of its tool. */
 export async function inboxItems(env: Env): Promise<InboxItem[]> {
-  const waiting = await listThreads(env, { status: "waiting_for_human", limit: 100 });
-  const threads = await Promise.all(
-    waiting.threads.map(async (t) => {
-      const thread = await threadStub(env, t.id as ThreadId).thread();
-      return thread ? { thread, calls: await recentCalls(env, thread) } : undefined;
-    }),
+  const open = await openRequests(env);
+  const ids = [...new Set(open.filter((o) => o.request.tool).map((o) => o.thread.id))];
+  const calls = new Map(
+    await Promise.all(
+      ids.map(async (id) => {
+        const thread = await threadStub(env, id as ThreadId).thread();
+        return [id, thread ? await recentCalls(env, thread) : {}] as const;
+      }),
+    ),
   );
-  const items = threads.flatMap((t) =>
-    t
-      ? t.thread.pendingRequests.map((request) => {
-          const previous = request.tool ? t.calls[request.tool.name] : undefined;
-          return { thread: t.thread, request, ...(previous ? { previous } : {}) };
-        })
-      : [],
-  );
-  // Oldest first, by when each request was made (timeouts differ, so the deadline is not ask order).
-  return items.sort((a, b) => a.request.requestedAt.localeCompare(b.request.requestedAt) || a.request.requestId.localeCompare(b.request.requestId));
+  return open.map(({ thread, request }) => {
+    const previous = request.tool ? calls.get(thread.id)?.[request.tool.name] : undefined;
+    return { thread, request, ...(previous ? { previous } : {}) };
+  });
 }

@@ -49,6 +49,7 @@ export function eventKind(event: Event): EventKind {
     case "call_planned":
     case "agent_delegated":
     case "agent_reported":
+    case "mcp_tools_listed":
       return "tool";
     case "human_requested":
     case "human_responded":
@@ -58,11 +59,13 @@ export function eventKind(event: Event): EventKind {
       return "human";
     case "human_timed_out":
     case "human_escalated":
+    case "tool_retry_scheduled":
       return "timer";
     case "model_failed":
     case "tool_failed":
     case "thread_failed":
     case "notification_failed":
+    case "mcp_list_failed":
       return "error";
     case "thread_launched":
     case "thread_paused":
@@ -158,6 +161,17 @@ export function summarize(event: Event, context: SummaryContext = {}): string {
       const d = event.data;
       const extras = [d.variant ? `variant ${d.variant}` : "", d.model ? `model ${d.model}` : ""].filter(Boolean);
       return `forked from ${d.from} at #${d.atSeq}${extras.length ? ` · ${extras.join(" · ")}` : ""}`;
+    }
+    case "mcp_tools_listed": {
+      const d = event.data;
+      if (d.error) return `${d.server}: no tools · ${clip(d.error, 80)}`;
+      return clip(`${d.server} offers ${d.tools.length} tool${d.tools.length === 1 ? "" : "s"}: ${d.tools.map((t) => t.name).join(", ")}`, 120);
+    }
+    case "mcp_list_failed":
+      return `listing ${event.data.server} failed (attempt ${event.data.attempt}): ${clip(event.data.message, 60)} · retry at ${event.data.retryAt}`;
+    case "tool_retry_scheduled": {
+      const d = event.data;
+      return `${d.tool} unreachable (attempt ${d.attempt}): ${clip(d.message, 60)} · retry at ${d.retryAt}`;
     }
     default:
       return unreachable(event);

@@ -114,6 +114,11 @@ export function block(event: Event, budget: ContextBudget = DEFAULT_BUDGET): str
       return tag("agent_delegated", `Handed to ${event.data.agent} (thread ${event.data.childThreadId}); its result arrives as this call's result. Deadline ${event.data.deadline}.`, {
         call: event.data.callId,
       });
+    case "mcp_tools_listed":
+      // The tools themselves are offered as tools; a server that gave none is worth a line.
+      return event.data.error ? tag("error", cap(event.data.error), { mcp_server: event.data.server }) : undefined;
+    case "mcp_list_failed":
+    case "tool_retry_scheduled":
     case "human_response_refused":
     case "agent_reported":
     case "parent_notified":

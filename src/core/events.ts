@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AgentName, CallId, RequestId, ThreadId, Timestamp } from "./ids";
 import { Json, JsonObject } from "./json";
 import { ApproverEntry, Principal, RecordedPrincipal } from "./principal";
+import { McpListFailed, McpToolsListed, ToolRetryScheduled } from "./mcp";
 
 // Every fact about a thread is one of these events. Names are past tense: an
 // event records what happened, never what should happen.
@@ -55,6 +56,10 @@ export const ToolErrorCode = z.enum([
   "delegation_fanout_exceeded",
   /** The thread already had MAX_OPEN_REQUESTS open human requests. */
   "too_many_open_requests",
+  // Remote (MCP) tools: the server could not be reached after the retries, answered with an
+  // HTTP error (401: the token was rejected), or no longer offers a tool the thread was given.
+  "server_unreachable",
+  "tool_http_error",
 ]);
 export type ToolErrorCode = z.infer<typeof ToolErrorCode>;
 
@@ -87,7 +92,7 @@ export const FULL_NOTIFICATION = RequestId.parse("thread_full");
 
 /** Where an event came from (Factor 11). Recorded for audit; the reducer never reads it. */
 export const EventSource = z.object({
-  kind: z.enum(["http", "email", "cron", "webhook", "runtime", "timer"]),
+  kind: z.enum(["http", "email", "cron", "webhook", "runtime", "timer", "mcp"]),
   detail: JsonObject.optional(),
   /** Joins this event to the log lines of the request, mail, tick or delivery that caused it (docs/operations.md). */
   correlationId: z.string().max(100).optional(),
@@ -254,6 +259,10 @@ export const EventBody = z.discriminatedUnion("type", [
    * exactly as if it had asked.
    */
   body("call_planned", z.object({ callId: CallId, tool: z.string(), args: JsonObject, by: z.literal("prefetch") })),
+  // ---- Remote tools (invariant 12), see mcp.ts ----
+  body("mcp_tools_listed", McpToolsListed),
+  body("mcp_list_failed", McpListFailed),
+  body("tool_retry_scheduled", ToolRetryScheduled),
   /**
    * This log is a fork: events 1..atSeq were copied from thread `from`, and it continues
    * here as thread `threadId`, optionally with another prompt variant or model.

@@ -18,3 +18,5 @@ export * from "./variants";
 export * from "./snapshot";
 export * from "./reducer-version";
 export * from "./timers";
+export * from "./mcp";
+export * from "./mcp-reduce";

@@ -3,6 +3,7 @@ import type { HumanRequestKind, ThreadErrorCode, ToolErrorCode } from "./events"
 import type { CallId } from "./ids";
 import { canonicalJson, type JsonObject } from "./json";
 import type { ActiveCall, ThreadState } from "./state";
+import { nextListing } from "./mcp-reduce";
 
 /** What a tool declares about itself. Core reads these facts, never a tool's name. */
 export type ToolFacts = {
@@ -26,7 +27,9 @@ export const MAX_CONSECUTIVE_ERRORS = 3;
  * performs the step and appends its outcome, then asks again.
  */
 export type Step =
-  | { readonly kind: "wait"; readonly reason: "terminal" | "paused" | "human" | "idle" | "agent" | "model_retry" }
+  | { readonly kind: "wait"; readonly reason: "terminal" | "paused" | "human" | "idle" | "agent" | "model_retry" | "mcp_retry" | "tool_retry" }
+  /** List one MCP server's tools into the log (invariant 12); `attempt` > 1 after it was unreachable. */
+  | { readonly kind: "list_tools"; readonly server: string; readonly attempt: number }
   | { readonly kind: "call_model" }
   | { readonly kind: "run_tool"; readonly call: ActiveCall; readonly attempt: number }
   | { readonly kind: "finish"; readonly call: ActiveCall; readonly message: string }
@@ -53,6 +56,8 @@ export type PlannedCall = { readonly callId: CallId; readonly tool: string; read
 export type AgentPlan = {
   /** Run in order before the first model call; their results are in the first context. */
   readonly prefetch?: readonly { readonly tool: string; readonly args: JsonObject }[];
+  /** MCP servers configured now, by name: the first step lists each one (invariant 12). */
+  readonly mcpServers?: readonly string[];
 };
 
 /** Deterministic ids, so a replay or a fork names each pre-fetched call the same way. */
@@ -93,9 +98,12 @@ export function next(state: ThreadState, catalog: ToolCatalog, plan: AgentPlan =
         message: `New input arrived while ${call.tool} was being decided; it was not run. Decide again with the new input.`,
       };
     }
-    const step = stepForCall(state, call, catalog);
+    const step = stepForCall(state, call, catalog, now);
     if (step) return step;
   }
+
+  const listing = nextListing(state, plan.mcpServers, now);
+  if (listing) return listing;
 
   const prefetch = nextPrefetch(state, plan);
   if (prefetch) return prefetch;
@@ -135,9 +143,14 @@ function nextPrefetch(state: ThreadState, plan: AgentPlan): Step | undefined {
   return { kind: "plan_call", call: { callId: prefetchCallId(done), tool: wanted.tool, args: wanted.args }, by: "prefetch" };
 }
 
-function stepForCall(state: ThreadState, call: ActiveCall, catalog: ToolCatalog): Step | undefined {
+function stepForCall(state: ThreadState, call: ActiveCall, catalog: ToolCatalog, now: number | undefined): Step | undefined {
   const facts = catalog(call.tool);
   switch (call.phase.kind) {
+    case "retrying":
+      // Its server was unreachable, so nothing ran: the next attempt is due at retryAt.
+      if (now === undefined || now < Date.parse(call.phase.retryAt)) return { kind: "wait", reason: "tool_retry" };
+      if (facts && !mayRun(call, facts)) return { kind: "fail_call", call, code: "approval_missing", message: `${call.tool} needs a human's approval of these exact arguments.` };
+      return { kind: "run_tool", call, attempt: call.phase.attempt + 1 };
     case "awaiting_approval":
     case "delegated":
       return undefined;
@@ -197,7 +210,7 @@ function stepForCall(state: ThreadState, call: ActiveCall, catalog: ToolCatalog)
  */
 export function mayRun(call: ActiveCall, facts: ToolFacts): boolean {
   if (!facts.needsApproval(call.args)) return true;
-  const approved = call.phase.kind === "approved" || call.phase.kind === "started" ? call.phase.approvedArgs : undefined;
+  const approved = "approvedArgs" in call.phase ? call.phase.approvedArgs : undefined;
   return approved !== undefined && canonicalJson(approved) === canonicalJson(call.args);
 }
 

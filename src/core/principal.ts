@@ -4,7 +4,7 @@ import { z } from "zod";
 // signed link, an email reply, the operator console) turns its credential into one of
 // these before the thread object sees the answer; the log records it on human_responded.
 
-export const PrincipalKind = z.enum(["api", "link", "email", "console"]);
+export const PrincipalKind = z.enum(["api", "link", "email", "console", "mcp"]);
 export type PrincipalKind = z.infer<typeof PrincipalKind>;
 
 export const Principal = z.strictObject({
@@ -56,6 +56,6 @@ export function isApprover(principal: Principal, approvers: readonly string[] | 
     const entry = raw.toLowerCase();
     if (entry.startsWith("@")) return at > 0 && id.slice(at) === entry;
     if (entry.includes("@")) return id === entry;
-    return (principal.kind === "api" || principal.kind === "console") && id === entry;
+    return (principal.kind === "api" || principal.kind === "console" || principal.kind === "mcp") && id === entry;
   });
 }

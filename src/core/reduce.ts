@@ -4,6 +4,7 @@ import { FULL_NOTIFICATION, RESULT_NOTIFICATION, type NotificationPurpose } from
 import type { RequestId } from "./ids";
 import type { ActiveCall, MaybeThread, OutboxItem, PendingRequest, ThreadState } from "./state";
 import { count } from "./stats";
+import { applyListFailed, applyRetryScheduled, applyToolsListed } from "./mcp-reduce";
 
 /**
  * The one pure reducer (Factor 12): the state of a thread is
@@ -231,6 +232,12 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
         ...(event.data.model ? { model: event.data.model } : {}),
       };
     }
+    case "mcp_tools_listed":
+      return applyToolsListed(s, event);
+    case "mcp_list_failed":
+      return applyListFailed(s, event);
+    case "tool_retry_scheduled":
+      return applyRetryScheduled(s, event);
     default:
       return assertNever(event);
   }

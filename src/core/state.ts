@@ -2,6 +2,7 @@ import type { AgentName, CallId, RequestId, ThreadId, Timestamp } from "./ids";
 import type { JsonObject } from "./json";
 import type { EventOf, ModelErrorCode, NotificationPurpose, TimeoutPolicy, ToolErrorCode } from "./events";
 import type { Principal } from "./principal";
+import type { McpState } from "./mcp";
 
 export type ThreadStatus = "running" | "waiting_for_human" | "paused" | "done" | "failed" | "cancelled" | "waiting_for_agent";
 
@@ -20,6 +21,8 @@ export type ActiveCall = {
     // The approval carries the exact request it answered; the executor re-checks it.
     | { readonly kind: "approved"; readonly requestId: RequestId; readonly approvedArgs: JsonObject }
     | { readonly kind: "started"; readonly attempt: number; readonly approvedArgs?: JsonObject }
+    // Its server could not be reached; the wake-up runs attempt `attempt + 1` at `retryAt`.
+    | { readonly kind: "retrying"; readonly attempt: number; readonly retryAt: Timestamp; readonly approvedArgs?: JsonObject }
     // Handed to a child thread (Factor 10); its end comes back as this call's outcome.
     | { readonly kind: "delegated"; readonly childThreadId: ThreadId; readonly agent: AgentName; readonly deadline: Timestamp };
   /** Planned by the runtime before the first model call (Factor 13), not decided by the model. */
@@ -110,6 +113,8 @@ export type ThreadState = {
   readonly answers?: readonly AnswerRecord[];
   /** The thread reached its cap on events and escalated (thread_filled); it accepts no more outside input. */
   readonly full?: ThreadFull;
+  /** Tools listed from MCP servers on the first step (invariant 12); absent for threads that never listed. */
+  readonly mcp?: McpState;
 };
 
 /** When a thread filled up: the seq and time of its thread_filled event, and the cap it reached. */

@@ -18,6 +18,9 @@ export type Obligation =
   | { readonly kind: "agent_deadline"; readonly callId: string; readonly dueAt: number }
   /** A retryable model error's backoff is over: call the model again. */
   | { readonly kind: "model_retry"; readonly dueAt: number }
+  /** An unreachable MCP server: list its tools again, or run the waiting call again (invariant 12). */
+  | { readonly kind: "mcp_list_retry"; readonly dueAt: number }
+  | { readonly kind: "tool_retry"; readonly callId: string; readonly dueAt: number }
   | { readonly kind: RuntimeRetryKind; readonly dueAt: number };
 
 /** Settings that add obligations of their own. */
@@ -56,6 +59,10 @@ export function timers(state: ThreadState | undefined, retries: RuntimeRetries =
     for (const call of delegatedCalls(state)) out.push({ kind: "agent_deadline", callId: call.callId, dueAt: Date.parse(call.phase.deadline) });
     if (retries.launch_children !== undefined && delegatedCalls(state).length > 0) out.push({ kind: "launch_children", dueAt: retries.launch_children });
     if (state.modelRetryAt && !state.paused) out.push({ kind: "model_retry", dueAt: Date.parse(state.modelRetryAt) });
+    if (state.mcp?.retry && !state.paused) out.push({ kind: "mcp_list_retry", dueAt: Date.parse(state.mcp.retry.retryAt) });
+    for (const call of state.calls) {
+      if (call.phase.kind === "retrying" && !state.paused) out.push({ kind: "tool_retry", callId: call.callId, dueAt: Date.parse(call.phase.retryAt) });
+    }
   }
   if (reportForParent(state)) out.push({ kind: "report_to_parent", dueAt: retries.report_to_parent ?? AT_ONCE });
   if (retries.cancel_children !== undefined && childrenToCancel(state).length > 0) out.push({ kind: "cancel_children", dueAt: retries.cancel_children });

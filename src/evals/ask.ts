@@ -1,5 +1,6 @@
 import type { AgentDefinition } from "../agents";
-import { CallId, type Event } from "../core";
+import { CallId, replay, type Event } from "../core";
+import { remoteChecks } from "../mcp/tools";
 import { decide, type ModelOutcome } from "../model/decide";
 import type { ModelConfig } from "../model/config";
 import { contextAt } from "./context";
@@ -36,7 +37,7 @@ export async function ask(deps: AskDeps, events: readonly Event[], question: Que
   const { result } = await withRetries<ModelOutcome>(
     async () => {
       retryAfter = null;
-      const outcome = await decide({ input, agent: deps.agent, config: deps.config, callId: EVAL_CALL, fetch: watching });
+      const outcome = await decide({ input, agent: deps.agent, config: deps.config, callId: EVAL_CALL, fetch: watching, remote: remoteChecks(replay(events.filter((e) => e.seq <= question.seenSeq))) });
       latencyMs = outcome.data.latencyMs;
       return { result: outcome, retryable: outcome.type === "model_failed" && RETRYABLE.has(outcome.data.code), retryAfter };
     },

@@ -1,6 +1,7 @@
 import type { AgentDefinition } from "../agents";
 import { promptVersion, renderSystemPrompt } from "../agents/prompt";
 import { promptFor } from "../agents/variants";
+import { mcpSpecs } from "../mcp/tools";
 import { buildModelInput, renderThread, replay, type Event, type ModelInput } from "../core";
 
 /**
@@ -19,7 +20,8 @@ export async function contextAt(agent: AgentDefinition, events: readonly Event[]
     systemPrompt: renderSystemPrompt(agent, { ...state, variant: prompt.name }),
     promptVersion: await promptVersion(prompt.template),
     thread: renderThread(launch, [...seen].reverse()),
-    tools: agent.toolSpecs,
+    // The MCP tools this thread was offered, as pinned in its log (invariant 12).
+    tools: [...agent.toolSpecs, ...mcpSpecs(state)],
     seenSeq: state.lastSeq,
   });
 }

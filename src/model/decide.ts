@@ -19,6 +19,8 @@ export type DecideArgs = {
   /** The HTTP client the openai SDK uses; the global fetch in production. */
   readonly fetch?: typeof fetch;
   readonly signal?: AbortSignal;
+  /** Tools from outside (MCP): their argument check by name (why the arguments do not fit, or undefined). */
+  readonly remote?: (name: string) => ((args: unknown) => string | undefined) | undefined;
 };
 
 /**
@@ -87,10 +89,12 @@ export async function decide(args: DecideArgs): Promise<ModelOutcome> {
   if (!call || call.type !== "function") return fail("no_tool_call", "The model returned a tool call that is not a function call.", usage);
 
   const tool = agent.tool(call.function.name);
+  const remoteCheck = tool ? undefined : args.remote?.(call.function.name);
+  if (!tool && remoteCheck) return decideRemote(call.function.name, call.function.arguments, remoteCheck, fail, usage, (data) => ({ type: "model_decided", data: { callId: args.callId, ...data, ...facts(usage ? { usage } : {}) } }));
   if (!tool) {
     return fail(
       "unknown_tool",
-      `There is no tool named "${truncate(call.function.name, 80)}". Available: ${agent.tools.map((t) => t.name).join(", ")}.`,
+      `There is no tool named "${truncate(call.function.name, 80)}". Available: ${input.tools.map((t) => t.name).join(", ")}.`,
       usage,
     );
   }
@@ -109,6 +113,28 @@ export async function decide(args: DecideArgs): Promise<ModelOutcome> {
     type: "model_decided",
     data: { callId: args.callId, tool: tool.name, args: parsed.data as JsonObject, ...facts(usage ? { usage } : {}) },
   };
+}
+
+type Usage = { promptTokens: number; completionTokens: number } | undefined;
+
+/** A remote tool's call: valid JSON, an object, and its listed schema holds, or a model error. */
+function decideRemote(
+  name: string,
+  rawArguments: string,
+  check: (args: unknown) => string | undefined,
+  fail: (code: ModelErrorCode, message: string, usage?: Usage) => Failed,
+  usage: Usage,
+  decided: (data: { tool: string; args: JsonObject }) => Decided,
+): ModelOutcome {
+  let raw: unknown;
+  try {
+    raw = rawArguments.trim() === "" ? {} : JSON.parse(rawArguments);
+  } catch {
+    return fail("invalid_json", `The arguments for ${name} were not valid JSON: ${truncate(rawArguments, 200)}`, usage);
+  }
+  const problem = check(raw);
+  if (problem) return fail("invalid_arguments", `The arguments for ${name} do not match its schema: ${problem}`, usage);
+  return decided({ tool: name, args: raw as JsonObject });
 }
 
 function issues(error: z.ZodError): string {

@@ -7,7 +7,7 @@ const finish = doneForNow;
 
 describe("agent definitions are checked at setup, not at the first request", () => {
   it("every shipped agent loads, with tools as JSON Schema", () => {
-    expect([...agents.keys()]).toEqual(["deploybot", "digest", "releasebot"]);
+    expect([...agents.keys()]).toEqual(["deploybot", "digest", "releasebot", "mcpbot"]);
     const digest = agents.get("digest");
     expect(digest?.toolSpecs.map((t) => t.name)).toEqual(["list_waiting_threads", "send_digest_email", "done_for_now"]);
     // Honest idempotency: listing may be re-run after a crash, mailing may not.

@@ -44,6 +44,16 @@ describe("console event summaries", () => {
     expect(eventKind(e)).toBe("lifecycle");
   });
 
+  it("remote (MCP) tools: a listing, a failed listing, a call retried later", () => {
+    const listed = ev(2, { type: "mcp_tools_listed", data: { server: "docs", tools: [{ name: "docs__search" }, { name: "docs__read" }] } } as never);
+    expect(summarize(listed)).toBe("docs offers 2 tools: docs__search, docs__read");
+    expect(eventKind(listed)).toBe("tool");
+    const failed = ev(3, { type: "mcp_list_failed", data: { server: "docs", attempt: 2, message: "connection refused", retryAt: at } } as never);
+    expect(summarize(failed)).toBe(`listing docs failed (attempt 2): connection refused · retry at ${at}`);
+    expect(eventKind(failed)).toBe("error");
+    expect(eventKind(ev(4, { type: "tool_retry_scheduled", data: { callId: "c", tool: "docs__search", attempt: 1, message: "down", retryAt: at } } as never))).toBe("timer");
+  });
+
   it("an event type it does not know is an error, not a silent blank line", () => {
     expect(() => summarize(ev(1, { type: "no_such_event", data: {} } as never))).toThrow(/no summary/);
     expect(() => eventKind(ev(1, { type: "no_such_event", data: {} } as never))).toThrow(/no summary/);

@@ -69,6 +69,26 @@ const SAMPLES: Record<EventType, unknown> = {
   },
   agent_reported: { type: "agent_reported", data: { callId: "c2", childThreadId: "d-abc", status: "cancelled", message: "parent cancelled" } },
   parent_notified: { type: "parent_notified", data: { threadId: "t-1", callId: "c2", status: "done", accepted: true } },
+  mcp_tools_listed: {
+    type: "mcp_tools_listed",
+    data: {
+      server: "ledger",
+      tools: [
+        {
+          name: "ledger_record_entry",
+          server: "ledger",
+          remote: "record_entry",
+          description: "Record an entry.",
+          inputSchema: { type: "object", properties: { note: { type: "string" } }, required: ["note"] },
+          schemaHash: "ab12",
+          annotations: { title: "Record", readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+        },
+      ],
+      error: "2 tools left out",
+    },
+  },
+  mcp_list_failed: { type: "mcp_list_failed", data: { server: "ledger", attempt: 1, message: "unreachable", retryAt: time(5) } },
+  tool_retry_scheduled: { type: "tool_retry_scheduled", data: { callId: "c3", tool: "ledger_record_entry", attempt: 1, message: "unreachable", retryAt: time(5) } },
 };
 
 const samples: { type: string }[] = Object.values(SAMPLES).map((body, i) => ({

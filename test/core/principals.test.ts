@@ -30,6 +30,9 @@ describe("isApprover", () => {
     // A name matches credentials only: a mail sender cannot call itself "ops-bot".
     [{ kind: "email", id: "ops-bot", verifiedBy: "dmarc" } as Principal, ["ops-bot"], false],
     [carolLink, ["@corp.test"], true],
+    // An MCP caller is a credential (or Access identity) too: a name matches it.
+    [{ kind: "mcp", id: "ops-bot", verifiedBy: "api_token" } as Principal, ["ops-bot"], true],
+    [{ kind: "mcp", id: "mallory", verifiedBy: "api_token" } as Principal, ["ops-bot"], false],
     [opsBot, undefined, true],
     [opsBot, [], true],
   ] as const)("%o with %o -> %s", (principal, approvers, expected) => {

@@ -45,6 +45,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ["channels"], // outbound to humans
   ["agents"], // agent and tool definitions
   ["model"], // one model step
+  ["mcp"], // MCP tools in an agent: the client, a thread's listing, one remote call (docs/mcp.md)
   ["runtime"], // the thread object, its log, the index; thread-rpc.ts is its contract
   ["evals"], // replaying questions against threads
   ["triggers"], // HTTP, email, cron, webhooks

@@ -13,6 +13,7 @@ import {
 import { logLine } from "../../log";
 import type { HumanRequests } from "../humans/human-requests";
 import { variantForLaunch } from "../../agents/variants";
+import { notConfigured } from "../../mcp/plan";
 import type { AgentRegistry } from "../../agents";
 import type { CommandResult, Launched, LaunchInput, Result } from "../thread-rpc";
 import { closedHow, replayed } from "./command-results";
@@ -59,6 +60,8 @@ export class Admission {
       return { ok: true, value: { created: false, thread: threadView(existing) } };
     }
     const definition = this.host.agents.get(input.agent);
+    const unconfigured = definition && notConfigured(definition, this.host.env());
+    if (unconfigured) return { ok: false, rejection: unconfigured };
     const choice = definition ? variantForLaunch(definition, input.threadId, input.variant) : { ok: true as const };
     if (!choice.ok) return { ok: false, rejection: { status: 400, code: choice.code, message: choice.message } };
     this.host.append({

@@ -1,7 +1,7 @@
 import type { AgentDefinition } from "../../agents";
 import { promptVersion, renderSystemPrompt } from "../../agents/prompt";
 import { promptOfThread } from "../../agents/variants";
-import { buildModelInput, CallId, MAX_CONSECUTIVE_ERRORS, mayRun, modelRetryDelayMs, RETRYABLE_MODEL_ERRORS, renderThread, type ActiveCall, type EventSource, type ModelInput, type NewEvent, type Step, type ThreadState } from "../../core";
+import { buildModelInput, CallId, MAX_CONSECUTIVE_ERRORS, mayRun, modelRetryDelayMs, pinnedTool, RETRYABLE_MODEL_ERRORS, renderThread, type ActiveCall, type EventSource, type ModelInput, type NewEvent, type Step, type ThreadState } from "../../core";
 import { decide, type ModelFailed } from "../../model/decide";
 import { modelConfigFrom, withModelOverride } from "../../model/config";
 import type { Appended } from "../log/event-store";
@@ -10,6 +10,10 @@ import type { HumanRequests } from "../humans/human-requests";
 import type { ThreadLog } from "../log/thread-log";
 import { runTool } from "./tool-runner";
 import { setting } from "../../settings";
+import { mcpToolStep } from "../../mcp/call";
+import { listServer } from "../../mcp/listing";
+import { resolveServers } from "../../agents/mcp";
+import { mcpSpecs, remoteChecks } from "../../mcp/tools";
 
 /** What performing a step needs from its thread object; passed in, not reached for. */
 export type EffectsHost = {
@@ -62,6 +66,12 @@ export async function perform(host: EffectsHost, step: Exclude<Step, { kind: "wa
       return;
     case "delegate":
       return host.delegation.delegate(state, agent, step.call);
+    case "list_tools": {
+      // Invariant 12: the server's tools go into the log before the model first sees them.
+      const server = resolveServers(agent.mcp, host.env).find((s) => s.name === step.server);
+      host.append(await listServer(server, step.server, step.attempt, host.fetch, host.now));
+      return;
+    }
     case "plan_call":
       // Only the plan is logged here; the next step runs it like any decided call.
       host.append({ type: "call_planned", data: { ...step.call, by: step.by }, key: `plan:${step.call.callId}` });
@@ -78,7 +88,8 @@ async function modelStep(host: EffectsHost, state: ThreadState, agent: AgentDefi
   const input = await modelInput(host.log, state, agent);
   const callId = CallId.parse(`call_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`);
   // A fork may run this thread on another model; the model events then name it.
-  const outcome = await decide({ input, agent, config: withModelOverride(config.config, state.model), callId, fetch: host.fetch });
+  // The thread's pinned MCP tools are checked against their listed schemas, like ours against zod.
+  const outcome = await decide({ input, agent, config: withModelOverride(config.config, state.model), callId, fetch: host.fetch, remote: remoteChecks(state) });
   host.append(outcome.type === "model_failed" ? withRetryWait(host, outcome) : outcome);
 }
 
@@ -107,13 +118,15 @@ export async function modelInput(log: ThreadLog, state: ThreadState, agent: Agen
     systemPrompt: renderSystemPrompt(agent, current),
     promptVersion: version,
     thread: renderThread(launch, log.store.newestFirst()),
-    tools: agent.toolSpecs,
+    tools: [...agent.toolSpecs, ...mcpSpecs(current)],
     seenSeq: current.lastSeq,
   });
 }
 
 async function toolStep(host: EffectsHost, state: ThreadState, agent: AgentDefinition, call: ActiveCall, attempt: number): Promise<void> {
   const tool = agent.tool(call.tool);
+  const pinned = tool ? undefined : pinnedTool(state, call.tool);
+  if (pinned) return mcpToolStep(host, state, agent, call, attempt, pinned);
   const facts = agent.catalog(call.tool);
   const fail = (code: "unknown_tool" | "approval_missing", message: string) =>
     host.append({ type: "tool_failed", data: { callId: call.callId, tool: call.tool, code, message }, key: `outcome:${call.callId}` });

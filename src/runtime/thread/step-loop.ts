@@ -4,8 +4,12 @@ import { logLine } from "../../log";
 import type { ThreadLog } from "../log/thread-log";
 import { perform, type EffectsHost } from "./effects";
 import type { DuePart } from "./host";
+import { threadCatalog } from "../../mcp/tools";
+import { threadPlan } from "../../mcp/plan";
 
 export type StepLoopHost = {
+  /** Which MCP servers are configured, and the policy of their tools (docs/mcp.md). */
+  readonly env: Env;
   readonly log: ThreadLog;
   readonly agents: AgentRegistry;
   readonly now: () => number;
@@ -41,7 +45,7 @@ export class StepLoop {
 
   /** The obligations it owns: a model call whose backoff is over, and a run that stopped on an error. */
   readonly duePart: DuePart = {
-    kinds: ["model_retry", "drive"],
+    kinds: ["model_retry", "mcp_list_retry", "tool_retry", "drive"],
     due: (_obligation, _at, retries) => {
       retries.clear("drive");
       this.kick();
@@ -84,16 +88,16 @@ export class StepLoop {
 
   /** Whether the loop has a step to take (pure: the same question drive() asks first). */
   private hasWork(): boolean {
-    const { log, agents, now } = this.host;
+    const { log, agents, now, env } = this.host;
     const state = log.state;
     if (!state) return false;
     const agent = agents.get(state.agent);
     if (!agent) return !state.end;
-    return next(state, agent.catalog, agent.plan, now()).kind !== "wait";
+    return next(state, threadCatalog(agent, state, env), threadPlan(agent, env), now()).kind !== "wait";
   }
 
   private async drive(): Promise<void> {
-    const { log, agents, now } = this.host;
+    const { log, agents, now, env } = this.host;
     for (;;) {
       const state = log.state;
       if (!state) return;
@@ -104,7 +108,8 @@ export class StepLoop {
         }
         return;
       }
-      const step = next(state, agent.catalog, agent.plan, now());
+      // The agent's own tools and the thread's pinned MCP tools; the MCP servers configured now (invariant 12).
+      const step = next(state, threadCatalog(agent, state, env), threadPlan(agent, env), now());
       if (step.kind === "wait") return;
       const started = Date.now();
       this.#stepEvents = [];

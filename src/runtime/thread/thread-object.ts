@@ -107,6 +107,7 @@ export function threadObject(deps: RuntimeDeps) {
 
     get loop(): StepLoop {
       this.#loop ??= new StepLoop({
+        env: this.env,
         log: this.log,
         agents: deps.agents,
         now,

@@ -13,38 +13,12 @@ import * as route from "./contract/agent-routes";
 import { usageTotals } from "../../runtime/index/thread-index";
 import { totalUsage } from "../../runtime/index/thread-index-stats";
 import { httpSource } from "./source";
+import { describeMcp } from "../../mcp/describe";
 
-export function agentRoutes(agents: AgentRegistry) {
+export function agentRoutes(agents: AgentRegistry, outbound: typeof fetch = (input, init) => fetch(input, init)) {
   const routes = contractApp<AppEnv>();
 
-  serve(routes, route.listAgents, async (c) =>
-    sendJson(c, {
-      agents: await Promise.all(
-        [...agents.values()].map(async (agent) => ({
-          name: agent.name,
-          description: agent.description,
-          prompt: { file: agent.prompt.file, version: await promptVersion(agent.prompt.template) },
-          humanTimeoutSeconds: agent.humanTimeoutSeconds,
-          onHumanTimeout: agent.onHumanTimeout,
-          variants: await Promise.all(
-            agent.variants.map(async (v) => ({ name: v.name, file: v.file, version: await promptVersion(v.template), weight: v.weight })),
-          ),
-          ...(agent.plan.prefetch ? { prefetch: agent.plan.prefetch } : {}),
-          tools: agent.tools.map((tool) => ({
-            name: tool.name,
-            description: tool.description,
-            intent: tool.intent,
-            needsApproval: tool.intent === "act" ? tool.approval : "never",
-            idempotent: tool.intent === "act" ? tool.idempotent : true,
-            parameters: agent.toolSpecs.find((s) => s.name === tool.name)?.parameters,
-            ...("onHumanTimeout" in tool && tool.onHumanTimeout ? { onHumanTimeout: tool.onHumanTimeout } : {}),
-            // Composition (Factor 10): which agent a delegate hands work to, and how long it waits.
-            ...(tool.intent === "delegate" ? { delegatesTo: tool.agent, timeoutSeconds: tool.timeoutSeconds } : {}),
-          })),
-        })),
-      ),
-    }),
-  );
+  serve(routes, route.listAgents, async (c) => sendJson(c, await agentList(agents, c.env, outbound)));
 
   serve(routes, route.launchThread, async (c) => {
     const agent = agents.get(c.req.param("agent"));
@@ -89,6 +63,42 @@ export function agentRoutes(agents: AgentRegistry) {
   });
 
   return routes;
+}
+
+/** `GET /v1/agents` (and the MCP server's list_agents): every agent, its prompts and its tools. */
+export async function agentList(agents: AgentRegistry, env: Env, outbound: typeof fetch) {
+  return {
+    agents: await Promise.all(
+      [...agents.values()].map(async (agent) => {
+        // What a new thread would be offered by the agent's MCP servers, asked now (docs/mcp.md).
+        const remote = await describeMcp(agent, env, outbound);
+        const own = agent.tools.map((tool) => ({
+          name: tool.name,
+          description: tool.description,
+          intent: tool.intent,
+          needsApproval: tool.intent === "act" ? tool.approval : "never",
+          idempotent: tool.intent === "act" ? tool.idempotent : true,
+          parameters: agent.toolSpecs.find((s) => s.name === tool.name)?.parameters,
+          ...("onHumanTimeout" in tool && tool.onHumanTimeout ? { onHumanTimeout: tool.onHumanTimeout } : {}),
+          // Composition (Factor 10): which agent a delegate hands work to, and how long it waits.
+          ...(tool.intent === "delegate" ? { delegatesTo: tool.agent, timeoutSeconds: tool.timeoutSeconds } : {}),
+        }));
+        return {
+          name: agent.name,
+          description: agent.description,
+          prompt: { file: agent.prompt.file, version: await promptVersion(agent.prompt.template) },
+          humanTimeoutSeconds: agent.humanTimeoutSeconds,
+          onHumanTimeout: agent.onHumanTimeout,
+          variants: await Promise.all(
+            agent.variants.map(async (v) => ({ name: v.name, file: v.file, version: await promptVersion(v.template), weight: v.weight })),
+          ),
+          ...(agent.plan.prefetch ? { prefetch: agent.plan.prefetch } : {}),
+          tools: [...own, ...(remote?.tools ?? [])],
+          ...(remote ? { mcp: remote.mcp } : {}),
+        };
+      }),
+    ),
+  };
 }
 
 export function newThreadId(): ThreadId {

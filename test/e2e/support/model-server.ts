@@ -56,17 +56,20 @@ export async function startModelServer(): Promise<ModelServer> {
   };
 }
 
-async function handle(model: ScriptedModel, req: IncomingMessage, res: ServerResponse): Promise<void> {
+function handle(model: ScriptedModel, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return serveWith((request) => model.fetch(request), req, res);
+}
+
+/** Serves one Node request with a web-standard handler (the scripted model, the MCP ledger). */
+export async function serveWith(handler: (request: Request) => Promise<Response>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const headers = new Headers();
   for (const [key, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(key, value);
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  const response = await model.fetch(`http://127.0.0.1${req.url ?? "/"}`, {
-    method: req.method ?? "GET",
-    headers,
-    ...(hasBody ? { body: Buffer.concat(chunks) } : {}),
-  });
+  const response = await handler(
+    new Request(`http://127.0.0.1${req.url ?? "/"}`, { method: req.method ?? "GET", headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) }),
+  );
   res.writeHead(response.status, Object.fromEntries(response.headers));
   res.end(Buffer.from(await response.arrayBuffer()));
 }

@@ -125,3 +125,36 @@ export const consoleRoutesDoc = [
   consoleRoute("get", "/console/evals/{id}", "An eval's progress, summary and cases side by side"),
   consoleRoute("get", "/console/evals/{id}/report", "The eval's live part (fragment, polled by the client while it runs)"),
 ];
+
+/** The runtime as an MCP server (docs/mcp.md): JSON-RPC messages of the Model Context Protocol over Streamable HTTP, stateless. */
+const mcpMessage = z.record(z.string(), z.unknown()).openapi("McpMessage");
+const mcpDescription = "MCP over Streamable HTTP (stateless). Tools: list_agents, launch_thread, get_thread, list_pending, respond, send_message. Authorised like /v1.";
+
+export const mcpRoutesDoc = [
+  createRoute({
+    method: "post",
+    path: "/mcp",
+    tags: ["mcp"],
+    summary: "The runtime as an MCP server: one JSON-RPC message (or batch) per request",
+    description: mcpDescription,
+    security: [{ bearer: [] }],
+    request: { body: { content: { "application/json": { schema: mcpMessage } }, required: true } },
+    responses: { 200: json(mcpMessage, "The JSON-RPC response."), 202: { description: "A notification or response was accepted." }, ...errors(400, 401, 413, 415, 429) },
+  }),
+  createRoute({
+    method: "get",
+    path: "/mcp",
+    tags: ["mcp"],
+    summary: "The standalone stream: not offered (stateless server), always 405",
+    security: [{ bearer: [] }],
+    responses: { 405: json(mcpMessage, "No standalone stream."), ...errors(401) },
+  }),
+  createRoute({
+    method: "delete",
+    path: "/mcp",
+    tags: ["mcp"],
+    summary: "End a session: there are none (stateless), so this changes nothing",
+    security: [{ bearer: [] }],
+    responses: { 200: { description: "Nothing to end." }, ...errors(401) },
+  }),
+];

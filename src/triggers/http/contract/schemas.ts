@@ -133,8 +133,18 @@ export const AgentList = z.object({
             parameters: z.unknown().optional(),
             delegatesTo: z.string().optional(),
             timeoutSeconds: z.number().optional(),
+            /** Tools from an MCP server (docs/mcp.md); ours have no source. */
+            source: z.object({ kind: z.literal("mcp"), server: z.string() }).optional(),
           }),
         ),
+        /** Agents on MCP servers: whether any is configured, and each server's listing now. */
+        mcp: z
+          .object({
+            configured: z.boolean(),
+            message: z.string().optional(),
+            servers: z.array(z.object({ name: z.string(), error: z.string().optional() })),
+          })
+          .optional(),
       })
       .openapi("Agent"),
   ),
