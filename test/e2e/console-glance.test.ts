@@ -6,48 +6,22 @@
  * serious or critical violation on any page. Screenshots go to test-results/console/.
  */
 import { AxeBuilder } from "@axe-core/playwright";
-import { existsSync, mkdirSync } from "node:fs";
-import { resolve } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import type { Event, ThreadView } from "../../src/core";
 import { apiClient } from "./support/api";
-import { startModelServer, type ModelServer } from "./support/model-server";
-import { e2eVars, startWranglerDev, type DevServer } from "./support/wrangler";
+import { shot, useConsoleStack } from "./support/console-stack";
 
-const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "e2e-glance-token";
-const SHOTS = resolve(import.meta.dirname, "../../test-results/console");
 
-let model: ModelServer;
-let dev: DevServer;
-let browser: Browser;
+const stack = useConsoleStack(TOKEN);
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\`.`);
-  mkdirSync(SHOTS, { recursive: true });
-  model = await startModelServer();
-  const modelUrl = model.baseUrl;
-  dev = await startWranglerDev((url) => e2eVars({ url, token: TOKEN, modelUrl }, { STREAM_HEARTBEAT_SECONDS: "1" }));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await dev?.stop();
-  await model?.close();
-});
-
-const api = apiClient(() => dev.url, TOKEN);
+const api = apiClient(() => stack.dev.url, TOKEN);
 const v1 = api.ok;
 const until = (id: string, done: (t: ThreadView) => boolean) => api.until(id, done, 20_000);
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 
 async function deployThread(name: string, tag: string, look = false): Promise<ThreadView> {
-  const marker = model.model.script(name, [
+  const marker = stack.model.model.script(name, [
     ...(look ? [{ tool: "list_git_tags", args: {} }] : []),
     { tool: "deploy_backend", args: { tag, environment: "production" } },
     { tool: "done_for_now", args: { message: `Deployed ${tag} to production.` } },
@@ -57,18 +31,18 @@ async function deployThread(name: string, tag: string, look = false): Promise<Th
 }
 
 async function signedIn(viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport });
+  const context = await stack.browser.newContext({ viewport });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => {
     if (/Content Security Policy/i.test(m.text())) errors.push(m.text());
   });
-  await page.goto(`${dev.url}/console/sign-in`);
+  await page.goto(`${stack.dev.url}/console/sign-in`);
   await page.getByLabel("Credential name").fill("default");
   await page.getByLabel("Token").fill(TOKEN);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${dev.url}/console/inbox`);
+  await page.waitForURL(`${stack.dev.url}/console/inbox`);
   return { context, page, errors };
 }
 
@@ -82,7 +56,7 @@ describe("the console at a glance", () => {
   it("a live timeline appends each event as one line; the finished thread fits one screen with no JSON open", async () => {
     const { context, page, errors } = await signedIn();
     const waiting = await deployThread("glance-live", "v1.2.3", true);
-    await page.goto(`${dev.url}/console/threads/${waiting.id}`);
+    await page.goto(`${stack.dev.url}/console/threads/${waiting.id}`);
     const before = await page.locator("#timeline > li").count();
     await v1(`/threads/${waiting.id}/responses`, { method: "POST", body: JSON.stringify({ requestId: waiting.pending!.requestId, approved: true }) });
     await page.locator('#thread-header[data-status="done"]').waitFor({ timeout: 15_000 });
@@ -179,16 +153,16 @@ describe("the console at a glance", () => {
       const waiting = await deployThread(`glance-axe-${colorScheme}`, "v9.9.9");
       const pages = ["/console/inbox", "/console/threads", `/console/threads/${waiting.id}`, "/console/agents", "/console/agents/deploybot"];
       for (const path of pages) {
-        await page.goto(`${dev.url}${path}`);
+        await page.goto(`${stack.dev.url}${path}`);
         expect(await violations(page), `${colorScheme} ${path}`).toEqual([]);
       }
       if (colorScheme === "dark") await shot(page, "22-agent-dark");
-      await page.goto(`${dev.url}/console/threads/${waiting.id}`);
+      await page.goto(`${stack.dev.url}/console/threads/${waiting.id}`);
       if (colorScheme === "dark") await shot(page, "23-thread-dark");
       await context.close();
-      const signedOut = await browser.newContext({ colorScheme });
+      const signedOut = await stack.browser.newContext({ colorScheme });
       const signIn = await signedOut.newPage();
-      await signIn.goto(`${dev.url}/console/sign-in`);
+      await signIn.goto(`${stack.dev.url}/console/sign-in`);
       expect(await violations(signIn), `${colorScheme} sign-in`).toEqual([]);
       await signedOut.close();
     }
