@@ -133,6 +133,7 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
     const [result, counts] = await Promise.all([
       listThreads(c.env, {
         limit: 25,
+        withPending: true,
         ...(filter.agent ? { agent: filter.agent } : {}),
         ...(filter.status ? { status: filter.status } : {}),
         ...(filter.q ? { idPrefix: filter.q } : {}),

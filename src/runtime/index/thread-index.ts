@@ -36,6 +36,8 @@ export type ListQuery = {
   readonly status?: string;
   /** Threads whose id starts with this (the console's search by id). */
   readonly idPrefix?: string;
+  /** Add each row's oldest open request (the console's list; the API's rows stay as documented). */
+  readonly withPending?: boolean;
   /** Exclusive: return threads strictly older than this position. */
   readonly before?: { readonly createdAt: string; readonly id: string };
   readonly limit: number;
@@ -121,7 +123,7 @@ export class ThreadIndex extends DurableObject<Env> {
     return this.ctx.storage.sql
       .exec<{ id: string; agent: string; status: string; created_at: string; updated_at: string; last_seq: number; pending: string | null }>(sql, ...params, query.limit)
       .toArray()
-      .map((r) => ({ id: r.id, agent: r.agent, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at, lastSeq: r.last_seq, pending: r.pending }));
+      .map((r) => ({ id: r.id, agent: r.agent, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at, lastSeq: r.last_seq, ...(query.withPending ? { pending: r.pending } : {}) }));
   }
 
   /** This shard's threads per status, for one agent or all. */
