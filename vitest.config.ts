@@ -81,6 +81,12 @@ export default defineConfig({
                 OPERATOR_EMAIL: "ops@agents.test",
                 WEBHOOK_SECRET_GITHUB: "github-test-secret",
                 WEBHOOK_SECRET_SLACK: "slack-test-secret",
+                // TEST ONLY: Slack is on, against the stand-in (test/support/slack.ts). No
+                // SLACK_APPROVAL_CHANNEL: only agents with their own channel post to Slack.
+                SLACK_BOT_TOKEN: "xoxb-test-bot-token",
+                SLACK_API_URL: "http://slack.test/api",
+                // Who may launch from Slack: Alice anywhere, the whole T0OPS workspace, Dave only in T0ACME.
+                SLACK_ALLOWED_USERS: "U0ALICE, T0OPS, T0ACME:U0DAVE",
                 MAX_EMAIL_BYTES: "100000",
                 EMAIL_ALLOWED_SENDERS: "alice@example.com, @trusted.example",
               },

@@ -15,6 +15,7 @@ import { kib, ms, rate, stats, timeEach, timeNet, type Stats } from "./measure";
 import type { Rows } from "./sql-meter";
 import { deliver, rawMail } from "../test/e2e/support/mail";
 import { BENCH_SENDER } from "./mail-thread";
+import { needleRows } from "./needle";
 
 const root = resolve(process.cwd());
 type Row = [metric: string, value: string, baseline: string, ratio: string, target: string, verdict: string];
@@ -23,6 +24,9 @@ const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
 async function main(): Promise<void> {
   const started = Date.now();
+  // `npm run bench -- --needle`: only the context needle rows (seconds, no server).
+  rows.push(...(await needleRows()));
+  if (process.argv.includes("--needle")) return print(Date.now() - started);
   const server = await startBenchServer(root);
   // `npm run bench -- --deadlines`: only the deadline lateness (about a minute).
   // `npm run bench -- --flat`: only the baseline and the flat-with-log-size table (a few minutes).
@@ -37,7 +41,9 @@ async function main(): Promise<void> {
   if (onlyDeadlines || onlyFlat) return print(Date.now() - started);
   const bundle = await bundleSize(root);
   rows.push(["bundle (wrangler deploy --dry-run), raw", kib(bundle.raw), "—", "—", "—", "info"]);
-  rows.push(["bundle, gzipped", kib(bundle.gzip), "—", "—", "< 1024 KiB", bundle.gzip < 1024 * 1024 ? "pass" : "FAIL"]);
+  // The tokenizer's BPE ranks (gpt-tokenizer: cl100k_base, ~0.45 MiB gzipped) are
+  // most of the bundle since issue 21; the gate is the Workers Free plan's 3 MB compressed limit.
+  rows.push(["bundle, gzipped", kib(bundle.gzip), "—", "—", "< 3000 KiB", bundle.gzip < 3000 * 1024 ? "pass" : "FAIL"]);
   print(Date.now() - started);
 }
 

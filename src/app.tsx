@@ -12,9 +12,11 @@ import { evalRoutes } from "./triggers/http/evals";
 import { limitBody } from "./triggers/http/validate";
 import { requestLog } from "./triggers/http/request-log";
 import { defaultWebhookSources, webhookRoutes } from "./triggers/webhooks";
+import { slackRoutes } from "./triggers/slack/routes";
 import { contractApp } from "./triggers/http/contract/serve";
 import * as other from "./triggers/http/contract/other-routes";
 import { evalRoutesDoc } from "./triggers/http/contract/eval-routes";
+import { slackCommands, slackInteractions } from "./triggers/http/contract/slack-routes";
 import { docsRoutes } from "./triggers/http/docs";
 import { consoleRoutes } from "./console/routes";
 import { WelcomePage } from "./console/pages/pages";
@@ -43,6 +45,7 @@ export function httpApp(agents: AgentRegistry, options: { readonly now?: () => n
   // Authorised by each source's signature, not the bearer token: registered before /v1's auth.
   app.route("/v1/webhooks", webhookRoutes(defaultWebhookSources(agents), options.now ?? (() => Date.now())));
   const outbound = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  app.route("/v1/slack", slackRoutes(agents, { now: options.now ?? (() => Date.now()), fetch: outbound })); // Slack's signature (docs/slack.md)
   app.use("/v1/*", requireApiToken(outbound), limitBody);
   app.route("/v1/agents", agentRoutes(agents, outbound));
   app.route("/v1/threads", threadRoutes());
@@ -57,7 +60,7 @@ export function httpApp(agents: AgentRegistry, options: { readonly now?: () => n
 
 /** Routes served by plain Hono handlers are described here, so the document lists them too. */
 function document(app: OpenAPIHono<AppEnv>): void {
-  for (const route of [other.root, other.openapiDocument, other.docsPage, other.humanLinkPage, other.humanLinkAnswer, other.webhook, ...other.mcpRoutesDoc, ...other.consoleRoutesDoc, ...evalRoutesDoc]) {
+  for (const route of [other.root, other.openapiDocument, other.docsPage, other.humanLinkPage, other.humanLinkAnswer, other.webhook, slackInteractions, slackCommands, ...other.mcpRoutesDoc, ...other.consoleRoutesDoc, ...evalRoutesDoc]) {
     app.openAPIRegistry.registerPath(route);
   }
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

@@ -12,6 +12,8 @@ interface OptionalSecrets {
   HUMAN_LINK_SECRET?: string;
   WEBHOOK_SECRET_GITHUB?: string;
   WEBHOOK_SECRET_SLACK?: string;
+  /** Slack bot token (docs/slack.md): set = human requests go to Slack; unset = Slack off. */
+  SLACK_BOT_TOKEN?: string;
   /** mcpbot's bearer tokens per MCP server, `name:token, ...` (docs/mcp.md). */
   MCPBOT_MCP_TOKENS?: string;
 }

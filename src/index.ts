@@ -10,5 +10,6 @@ export class ThreadObject extends runtime.ThreadObjectBase {}
 export { ThreadIndex } from "./runtime/index/thread-index";
 export { EvalObject } from "./evals/eval-object";
 export { EvalDirectory } from "./evals/directory";
+export { SlackDirectory } from "./channels/slack/directory";
 
 export default runtime.handler;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ApproverEntry } from "../core";
+import { ApproverEntry, checkContextPolicy, DEFAULT_CONTEXT_TOKENS, defaultContextPolicy, TokenizerName, type ContextPolicy } from "../core";
 import { checkDelegates } from "./delegate";
 import {
   AgentName,
@@ -12,7 +12,7 @@ import {
 } from "../core";
 import { resolvePrefetch, type PrefetchInput } from "./prefetch";
 import { resolveVariants, type VariantInput } from "./variants";
-import type { ActionTool, AgentDefinition, AgentEmailOptions, AgentRegistry, DelegateTool, MessageTool, ToolContext, ToolDefinition } from "./types";
+import type { ActionTool, AgentContext, AgentDefinition, AgentEmailOptions, AgentRegistry, DelegateTool, MessageTool, ToolContext, ToolDefinition } from "./types";
 import { checkServers, type McpSetup } from "./mcp";
 
 export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
@@ -112,6 +112,9 @@ export function defineAgent(agent: {
   /** Tools to run, in order, before the first model call (Factor 13). */
   prefetch?: readonly PrefetchInput[];
   email?: AgentEmailOptions;
+  slack?: { channel: string };
+  /** Factor 3: the context policy (default: defaultContextPolicy), the budget in tokens (default 32,000) and the encoding. */
+  context?: { policy?: ContextPolicy; tokens?: number; tokenizer?: TokenizerName };
   /** Tools from MCP servers, as `<server>_<tool>` (docs/mcp.md). */
   mcp?: McpSetup;
 }): AgentDefinition {
@@ -134,7 +137,9 @@ export function defineAgent(agent: {
   if (unknown.length > 0) throw new Error(`${name}: prompt ${agent.prompt.file} uses unknown placeholders ${unknown.join(", ")}`);
   const badSender = agent.email?.allowedSenders?.find((entry) => !/^([^@\s]+)?@[^@\s]+$/.test(entry));
   if (badSender !== undefined) throw new Error(`${name}: email.allowedSenders entry "${badSender}" is neither an address nor @domain`);
+  if (agent.slack && !/^[A-Z0-9]{2,30}$/.test(agent.slack.channel)) throw new Error(`${name}: slack.channel "${agent.slack.channel}" is not a Slack channel id (e.g. C0123456789)`);
 
+  const context = agentContext(name, agent.context);
   if (agent.mcp && typeof agent.mcp.servers !== "function") checkServers(name, agent.mcp.servers);
 
   const facts = new Map<string, ToolFacts>();
@@ -161,6 +166,7 @@ export function defineAgent(agent: {
     humanTimeoutSeconds: agent.humanTimeoutSeconds ?? DEFAULT_HUMAN_TIMEOUT_SECONDS,
     onHumanTimeout: agent.onHumanTimeout ?? "deny",
     ...(agent.email ? { email: agent.email } : {}),
+    ...(agent.slack ? { slack: { channel: agent.slack.channel } } : {}),
     ...(agent.mcp ? { mcp: agent.mcp } : {}),
     toolSpecs: tools.map((t) => ({
       name: t.name,
@@ -171,7 +177,17 @@ export function defineAgent(agent: {
     tool: (toolName) => byName.get(toolName),
     variants: resolveVariants(name, agent.prompt, agent.variants ?? [], PROMPT_VARIABLES),
     plan: resolvePrefetch(name, agent.prefetch ?? [], byName),
+    context,
   };
+}
+
+function agentContext(name: string, input: { policy?: ContextPolicy; tokens?: number; tokenizer?: TokenizerName } | undefined): AgentContext {
+  const tokens = input?.tokens ?? DEFAULT_CONTEXT_TOKENS;
+  if (!Number.isInteger(tokens) || tokens < 1_000) throw new Error(`${name}: context.tokens must be an integer of at least 1,000`);
+  if (input?.tokenizer !== undefined && !TokenizerName.safeParse(input.tokenizer).success) {
+    throw new Error(`${name}: context.tokenizer must be one of ${TokenizerName.options.join(", ")}`);
+  }
+  return { policy: checkContextPolicy(input?.policy ?? defaultContextPolicy, name), tokens, ...(input?.tokenizer ? { tokenizer: input.tokenizer } : {}) };
 }
 
 export function agentRegistry(agents: readonly AgentDefinition[]): AgentRegistry {

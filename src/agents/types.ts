@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { AgentName, AgentPlan, CallId, Json, ThreadId, ThreadView, TimeoutPolicy, ToolCatalog, ToolSpec } from "../core";
+import type { AgentName, AgentPlan, CallId, ContextPolicy, Json, ThreadId, ThreadView, TimeoutPolicy, TokenizerName, ToolCatalog, ToolSpec } from "../core";
 import type { McpSetup } from "./mcp";
 
 // The agent and tool types, in one file that imports only core: define.ts, delegate.ts,
@@ -110,6 +110,8 @@ export type AgentDefinition = {
   readonly onHumanTimeout: TimeoutPolicy;
   /** Email trigger settings: who may email this agent, besides EMAIL_ALLOWED_SENDERS. */
   readonly email?: AgentEmailOptions;
+  /** Slack: the channel id this agent's requests go to, instead of SLACK_APPROVAL_CHANNEL (docs/slack.md). */
+  readonly slack?: { readonly channel: string };
   /** Derived once at definition time. */
   readonly toolSpecs: readonly ToolSpec[];
   readonly catalog: ToolCatalog;
@@ -120,8 +122,18 @@ export type AgentDefinition = {
   readonly variants: readonly PromptVariant[];
   /** What runs around the model: pre-fetch calls (Factor 13). */
   readonly plan: AgentPlan;
+  /** Factor 3: what the model sees, by importance, within a token budget (see docs/context.md). */
+  readonly context: AgentContext;
   /** MCP servers whose tools this agent offers (docs/mcp.md); listed into each thread's log on its first step. */
   readonly mcp?: McpSetup;
+};
+
+export type AgentContext = {
+  readonly policy: ContextPolicy;
+  /** The whole model input (messages and tool schemas), in tokens. */
+  readonly tokens: number;
+  /** The encoding to count with; absent: chosen from the model's name. */
+  readonly tokenizer?: TokenizerName;
 };
 
 export type AgentRegistry = ReadonlyMap<string, AgentDefinition>;

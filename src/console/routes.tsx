@@ -24,6 +24,7 @@ import { AccessSignInPage, AgentPage, AgentsPage, InboxPage, MessagePage, SignIn
 import { InboxEntry } from "./pages/approval";
 import { allEvents, inboxItems, recentCalls } from "./reads";
 import { page } from "./pages/layout";
+import { ContextPage } from "./pages/context";
 import { COOKIE, issueSession, sessionLifetime } from "./session";
 import { CONSOLE_CSS } from "./style";
 
@@ -174,6 +175,12 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
     return c.html(
       page(<ThreadPage who={who(c)} thread={thread} events={events} variants={variantsOf(thread.agent)} eventTypes={EVENT_TYPES} now={now()} upTo={upTo} previous={previous} />),
     );
+  });
+  app.get("/threads/:id/context", async (c) => {
+    const id = threadIdOf(c.req.param("id"));
+    const context = await threadStub(c.env, id).context();
+    if (!context.ok) throw new ApiError(context.rejection.status, context.rejection.code, context.rejection.message);
+    return c.html(page(<ContextPage who={who(c)} threadId={id} input={context.value} />));
   });
   // Fragments the client fetches when the stream says the log grew: one renderer, on the server.
   app.get("/threads/:id/timeline", async (c) => {

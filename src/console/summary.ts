@@ -43,6 +43,7 @@ const principal = (by: { kind: string; id: string; verifiedBy: string }) => `${b
 export function eventKind(event: Event): EventKind {
   switch (event.type) {
     case "model_decided":
+    case "context_compacted":
       return "model";
     case "tool_started":
     case "tool_succeeded":
@@ -161,6 +162,10 @@ export function summarize(event: Event, context: SummaryContext = {}): string {
       const d = event.data;
       const extras = [d.variant ? `variant ${d.variant}` : "", d.model ? `model ${d.model}` : ""].filter(Boolean);
       return `forked from ${d.from} at #${d.atSeq}${extras.length ? ` · ${extras.join(" · ")}` : ""}`;
+    }
+    case "context_compacted": {
+      const d = event.data;
+      return `compacted #${d.fromSeq}–#${d.toSeq}: ${d.tokensBefore} → ${d.tokensAfter} tokens · ${d.model}`;
     }
     case "mcp_tools_listed": {
       const d = event.data;

@@ -36,6 +36,8 @@ export const ModelErrorCode = z.enum([
   "unknown_tool",
   "invalid_json",
   "invalid_arguments",
+  /** The agent's context policy threw or answered something that is not a verdict: the step did not call the model. */
+  "context_policy_failed",
 ]);
 export type ModelErrorCode = z.infer<typeof ModelErrorCode>;
 
@@ -63,7 +65,15 @@ export const ToolErrorCode = z.enum([
 ]);
 export type ToolErrorCode = z.infer<typeof ToolErrorCode>;
 
-export const ThreadErrorCode = z.enum(["model_not_configured", "unknown_agent", "escalation_timed_out", "human_timeout", "internal_error"]);
+export const ThreadErrorCode = z.enum([
+  "model_not_configured",
+  "unknown_agent",
+  "escalation_timed_out",
+  "human_timeout",
+  "internal_error",
+  /** A setting the thread needs is malformed (e.g. an approver entry in DEPLOY_APPROVERS): fix it and launch again. */
+  "configuration_error",
+]);
 export type ThreadErrorCode = z.infer<typeof ThreadErrorCode>;
 
 export const HumanRequestKind = z.enum(["approval", "input"]);
@@ -73,12 +83,19 @@ export type HumanRequestKind = z.infer<typeof HumanRequestKind>;
 export const TimeoutPolicy = z.enum(["deny", "escalate", "fail"]);
 export type TimeoutPolicy = z.infer<typeof TimeoutPolicy>;
 
-/** Why a notification goes out: a human request, its escalation, or the thread's outcome to a reply channel. */
-export const NotificationPurpose = z.enum(["request", "escalation", "result"]);
+/**
+ * Why a notification goes out: a human request, its escalation, the thread's outcome to a
+ * reply channel, or (on a channel that posted an updatable message, Slack) the request's end.
+ */
+export const NotificationPurpose = z.enum(["request", "escalation", "result", "closed"]);
+
+/** A chat message a channel posted (Slack: channel id and ts), to update it in place later. */
+export const PostedMessage = z.object({ channel: z.string().min(1).max(100), ts: z.string().min(1).max(40) });
+export type PostedMessage = z.infer<typeof PostedMessage>;
 export type NotificationPurpose = z.infer<typeof NotificationPurpose>;
 
-/** Why a human was contacted: the model asked, a tool policy demanded it, or errors piled up (Factor 9). */
-export const HumanRequestReason = z.enum(["model_asked", "approval_policy", "repeated_errors"]);
+/** Why a human was contacted: the model asked, a tool policy demanded it, errors piled up (Factor 9), or what must stay in the context no longer fits its budget (Factor 3). */
+export const HumanRequestReason = z.enum(["model_asked", "approval_policy", "repeated_errors", "context_over_budget"]);
 
 /** How a child thread ended, as its parent hears it. */
 export const ChildEndStatus = z.enum(["done", "failed", "cancelled"]);
@@ -192,6 +209,8 @@ export const EventBody = z.discriminatedUnion("type", [
       attempt: z.number().int().positive(),
       /** The Message-ID of a sent email: a reply is routed back only to the thread that sent it. */
       messageId: z.string().max(998).optional(),
+      /** The chat message this posted (Slack): updated in place when the request ends; replies in its thread reach this thread. */
+      posted: PostedMessage.optional(),
     }),
   ),
   body(
@@ -202,6 +221,8 @@ export const EventBody = z.discriminatedUnion("type", [
       purpose: NotificationPurpose,
       attempt: z.number().int().positive(),
       message: z.string(),
+      /** The receiver's own error code, when it gave one (Slack's `error`, e.g. "channel_not_found", "ratelimited"). */
+      code: z.string().max(100).optional(),
       /** When the next attempt is due; absent when the outbox gave up on this notification. */
       retryAt: Timestamp.optional(),
     }),
@@ -263,6 +284,27 @@ export const EventBody = z.discriminatedUnion("type", [
   body("mcp_tools_listed", McpToolsListed),
   body("mcp_list_failed", McpListFailed),
   body("tool_retry_scheduled", ToolRetryScheduled),
+  /**
+   * Factor 3: the model summarised events fromSeq..toSeq (none of them pinned); the context
+   * shows `summary` in their place from now on. Replayed, forked and evaluated as logged,
+   * never summarised again.
+   */
+  body(
+    "context_compacted",
+    z.object({
+      fromSeq: z.number().int().positive(),
+      toSeq: z.number().int().positive(),
+      summary: z.string().max(20_000),
+      /** Tokens of the range as rendered, and of the summary block that replaces it. */
+      tokensBefore: z.number().int().nonnegative(),
+      tokensAfter: z.number().int().nonnegative(),
+      model: z.string(),
+      /** The version (content hash) of prompts/compaction.md that asked for the summary. */
+      promptVersion: z.string(),
+      usage: TokenUsage.optional(),
+      latencyMs: z.number().nonnegative().optional(),
+    }),
+  ),
   /**
    * This log is a fork: events 1..atSeq were copied from thread `from`, and it continues
    * here as thread `threadId`, optionally with another prompt variant or model.

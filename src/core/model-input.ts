@@ -1,4 +1,4 @@
-import type { RenderedThread } from "./context";
+import type { ContextSection, RenderedThread, Tokenizer } from "./context";
 
 /** A tool as the model sees it: name, description, JSON Schema of the arguments. */
 export type ToolSpec = {
@@ -16,8 +16,26 @@ export type ModelInput = {
   readonly promptVersion: string;
   /** The last seq rendered into this input; recorded on the model event. */
   readonly seenSeq: number;
-  readonly stats: Omit<RenderedThread, "text">;
+  readonly stats: Omit<RenderedThread, "text" | "sections" | "tokens">;
+  /** Tokens of the whole input (messages and tool schemas) against the agent's limit, and how they were counted. */
+  readonly budget: { readonly tokens: number; readonly limit: number; readonly tokenizer: string };
+  /** What each range of the log became: in full, summarised, or omitted and why. */
+  readonly sections: readonly ContextSection[];
 };
+
+/** Chat formats add a few tokens per message (role, separators). */
+const PER_MESSAGE_TOKENS = 4;
+
+/** Tokens of everything but the thread: the system prompt, the tool schemas (as JSON), the instruction. */
+export function reservedTokens(systemPrompt: string, tools: readonly ToolSpec[], tokenizer: Tokenizer): number {
+  return (
+    tokenizer.count(systemPrompt) +
+    (tools.length > 0 ? tokenizer.count(JSON.stringify(tools)) : 0) +
+    tokenizer.count(`\n\n${NEXT_STEP_INSTRUCTION}`) +
+    2 * PER_MESSAGE_TOKENS +
+    3
+  );
+}
 
 export const NEXT_STEP_INSTRUCTION =
   "Choose the next step. Call exactly one tool. If you need something only a human can provide, ask for it.";
@@ -28,8 +46,10 @@ export function buildModelInput(args: {
   thread: RenderedThread;
   tools: readonly ToolSpec[];
   seenSeq: number;
+  /** Tokens reserved before the thread (reservedTokens), the agent's limit and the tokenizer's name. */
+  budget: { reserved: number; limit: number; tokenizer: string };
 }): ModelInput {
-  const { text, ...stats } = args.thread;
+  const { text, sections, tokens, ...stats } = args.thread;
   return {
     messages: [
       { role: "system", content: args.systemPrompt },
@@ -39,6 +59,8 @@ export function buildModelInput(args: {
     promptVersion: args.promptVersion,
     seenSeq: args.seenSeq,
     stats,
+    budget: { tokens: args.budget.reserved + tokens, limit: args.budget.limit, tokenizer: args.budget.tokenizer },
+    sections,
   };
 }
 

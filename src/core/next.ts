@@ -37,7 +37,7 @@ export type Step =
       readonly kind: "ask_human";
       readonly request: {
         readonly kind: HumanRequestKind;
-        readonly reason: "model_asked" | "approval_policy" | "repeated_errors";
+        readonly reason: "model_asked" | "approval_policy" | "repeated_errors" | "context_over_budget";
         readonly message: string;
         readonly call?: ActiveCall;
       };
@@ -122,6 +122,8 @@ export function next(state: ThreadState, catalog: ToolCatalog, plan: AgentPlan =
       },
     };
   }
+  // What must stay in the context does not fit its budget: a human has it (see effects.ts).
+  if (state.needsModel && state.pending.some((r) => r.reason === "context_over_budget")) return { kind: "wait", reason: "human" };
   if (state.needsModel && state.modelRetryAt && (now === undefined || now < Date.parse(state.modelRetryAt))) {
     return { kind: "wait", reason: "model_retry" };
   }

@@ -4,14 +4,15 @@ import { z } from "zod";
 // signed link, an email reply, the operator console) turns its credential into one of
 // these before the thread object sees the answer; the log records it on human_responded.
 
-export const PrincipalKind = z.enum(["api", "link", "email", "console", "mcp"]);
+
+export const PrincipalKind = z.enum(["api", "link", "email", "console", "slack", "mcp"]);
 export type PrincipalKind = z.infer<typeof PrincipalKind>;
 
 export const Principal = z.strictObject({
   kind: PrincipalKind,
-  /** A credential name, an Access identity (email), a link's recipient, or a mail sender (lowercased). */
+  /** A credential name, an Access identity (email), a link's recipient, a mail sender (lowercased), or a Slack `<team>:<user>`. */
   id: z.string().min(1).max(320),
-  /** How the id was verified: "api_token", "cloudflare_access", "signed_link", "dmarc", "session", "legacy". */
+  /** How the id was verified: "api_token", "cloudflare_access", "signed_link", "dmarc", "session", "slack_signature", "legacy". */
   verifiedBy: z.string().min(1).max(64),
 });
 export type Principal = z.infer<typeof Principal>;
@@ -34,13 +35,19 @@ export const RecordedPrincipal = z.preprocess(legacyPrincipal, Principal);
 
 /**
  * An approver entry: a full address (`alice@example.com`), a whole domain
- * (`@example.com`, no subdomains) or a credential name (`ops-bot`). Lowercase.
+ * (`@example.com`, no subdomains), a credential name (`ops-bot`) or a Slack user
+ * (`slack:u123`, or `slack:t123:u123` to pin the workspace). Lowercase.
  */
 export const ApproverEntry = z
   .string()
   .min(1)
   .max(320)
-  .regex(/^(@[a-z0-9.-]+|[^@\s]+@[a-z0-9.-]+|[a-z0-9][a-z0-9_.-]*)$/, "an address, an @domain or a credential name (lowercase)");
+  .regex(
+    /^(@[a-z0-9.-]+|[^@\s:]+@[a-z0-9.-]+|[a-z0-9][a-z0-9_.-]*|slack:[a-z0-9]+(:[a-z0-9]+)?)$/,
+    "an address, an @domain, a credential name or slack:<user id> (lowercase)",
+  );
+
+const SLACK_ENTRY = "slack:";
 
 /**
  * Whether a principal is one of the named approvers. Addresses and domains match the
@@ -54,6 +61,11 @@ export function isApprover(principal: Principal, approvers: readonly string[] | 
   const at = id.lastIndexOf("@");
   return approvers.some((raw) => {
     const entry = raw.toLowerCase();
+    // A Slack entry names a user (any workspace of this app) or `team:user` exactly.
+    if (entry.startsWith(SLACK_ENTRY)) {
+      const who = entry.slice(SLACK_ENTRY.length);
+      return principal.kind === "slack" && (who.includes(":") ? id === who : id.slice(id.indexOf(":") + 1) === who);
+    }
     if (entry.startsWith("@")) return at > 0 && id.slice(at) === entry;
     if (entry.includes("@")) return id === entry;
     return (principal.kind === "api" || principal.kind === "console" || principal.kind === "mcp") && id === entry;

@@ -3,7 +3,9 @@ import type { Event, EventOf } from "./events";
 import { FULL_NOTIFICATION, RESULT_NOTIFICATION, type NotificationPurpose } from "./events";
 import type { RequestId } from "./ids";
 import type { ActiveCall, MaybeThread, OutboxItem, PendingRequest, ThreadState } from "./state";
+import { closePosts, withPost } from "./posted";
 import { count } from "./stats";
+import { markContext } from "./context-marks";
 import { applyListFailed, applyRetryScheduled, applyToolsListed } from "./mcp-reduce";
 
 /**
@@ -39,7 +41,7 @@ export function reduce(state: MaybeThread, event: Event): MaybeThread {
     };
   }
   if (!state) return state; // nothing happens to a thread before it is launched
-  return count(state, settleChild(apply(touch(state, event), event), event), event);
+  return markContext(state, count(state, settleChild(apply(touch(state, event), event), event), event), event);
 }
 
 export function replay(events: Iterable<Event>, from: MaybeThread = undefined): MaybeThread {
@@ -67,13 +69,16 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
       if (s.end) return s;
       // A message answers every open question (kind "input"); approvals stay open.
       const answered = s.pending.filter((r) => r.kind === "input");
-      const after = {
-        ...s,
-        pending: s.pending.filter((r) => r.kind !== "input"),
-        // An answered question needs no more notifications.
-        outbox: s.outbox.filter((item) => !answered.some((r) => r.requestId === item.requestId)),
-        ...input(event),
-      };
+      const after = closePosts(
+        {
+          ...s,
+          pending: s.pending.filter((r) => r.kind !== "input"),
+          // An answered question needs no more notifications.
+          outbox: s.outbox.filter((item) => !answered.some((r) => r.requestId === item.requestId)),
+          ...input(event),
+        },
+        answered.map((r) => r.requestId),
+      );
       return answered.some((r) => r.reason === "repeated_errors") ? afterGuidance(after) : after;
     }
     case "model_decided": {
@@ -175,7 +180,7 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
         outbox: [...s.outbox, ...enqueue(FULL_NOTIFICATION, event.data.notify, "escalation")],
       };
     case "notification_sent":
-      return { ...s, outbox: s.outbox.filter((item) => !sameItem(item, event.data)) };
+      return withPost({ ...s, outbox: s.outbox.filter((item) => !sameItem(item, event.data)) }, event.data);
     case "notification_failed": {
       const retryAt = event.data.retryAt;
       return {
@@ -213,6 +218,8 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
       const call: ActiveCall = { callId: event.data.callId, tool: event.data.tool, args: event.data.args, phase: { kind: "decided" }, by: event.data.by };
       return { ...s, calls: [...s.calls, call], prefetched: (s.prefetched ?? 0) + 1 };
     }
+    case "context_compacted":
+      return s; // a summary is for the context render only (context-marks.ts); it is no input
     case "thread_forked": {
       // From here on this log is its own thread: its id, its creation time, and counters
       // that measure only what happens after the fork (the copied history was the original's).
@@ -278,16 +285,16 @@ function closeRequest(
 ): ThreadState {
   const request = s.pending.find((r) => r.requestId === requestId);
   if (!request || s.end) return s; // already answered, timed out or withdrawn: the first event won
-  // A closed request needs no more notifications.
-  return then(request, {
-    ...s,
-    pending: s.pending.filter((r) => r.requestId !== requestId),
-    outbox: s.outbox.filter((item) => item.requestId !== requestId),
-  });
+  // A closed request needs no more notifications, except the update of what was posted for it.
+  const rest = { ...s, pending: s.pending.filter((r) => r.requestId !== requestId), outbox: s.outbox.filter((item) => item.requestId !== requestId) };
+  return then(request, closePosts(rest, [request.requestId]));
 }
 
 function closeAll(s: ThreadState): ThreadState {
-  return { ...s, pending: [], calls: [], outbox: [], needsModel: false };
+  const open = (s.posted ?? []).map((p) => p.requestId);
+  // Updates of posts for requests that already closed still go out: the thread's end does not undo them.
+  const updates = s.outbox.filter((item) => item.purpose === "closed");
+  return closePosts({ ...s, pending: [], calls: [], outbox: updates, needsModel: false }, open);
 }
 
 /** The outcome goes out on the thread's reply channels (e.g. the final answer by email). */

@@ -1,6 +1,6 @@
 import type { AgentName, CallId, RequestId, ThreadId, Timestamp } from "./ids";
 import type { JsonObject } from "./json";
-import type { EventOf, ModelErrorCode, NotificationPurpose, TimeoutPolicy, ToolErrorCode } from "./events";
+import type { EventOf, ModelErrorCode, NotificationPurpose, PostedMessage, TimeoutPolicy, ToolErrorCode } from "./events";
 import type { Principal } from "./principal";
 import type { McpState } from "./mcp";
 
@@ -43,7 +43,12 @@ export type OutboxItem = {
   readonly purpose: NotificationPurpose;
   readonly attempts: number;
   readonly retryAt?: Timestamp;
+  /** For purpose "closed": the messages to update in place (what the request's posts left behind). */
+  readonly messages?: readonly PostedMessage[];
 };
+
+/** A message posted for an open request; when the request ends it becomes a "closed" outbox item. */
+export type PostedRecord = { readonly requestId: RequestId; readonly channel: string; readonly message: PostedMessage };
 
 export type ThreadEnd =
   | { readonly status: "done"; readonly message: string }
@@ -113,8 +118,38 @@ export type ThreadState = {
   readonly answers?: readonly AnswerRecord[];
   /** The thread reached its cap on events and escalated (thread_filled); it accepts no more outside input. */
   readonly full?: ThreadFull;
+  /** Chat messages posted for open requests (Slack), to update when each request ends. Absent until the first. */
+  readonly posted?: readonly PostedRecord[];
+  /** The first chat message this thread posted: later posts reply in its (Slack) thread. */
+  readonly chatThread?: PostedMessage;
+  /** What the context render must find however old (unresolved errors, latest results, summaries); absent until the first. */
+  readonly context?: ContextMarks;
   /** Tools listed from MCP servers on the first step (invariant 12); absent for threads that never listed. */
   readonly mcp?: McpState;
+};
+
+// What the context render must find however old it is (invariant 11), kept in the state so
+// a render reads the few pinned events it needs by seq (advanced by context-marks.ts).
+
+/** A failed tool call that nothing has resolved yet: it stays in the context, pinned. */
+export type UnresolvedError = {
+  readonly seq: number;
+  readonly callId: CallId;
+  readonly tool: string;
+  readonly args: JsonObject;
+  readonly code: string;
+};
+
+/** A summary of an older range (context_compacted), by the seq of its event. */
+export type CompactionMark = { readonly seq: number; readonly fromSeq: number; readonly toSeq: number };
+
+export type ContextMarks = {
+  /** Oldest first. */
+  readonly unresolved: readonly UnresolvedError[];
+  /** The seq of the newest result of each tool. */
+  readonly latestResults: Readonly<Record<string, number>>;
+  /** Oldest first; only the newest MAX_COMPACTIONS_KEPT (older summaries are themselves old news). */
+  readonly compactions: readonly CompactionMark[];
 };
 
 /** When a thread filled up: the seq and time of its thread_filled event, and the cap it reached. */
@@ -148,7 +183,7 @@ export function statusOf(state: ThreadState): ThreadStatus {
   if (state.end) return state.end.status;
   if (state.paused) return "paused";
   // While an escalation is open the model is not called, however much input waits.
-  const escalated = state.pending.some((r) => r.reason === "repeated_errors");
+  const escalated = state.pending.some((r) => r.reason === "repeated_errors" || r.reason === "context_over_budget");
   const hasWork =
     (state.needsModel && !escalated) || state.calls.some((c) => c.phase.kind !== "awaiting_approval" && c.phase.kind !== "delegated");
   if (state.pending.length > 0 && !hasWork) return "waiting_for_human";

@@ -25,7 +25,10 @@ const EVAL_CALL = CallId.parse("call_eval");
  * Only the model is called; the outcome is returned, never appended anywhere.
  */
 export async function ask(deps: AskDeps, events: readonly Event[], question: Question): Promise<Answer> {
-  const input = await contextAt(deps.agent, events, question.seenSeq, deps.variant);
+  const context = await contextAt(deps.agent, events, question.seenSeq, deps.variant, deps.config.model);
+  // A policy that fails on this log fails this question, as it would fail the thread's step.
+  if (!context.ok) return { candidate: { error: { code: context.code, message: context.message } }, tokens: 0, latencyMs: 0 };
+  const input = context.input;
   let retryAfter: string | null = null;
   // Wraps the client's fetch only to read what a refusal said about waiting.
   const watching: typeof fetch = async (request, init) => {

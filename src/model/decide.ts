@@ -43,15 +43,7 @@ export async function decide(args: DecideArgs): Promise<ModelOutcome> {
     data: { code, message: truncate(message, 600), ...facts(usage ? { usage } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
   });
 
-  const client = new OpenAI({
-    apiKey: config.apiKey,
-    ...(config.baseURL ? { baseURL: config.baseURL } : {}),
-    // DEMO ONLY: MODEL=demo answers in-process (src/model/demo.ts); everything else goes out.
-    ...(config.baseURL === DEMO_BASE_URL ? { fetch: demoModelFetch } : args.fetch ? { fetch: args.fetch } : {}),
-    timeout: config.timeoutMs,
-    // The runtime owns retries (a failed step is an event, then the loop decides).
-    maxRetries: 0,
-  });
+  const client = modelClient(config, args.fetch);
 
   let completion: OpenAI.Chat.Completions.ChatCompletion;
   try {
@@ -115,6 +107,19 @@ export async function decide(args: DecideArgs): Promise<ModelOutcome> {
   };
 }
 
+/** The openai client for a model config: one place for the endpoint, the demo stand-in, the timeout and no SDK retries. */
+export function modelClient(config: ModelConfig, fetcher?: typeof fetch): OpenAI {
+  return new OpenAI({
+    apiKey: config.apiKey,
+    ...(config.baseURL ? { baseURL: config.baseURL } : {}),
+    // DEMO ONLY: MODEL=demo answers in-process (src/model/demo.ts); everything else goes out.
+    ...(config.baseURL === DEMO_BASE_URL ? { fetch: demoModelFetch } : fetcher ? { fetch: fetcher } : {}),
+    timeout: config.timeoutMs,
+    // The runtime owns retries (a failed step is an event, then the loop decides).
+    maxRetries: 0,
+  });
+}
+
 type Usage = { promptTokens: number; completionTokens: number } | undefined;
 
 /** A remote tool's call: valid JSON, an object, and its listed schema holds, or a model error. */
@@ -144,7 +149,7 @@ function issues(error: z.ZodError): string {
     .join("; ");
 }
 
-function failFromError(error: unknown, fail: (code: ModelErrorCode, message: string, usage?: undefined, retryAfterMs?: number) => Failed): Failed {
+export function failFromError(error: unknown, fail: (code: ModelErrorCode, message: string, usage?: undefined, retryAfterMs?: number) => Failed): Failed {
   if (error instanceof OpenAI.APIConnectionTimeoutError) return fail("model_timeout", "The model did not answer in time.");
   if (error instanceof OpenAI.APIUserAbortError) return fail("model_timeout", "The model call was aborted.");
   if (error instanceof OpenAI.APIConnectionError) return fail("model_unreachable", `Could not reach the model endpoint: ${error.message}`);

@@ -23,8 +23,13 @@ export const demoModelFetch: typeof fetch = async (input, init) => {
   if (!body.success) return Response.json({ error: { message: "demo model: unreadable request" } }, { status: 400 });
   const tools = new Set(body.data.tools.map((t) => t.function.name));
   const thread = body.data.messages.filter((m) => m.role === "user").map((m) => m.content ?? "").join("\n");
-  const call = decideDemo(thread, tools);
   void input;
+  // A request with no tools is the runtime's summary of old context (src/model/summarise.ts).
+  if (tools.size === 0) {
+    const content = `DEMO summary: ${thread.length} characters of earlier events.`;
+    return Response.json({ id: "chatcmpl-demo", object: "chat.completion", created: 0, model: DEMO_MODEL, choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }] });
+  }
+  const call = decideDemo(thread, tools);
   return Response.json({
     id: "chatcmpl-demo",
     object: "chat.completion",

@@ -223,3 +223,53 @@ describe("decideResponse after an escalation", () => {
     });
   });
 });
+
+describe("every refusal says, in its message, what happened and what to send instead", () => {
+  // These messages are the API's error.message (docs/http-api.md): a caller reads them to fix the request.
+  const answer = (requestId: string, extra: object = {}) => ({ requestId: rid(requestId), by: OPS, ...extra });
+
+  it("pause, resume", () => {
+    const paused = Log.launched();
+    paused.add(ev.paused());
+    expect(decidePause(paused.state)).toEqual({ ok: false, rejection: { status: 409, code: "already_paused", message: "Thread t1 is already paused." } });
+    expect(decideResume(Log.launched().state)).toEqual({ ok: false, rejection: { status: 409, code: "not_paused", message: "Thread t1 is not paused." } });
+  });
+
+  it("answers to requests that are no longer open", () => {
+    const log = withApproval();
+    expect(decideResponse(log.state, answer("r7", { approved: true }), BEFORE, "answered")).toEqual({
+      ok: false,
+      rejection: { status: 409, code: "already_answered", message: "Request r7 was already answered." },
+    });
+    expect(decideResponse(log.state, answer("r7", { approved: true }), BEFORE, "timed_out")).toEqual({
+      ok: false,
+      rejection: { status: 409, code: "request_expired", message: "Request r7 timed out before this answer." },
+    });
+    expect(decideResponse(log.state, answer("r7", { approved: true }), BEFORE, "withdrawn")).toEqual({
+      ok: false,
+      rejection: { status: 409, code: "request_withdrawn", message: "Request r7 is no longer open." },
+    });
+  });
+
+  it("answers of the wrong shape", () => {
+    expect(decideResponse(withApproval().state, answer("r1", { answer: "yes" }), BEFORE, undefined)).toEqual({
+      ok: false,
+      rejection: { status: 400, code: "approval_required", message: 'This request is an approval: send "approved": true or false.' },
+    });
+    expect(decideResponse(withQuestion().state, answer("r1"), BEFORE, undefined)).toEqual({
+      ok: false,
+      rejection: { status: 400, code: "answer_required", message: 'This request is a question: send "answer" with the text.' },
+    });
+  });
+
+  it("an answer carries only the fields the human sent", () => {
+    expect(accepted(decideResponse(withQuestion().state, answer("r1", { answer: "eu" }), BEFORE, undefined))).toEqual({
+      type: "human_responded",
+      data: { requestId: "r1", answer: "eu", by: OPS },
+    });
+    const event = accepted(decideResponse(withApproval().state, answer("r1", { approved: true }), BEFORE, undefined));
+    expect(Object.keys(event.data).sort()).toEqual(["approved", "by", "requestId"]);
+    const question = accepted(decideResponse(withQuestion().state, answer("r1", { comment: "either" }), BEFORE, undefined));
+    expect(Object.keys(question.data).sort()).toEqual(["by", "comment", "requestId"]);
+  });
+});

@@ -54,6 +54,12 @@ describe("console event summaries", () => {
     expect(eventKind(ev(4, { type: "tool_retry_scheduled", data: { callId: "c", tool: "docs__search", attempt: 1, message: "down", retryAt: at } } as never))).toBe("timer");
   });
 
+  it("a compaction says which events it summarised and what it saved", () => {
+    const e = ev(9, { type: "context_compacted", data: { fromSeq: 2, toSeq: 40, summary: "…", tokensBefore: 9000, tokensAfter: 700, model: "m", promptVersion: "p" } } as never);
+    expect(summarize(e)).toBe("compacted #2–#40: 9000 → 700 tokens · m");
+    expect(eventKind(e)).toBe("model");
+  });
+
   it("an event type it does not know is an error, not a silent blank line", () => {
     expect(() => summarize(ev(1, { type: "no_such_event", data: {} } as never))).toThrow(/no summary/);
     expect(() => eventKind(ev(1, { type: "no_such_event", data: {} } as never))).toThrow(/no summary/);

@@ -69,6 +69,10 @@ const SAMPLES: Record<EventType, unknown> = {
   },
   agent_reported: { type: "agent_reported", data: { callId: "c2", childThreadId: "d-abc", status: "cancelled", message: "parent cancelled" } },
   parent_notified: { type: "parent_notified", data: { threadId: "t-1", callId: "c2", status: "done", accepted: true } },
+  context_compacted: {
+    type: "context_compacted",
+    data: { fromSeq: 2, toSeq: 40, summary: "Listed tags; v1.2.3 is newest.", tokensBefore: 4_000, tokensAfter: 30, model: "gpt-4.1", promptVersion: "sha256:abc", usage: { promptTokens: 4_100, completionTokens: 25 }, latencyMs: 800 },
+  },
   mcp_tools_listed: {
     type: "mcp_tools_listed",
     data: {
@@ -136,6 +140,7 @@ describe("old logs stay readable (invariant 10)", () => {
     ["an email string", "email:alice@example.test", { kind: "email", id: "alice@example.test", verifiedBy: "legacy" }],
     ["the link marker", "approval-link", { kind: "link", id: "approval-link", verifiedBy: "legacy" }],
     ["any other string", "ops", { kind: "api", id: "ops", verifiedBy: "legacy" }],
+    ["a string longer than an id may be, cut to 320 characters", "o".repeat(400), { kind: "api", id: "o".repeat(320), verifiedBy: "legacy" }],
   ])("parses human_responded with %s as a legacy principal", (_what, by, principal) => {
     const stored = { type: "human_responded", data: { requestId: "r1", approved: true, ...(by !== undefined ? { by } : {}) }, seq: 2, at: at(2) };
     const parsed = Event.parse(JSON.parse(JSON.stringify(stored)));
@@ -185,5 +190,85 @@ describe("invalid events are rejected", () => {
     ["a negative token count", { type: "model_failed", data: { code: "model_timeout", message: "m", seenSeq: 1, model: "m", promptVersion: "v", latencyMs: 1, usage: { promptTokens: -1, completionTokens: 0 } }, seq: 2, at: at(2) }],
   ])("rejects %s", (_what, candidate) => {
     expect(Event.safeParse(candidate).success).toBe(false);
+  });
+});
+
+describe("the log's vocabulary is stored: every code ever written parses back", () => {
+  // Logs are immutable rows. Renaming or dropping one of these values would make every
+  // thread that stored it unreadable (replay fails on Event.parse), so the lists are
+  // written out here, not read from the schema under test.
+  const stamp = (type: string, data: object) => ({ type, data, seq: 2, at: at(2) });
+  const modelFailed = (code: string) =>
+    stamp("model_failed", { code, message: "m", seenSeq: 1, model: "m", promptVersion: "v", latencyMs: 1 });
+
+  it.each([
+    "model_not_configured",
+    "model_http_error",
+    "model_rate_limited",
+    "model_unavailable",
+    "model_timeout",
+    "model_unreachable",
+    "empty_response",
+    "no_tool_call",
+    "too_many_tool_calls",
+    "unknown_tool",
+    "invalid_json",
+    "invalid_arguments",
+  ])("model_failed with %s", (code) => {
+    expect(Event.parse(modelFailed(code))).toMatchObject({ data: { code } });
+  });
+
+  it.each([
+    "tool_error",
+    "tool_timeout",
+    "invalid_arguments",
+    "unknown_tool",
+    "outcome_unknown",
+    "approval_missing",
+    "superseded",
+    "agent_failed",
+    "agent_cancelled",
+    "agent_timeout",
+    "delegation_depth_exceeded",
+    "delegation_fanout_exceeded",
+    "too_many_open_requests",
+  ])("tool_failed with %s", (code) => {
+    expect(Event.parse(stamp("tool_failed", { callId: "c", tool: "t", code, message: "m" }))).toMatchObject({ data: { code } });
+  });
+
+  it.each(["model_not_configured", "unknown_agent", "escalation_timed_out", "human_timeout", "internal_error"])("thread_failed with %s", (code) => {
+    expect(Event.parse(stamp("thread_failed", { code, message: "m" }))).toMatchObject({ data: { code } });
+  });
+
+  it.each(["done", "failed", "cancelled"])("a child's end %s, reported and notified", (status) => {
+    expect(Event.parse(stamp("agent_reported", { callId: "c", childThreadId: "k", status, message: "m" }))).toMatchObject({ data: { status } });
+    expect(Event.parse(stamp("parent_notified", { threadId: "p", callId: "c", status, accepted: false }))).toMatchObject({ data: { status } });
+  });
+
+  it.each(["http", "email", "cron", "webhook", "runtime", "timer"])("an event whose source is %s", (kind) => {
+    expect(Event.parse({ ...stamp("user_messaged", { text: "hi" }), source: { kind } })).toMatchObject({ source: { kind } });
+  });
+
+  it.each([
+    ["request", "model_asked", "deny"],
+    ["escalation", "approval_policy", "escalate"],
+    ["result", "repeated_errors", "fail"],
+  ])("notification purpose %s, request reason %s, timeout policy %s", (purpose, reason, onTimeout) => {
+    expect(Event.parse(stamp("notification_sent", { requestId: "r", channel: "email", purpose, attempt: 1 }))).toMatchObject({ data: { purpose } });
+    const asked = { requestId: "r", kind: "input", reason, message: "m", deadline: at(9), onTimeout, notify: [] };
+    expect(Event.parse(stamp("human_requested", asked))).toMatchObject({ data: { reason, onTimeout } });
+  });
+
+  it("bounds that keep rows small hold at their limit and refuse one past it", () => {
+    const source = (correlationId: string) => ({ ...stamp("user_messaged", { text: "hi" }), source: { kind: "http", correlationId } });
+    expect(Event.safeParse(source("c".repeat(100))).success).toBe(true);
+    expect(Event.safeParse(source("c".repeat(101))).success).toBe(false);
+    const sent = (messageId: string) => stamp("notification_sent", { requestId: "r", channel: "email", purpose: "result", attempt: 1, messageId });
+    expect(Event.safeParse(sent("m".repeat(998))).success).toBe(true);
+    expect(Event.safeParse(sent("m".repeat(999))).success).toBe(false);
+    const asked = (approvers: string[]) =>
+      stamp("human_requested", { requestId: "r", kind: "approval", reason: "approval_policy", message: "m", deadline: at(9), onTimeout: "deny", notify: [], approvers });
+    expect(Event.safeParse(asked(Array.from({ length: 100 }, (_, i) => `ops${i}`))).success).toBe(true);
+    expect(Event.safeParse(asked(Array.from({ length: 101 }, (_, i) => `ops${i}`))).success).toBe(false);
   });
 });

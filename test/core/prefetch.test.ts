@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { block, countsOf, next, renderThread, type AgentPlan, type EventBody } from "../../src/core";
+import { block, countsOf, next, type AgentPlan, type EventBody } from "../../src/core";
+import { renderLog } from "./render";
 import { Log, catalog, cid, ev } from "./fixtures";
 
 const plan: AgentPlan = { prefetch: [{ tool: "search", args: { q: "tags" } }, { tool: "search", args: { q: "status" } }] };
@@ -89,7 +90,7 @@ describe("pre-fetched context (Factor 13): next() plans the agent's calls before
     const asked = Log.launched();
     asked.add(ev.decided("prefetch-1", "search", { q: "tags" }, 1));
     asked.add(ev.started("prefetch-1", "search", { q: "tags" }), ev.succeeded("prefetch-1", "search", { answer: "for tags" }));
-    const render = (log: Log) => renderThread(log.events[0]!, [...log.events].reverse()).text;
+    const render = (log: Log) => renderLog(log.events).text;
     expect(render(prefetched)).toBe(render(asked));
     expect(render(prefetched)).toContain('<search call="prefetch-1">');
     expect(render(prefetched)).toContain("<search_result");
@@ -101,5 +102,23 @@ describe("pre-fetched context (Factor 13): next() plans the agent's calls before
     log.add(planned("prefetch-1", "search", { q: "tags" }));
     log.add(ev.started("prefetch-1", "search", { q: "tags" }), ev.failed("prefetch-1", "search"));
     expect(countsOf(log.state)).toEqual({ steps: 0, errors: 1, escalations: 0 });
+  });
+});
+
+describe("a planned call is the runtime's, and only a live thread takes one", () => {
+  it("the step names the pre-fetch as its author, and the call it logs is marked so", () => {
+    const log = Log.launched();
+    expect(next(log.state, catalog, plan)).toEqual({ kind: "plan_call", call: { callId: "prefetch-1", tool: "search", args: { q: "tags" } }, by: "prefetch" });
+    log.add(planned("prefetch-1", "search", { q: "tags" }));
+    expect(log.state.calls).toEqual([{ callId: "prefetch-1", tool: "search", args: { q: "tags" }, phase: { kind: "decided" }, by: "prefetch" }]);
+    expect(log.state.prefetched).toBe(1);
+  });
+
+  it("a call planned after the thread ended (a late append) opens no call", () => {
+    const log = Log.launched();
+    log.add(ev.cancelled());
+    log.add(planned("prefetch-1", "search", { q: "tags" }));
+    expect(log.state.calls).toEqual([]);
+    expect(log.state.prefetched).toBeUndefined();
   });
 });

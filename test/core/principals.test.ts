@@ -21,22 +21,46 @@ function heldDeploy(approvers?: string[]) {
 }
 
 describe("isApprover", () => {
+  // Cases are named in words: Stryker's per-test coverage matches tests by name, and names
+  // printed from objects (…(1)) collide.
   it.each([
-    [alice, ["alice@example.test"], true],
-    [bob, ["alice@example.test"], false],
-    [bob, ["@example.test"], true],
-    [bob, ["@sub.example.test"], false],
-    [opsBot, ["ops-bot"], true],
-    // A name matches credentials only: a mail sender cannot call itself "ops-bot".
-    [{ kind: "email", id: "ops-bot", verifiedBy: "dmarc" } as Principal, ["ops-bot"], false],
-    [carolLink, ["@corp.test"], true],
+    ["a named address, its owner", alice, ["alice@example.test"], true],
+    ["a named address, someone else", bob, ["alice@example.test"], false],
+    ["a domain, an address in it", bob, ["@example.test"], true],
+    ["a subdomain, an address of the parent domain", bob, ["@sub.example.test"], false],
+    ["a credential name, that API credential", opsBot, ["ops-bot"], true],
+    ["a credential name, a console user of that name", { kind: "console", id: "ops-bot", verifiedBy: "cloudflare_access" } as Principal, ["ops-bot"], true],
+    // A name matches credentials only: a mail sender or a link recipient cannot call itself "ops-bot".
+    ["a credential name, a mail sender calling itself so", { kind: "email", id: "ops-bot", verifiedBy: "dmarc" } as Principal, ["ops-bot"], false],
+    ["a credential name, a link recipient calling itself so", { kind: "link", id: "ops-bot", verifiedBy: "signed_link" } as Principal, ["ops-bot"], false],
+    ["a domain, a link recipient in it", carolLink, ["@corp.test"], true],
+    ["a domain, an id that is only the domain", { kind: "api", id: "@corp.test", verifiedBy: "api_token" } as Principal, ["@corp.test"], false],
+    ["two entries, a principal matching the second only", opsBot, ["alice@example.test", "ops-bot"], true],
     // An MCP caller is a credential (or Access identity) too: a name matches it.
-    [{ kind: "mcp", id: "ops-bot", verifiedBy: "api_token" } as Principal, ["ops-bot"], true],
-    [{ kind: "mcp", id: "mallory", verifiedBy: "api_token" } as Principal, ["ops-bot"], false],
-    [opsBot, undefined, true],
-    [opsBot, [], true],
-  ] as const)("%o with %o -> %s", (principal, approvers, expected) => {
+    ["a credential name, an MCP caller of that name", { kind: "mcp", id: "ops-bot", verifiedBy: "api_token" } as Principal, ["ops-bot"], true],
+    ["a credential name, another MCP caller", { kind: "mcp", id: "mallory", verifiedBy: "api_token" } as Principal, ["ops-bot"], false],
+    ["no list", opsBot, undefined, true],
+    ["an empty list", opsBot, [], true],
+  ] as const)("%s -> %s", (_case, principal, approvers, expected) => {
     expect(isApprover(principal, approvers)).toBe(expected);
+  });
+});
+
+describe("a refused answer", () => {
+  it("gets 403 not_an_approver naming the approvers, and is kept for the audit with what it tried to approve", () => {
+    expect(decideResponse(heldDeploy(["alice@example.test", "ops-bot"]).state, { requestId: rid("r1"), approved: true, by: bob }, BEFORE, undefined)).toEqual({
+      ok: false,
+      record: { type: "human_response_refused", data: { requestId: "r1", by: bob, code: "not_an_approver", approved: true } },
+      rejection: {
+        status: 403,
+        code: "not_an_approver",
+        message: "email bob@example.test may not answer request r1; its approvers are alice@example.test, ops-bot.",
+        details: { approvers: ["alice@example.test", "ops-bot"] },
+      },
+    });
+    const withoutVerdict = decideResponse(heldDeploy(["alice@example.test"]).state, { requestId: rid("r1"), comment: "hm", by: bob }, BEFORE, undefined);
+    expect(withoutVerdict).toMatchObject({ ok: false, record: { data: { requestId: "r1", by: bob, code: "not_an_approver" } } });
+    expect("record" in withoutVerdict && Object.keys(withoutVerdict.record.data).sort()).toEqual(["by", "code", "requestId"]);
   });
 });
 

@@ -70,6 +70,18 @@ describe("snapshots of the reduced state (invariant 1)", () => {
     expect(decodeSnapshot({ ...good, state: "null" })).toBeUndefined();
   });
 
+  it("ignores a row edited into something that is not a thread state, and never throws on it", () => {
+    const state = replay([stamp(ev.launched(), 1)]) as ThreadState;
+    const good = encodeSnapshot(state);
+    expect(good).toEqual({ version: SNAPSHOT_VERSION, lastSeq: 1, state: JSON.stringify(state) });
+    // The codec and the reducer's version both name the encoding: either changing makes old rows stale.
+    expect(SNAPSHOT_VERSION).toBe(`s1:${REDUCER_VERSION}`);
+    for (const edited of ["1", '"t1"', "[1]", "true", "{}", '{"lastSeq":1}', '{"lastSeq":1,"id":7}', "{oops"]) {
+      expect(decodeSnapshot({ ...good, state: edited }), edited).toBeUndefined();
+    }
+    expect(decodeSnapshot({ ...good, state: '{"lastSeq":1,"id":"t1"}' })).toEqual({ lastSeq: 1, id: "t1" });
+  });
+
   // Skipped under `npm run mutate` (vitest.mutate.config.ts): Stryker instruments every core
   // file with all its mutants at once, so this hash differs for every mutant, including the
   // ones the other tests must kill on their merits; it would "kill" all of them for nothing.

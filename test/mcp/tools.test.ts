@@ -137,7 +137,9 @@ describe("evals see what the model was offered", () => {
     if (!agent || decided?.type !== "model_decided") throw new Error("no decision");
     ledger.vanished.add("explode");
     try {
-      const input = await contextAt(agent, events, decided.data.seenSeq, "default");
+      const context = await contextAt(agent, events, decided.data.seenSeq, "default", "scripted-model");
+      if (!context.ok) throw new Error(context.message);
+      const input = context.input;
       expect(input.tools.map((t) => t.name)).toEqual(model.requests("mcp-eval-context")[0]?.tools?.map((t) => t.function.name));
       expect(input.tools.map((t) => t.name)).toContain("ledger_explode");
     } finally {

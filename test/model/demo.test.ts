@@ -31,6 +31,14 @@ describe("the DEMO model", () => {
     expect(decideDemo(timedOut, deployTools)).toMatchObject({ name: "done_for_now", args: { message: expect.stringMatching(/deadline/) } });
   });
 
+  it("answers a summary request (no tools) with text, so compaction works in the demo too", async () => {
+    const config = modelConfigFrom({ MODEL: "demo", OPENAI_API_KEY: "", OPENAI_BASE_URL: "", MODEL_TIMEOUT_MS: "" });
+    if (!config.ok) throw new Error("demo config");
+    const { summarise } = await import("../../src/model/summarise");
+    const summary = await summarise({ config: config.config, prompt: "Summarise.", text: user("old events") });
+    expect(summary).toMatchObject({ ok: true, summary: expect.stringMatching(/^DEMO summary/) });
+  });
+
   it("answers any other agent with its finishing tool", () => {
     expect(decideDemo(user("hello"), new Set(["done_for_now"]))).toMatchObject({ name: "done_for_now" });
   });
@@ -43,7 +51,7 @@ describe("the DEMO model", () => {
       throw new Error("the demo model must not use the network");
     };
     const outcome = await decide({
-      input: { messages: [{ role: "system", content: "x" }, { role: "user", content: user("deploy v1.2.3 to production") }], tools: deploybot.toolSpecs, seenSeq: 1, promptVersion: "v", stats: { shown: 1, omitted: 0, hiddenErrors: 0 } },
+      input: { messages: [{ role: "system", content: "x" }, { role: "user", content: user("deploy v1.2.3 to production") }], tools: deploybot.toolSpecs, seenSeq: 1, promptVersion: "v", stats: { shown: 1, omitted: 0, pinnedTokens: 10, overBudget: false }, budget: { tokens: 100, limit: 32_000, tokenizer: "o200k_base" }, sections: [] },
       agent: deploybot,
       config: config.config,
       callId: CallId.parse("call_1"),

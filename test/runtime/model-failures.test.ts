@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Event } from "../../src/core";
-import { eventsOf, launch, settleRetries as settle, types } from "../support/api";
+import { api, eventsOf, launch, settleRetries as settle, types } from "../support/api";
 // Retryable model errors now wait out a backoff; `settle` here lets each wait pass on the test clock.
 import { model } from "../support/harness";
 import type { ScriptStep } from "../support/scripted-model";
@@ -39,7 +39,7 @@ describe("a model that returns garbage becomes compact error events, never a cra
     expect(failed?.type === "model_failed" && failed.data.promptVersion).toMatch(/^sha256:/);
   });
 
-  it("the error is in the next model call's context, then hidden once resolved", async () => {
+  it("the error is in the next model call's context; once a decision follows, it is low (the first thing a full budget drops), not hidden", async () => {
     const id = "mf-context";
     const marker = model.script(id, [
       { tool: "echo", rawArguments: "{oops" },
@@ -50,8 +50,13 @@ describe("a model that returns garbage becomes compact error events, never a cra
     await settle(id);
     const [, second, third] = model.requests(id);
     expect(second?.messages[1]?.content).toContain('<error code="invalid_json">');
-    expect(third?.messages[1]?.content).not.toContain("<error");
+    expect(second?.messages[1]?.content).toContain("Try: Send the arguments as valid JSON.");
     expect(third?.messages[1]?.content).toContain("<echo_result");
+    // Within budget a resolved error stays (issue 21: only its own resolution makes it low, and low goes first).
+    expect(third?.messages[1]?.content).toContain('<error code="invalid_json">');
+    const context = (await (await api(`/v1/threads/${id}/context`)).json()) as { sections: { fromSeq: number; toSeq: number; as: string; reason: string }[] };
+    const failedAt = (await eventsOf(id)).find((e) => e.type === "model_failed")?.seq;
+    expect(context.sections.find((s) => s.fromSeq <= (failedAt ?? 0) && (failedAt ?? 0) <= s.toSeq)).toMatchObject({ as: "full", reason: "low" });
   });
 
   it("escalates to a human after 3 errors in a row instead of looping", async () => {

@@ -5,9 +5,11 @@ import { digestAgent } from "../../src/agents/digest";
 import { releasebot } from "../../src/agents/releasebot";
 import { mcpbot } from "../../src/agents/mcpbot";
 import { boss } from "./composition-agents";
+import { brittleAgent, tight } from "./context-agents";
 import { clock, mailbox } from "./harness";
 import { probe } from "./probe-agent";
 import { scout } from "./scout-agent";
+import { slacker } from "./slack-agent";
 import { mcpDown, mcpProbe } from "./mcp-agent";
 
-export const agents = agentRegistry([deploybot, mcpbot, mcpProbe, mcpDown, probe, releasebot, boss, scout, digestAgent({ send: (env, mail) => mailbox.send(env, mail), now: () => clock.now() })]);
+export const agents = agentRegistry([deploybot, mcpbot, mcpProbe, mcpDown, probe, releasebot, boss, scout, slacker, tight, brittleAgent, digestAgent({ send: (env, mail) => mailbox.send(env, mail), now: () => clock.now() })]);

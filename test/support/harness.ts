@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import type { OutboundEmail } from "../../src/channels/email/send";
 import type { GateEnv } from "./gate-object";
 import { ScriptedModel } from "./scripted-model";
+import { SlackStandIn } from "./slack";
 import { Ledger } from "./mcp-ledger";
 
 export const model = new ScriptedModel((name) => gate(name));
@@ -58,17 +59,21 @@ export const webhook = {
   },
 };
 
+/** TEST ONLY: Slack's Web API stand-in (SLACK_API_URL is http://slack.test/api in tests). */
+export const slackApi = new SlackStandIn();
+
 /** TEST ONLY: the MCP server of ours (mcp-ledger.ts) at http://ledger.test/mcp; down.test refuses every connection. */
 export const ledger = new Ledger();
 export const LEDGER_TOKEN = "ledger-test-token";
 ledger.token = LEDGER_TOKEN;
 
-/** Outbound fetch of the Worker under test: the scripted model, the webhook receiver, else the real network. */
+/** Outbound fetch of the Worker under test: the scripted model, the webhook receiver, Slack's stand-in, the MCP servers, else the real network. */
 export const testFetch: typeof fetch = (input, init) => {
   const request = new Request(input, init);
   const url = new URL(request.url);
   if (url.hostname === "scripted-model.test") return model.fetch(request);
   if (url.hostname === "human-webhook.test") return webhook.fetch(request);
+  if (url.hostname === "slack.test") return slackApi.fetch(request);
   if (url.hostname === "ledger.test") return ledger.down ? Promise.reject(new TypeError("connection refused (ledger.test)")) : ledger.fetch(request);
   if (url.hostname === "down.test") return Promise.reject(new TypeError("connection refused (down.test)"));
   return fetch(request);

@@ -25,7 +25,7 @@ function gateTool(name: string, idempotent: boolean) {
 }
 
 /** A tool that always needs approval and counts real executions by label. */
-function guardedTool(name: string, description: string, onHumanTimeout?: TimeoutPolicy, approvers?: readonly string[]) {
+export function guardedTool(name: string, description: string, onHumanTimeout?: TimeoutPolicy, approvers?: readonly string[] | (() => readonly string[])) {
   return defineTool({
     name,
     description,

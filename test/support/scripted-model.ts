@@ -44,6 +44,8 @@ export class ScriptedModel {
   #scripts = new Map<string, ScriptStep[] | ScriptRule>();
   #cursor = new Map<string, number>();
   #requests = new Map<string, ChatRequest[]>();
+  #summaries = new Map<string, ChatRequest[]>();
+  #failSummaries = new Map<string, number>();
   #ids = 0;
 
   constructor(private readonly gates: GateFactory) {}
@@ -53,12 +55,23 @@ export class ScriptedModel {
     this.#scripts.set(id, steps);
     this.#cursor.set(id, 0);
     this.#requests.set(id, []);
+    this.#summaries.set(id, []);
     return `[script:${id}]`;
   }
 
   /** The requests the model received for a script, in order. */
   requests(id: string): ChatRequest[] {
     return this.#requests.get(id) ?? [];
+  }
+
+  /** The summary requests (context compaction: no tools) made for a script, in order. They consume no step. */
+  summaries(id: string): ChatRequest[] {
+    return this.#summaries.get(id) ?? [];
+  }
+
+  /** The next `n` summary requests for a script answer 503. */
+  failSummaries(id: string, n: number): void {
+    this.#failSummaries.set(id, n);
   }
 
   /** How many steps of a script have been consumed. */
@@ -85,6 +98,8 @@ export class ScriptedModel {
     const text = body.messages.map((m) => m.content).join("\n");
     const id = /\[script:([A-Za-z0-9_-]+)\]/.exec(text)?.[1];
     if (!id || !this.#scripts.has(id)) return this.#answer(body, { tool: "done_for_now", args: { message: "No script found." } });
+    // A request with no tools asks for a summary of old context (src/model/summarise.ts).
+    if (!body.tools?.length) return this.#summary(id, body);
     this.#requests.get(id)?.push(body);
     const index = this.#cursor.get(id) ?? 0;
     this.#cursor.set(id, index + 1);
@@ -92,6 +107,25 @@ export class ScriptedModel {
     const step = (typeof script === "function" ? script(body) : script?.[index]) ?? { tool: "done_for_now", args: { message: "Script exhausted." } };
     return this.#answer(body, step);
   };
+
+  #summary(id: string, body: ChatRequest): Response {
+    this.#summaries.get(id)?.push(body);
+    const failing = this.#failSummaries.get(id) ?? 0;
+    if (failing > 0) {
+      this.#failSummaries.set(id, failing - 1);
+      return error(503, "scripted summary failure");
+    }
+    const range = /Summarise events (\d+) to (\d+)/.exec(body.messages.map((m) => m.content).join("\n"));
+    const content = `SUMMARY of events ${range?.[1]} to ${range?.[2]}: echoed texts, all fine.`;
+    return Response.json({
+      id: `chatcmpl-${++this.#ids}`,
+      object: "chat.completion",
+      created: 1_700_000_000,
+      model: body.model,
+      choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop", logprobs: null }],
+      usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
+    });
+  }
 
   async #answer(body: ChatRequest, step: ScriptStep): Promise<Response> {
     if ("gate" in step) {

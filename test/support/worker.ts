@@ -19,5 +19,6 @@ export class ThreadObject extends runtime.ThreadObjectBase {}
 export { ThreadIndex } from "../../src/runtime/index/thread-index";
 export { EvalObject } from "../../src/evals/eval-object";
 export { EvalDirectory } from "../../src/evals/directory";
+export { SlackDirectory } from "../../src/channels/slack/directory";
 export { TestGate } from "./gate-object";
 export default runtime.handler;

@@ -225,7 +225,7 @@ describe("GET /v1/agents", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^application\/json\b/);
     const { agents } = (await response.json()) as { agents: Agent[] };
-    expect(agents.map((a) => a.name).sort()).toEqual(["boss", "deploybot", "digest", "mcp-down", "mcp-probe", "mcpbot", "probe", "releasebot", "scout"]);
+    expect(agents.map((a) => a.name).sort()).toEqual(["boss", "brittle", "deploybot", "digest", "mcp-down", "mcp-probe", "mcpbot", "probe", "releasebot", "scout", "slacker", "tight"]);
 
     for (const agent of agents) {
       expect(agent.description.length, agent.name).toBeGreaterThan(0);

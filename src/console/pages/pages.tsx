@@ -292,6 +292,9 @@ export const ThreadPage: FC<{
     <Layout title={thread.id} nav="threads" who={who}>
       <h1>Thread {thread.id}</h1>
       <ThreadHeader thread={thread} now={now} variants={variants} {...(previous ? { previous } : {})} />
+      <p>
+        <a href={`/console/threads/${thread.id}/context`}>Context: what the next model step sees, what it leaves out</a>
+      </p>
       <h2 id="timeline-h">Timeline</h2>
       <p class="muted" id="timeline-range">
         Events #{first}–#{upTo} of {thread.lastSeq}.{" "}

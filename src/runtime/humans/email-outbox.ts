@@ -52,6 +52,7 @@ async function contentOf(host: EmailOutboxHost, item: OutboxItem, state: ThreadS
     if (end?.status === "failed") return { purpose: "result", status: "failed", message: `${end.code}: ${end.message}` };
     return undefined;
   }
+  if (item.purpose === "closed") return undefined; // mail is never updated in place
   const contact = host.env.ESCALATION_CONTACT;
   if (item.requestId === FULL_NOTIFICATION) {
     return state.full ? { purpose: "full", full: state.full, ...(contact ? { escalationContact: contact } : {}) } : undefined;

@@ -1,4 +1,4 @@
-import type { AgentDefinition, ToolDefinition } from "../../agents";
+import type { AgentDefinition, AgentRegistry, ToolDefinition } from "../../agents";
 import { activeChannels, MAX_NOTIFICATION_ATTEMPTS, notifyRetryBaseMs, retryDelayMs, type Notification } from "../../channels";
 import { linkUrl, signLink } from "../../channels/links";
 import {
@@ -7,6 +7,7 @@ import {
   RequestId,
   type OutboxItem,
   type PendingRequest,
+  type PostedMessage,
   type PendingView,
   type Step,
   type ThreadFull,
@@ -16,12 +17,18 @@ import type { SendEmail } from "../../channels/email/send";
 import { EMAIL_CHANNEL } from "../../channels/email/send";
 import { emailConfigured, sendThreadEmail } from "./email-outbox";
 import type { DuePart, ThreadHost } from "../thread/host";
+import { SLACK_CHANNEL } from "../../channels/slack/config";
+import { SlackError } from "../../channels/slack/api";
+import { rememberPost } from "../../channels/slack/directory";
+import { sendSlack, slackWanted } from "./slack-outbox";
 
 /** What the human-request machinery needs from its thread object; passed in, not reached for. */
 export type HumanRequestsHost = ThreadHost & {
   readonly fetch: typeof fetch;
   /** Outbound email (the `EMAIL` binding in production, a capture in tests). */
   readonly sendEmail: SendEmail;
+  /** The agents served, to read a thread's agent settings (its Slack channel). */
+  readonly agents?: AgentRegistry;
 };
 
 export type HumanRequestStep = Extract<Step, { kind: "ask_human" }>["request"];
@@ -58,6 +65,13 @@ export class HumanRequests {
     // A fork asks again for a call whose copied approval it voided: a new request, new id.
     const requestId = RequestId.parse(host.log.store.wasRequested(base) ? `${base}_${state.lastSeq}` : base);
     const tool = request.call ? agent.tool(request.call.tool) : undefined;
+    const approvers = approversOf(tool, host.env);
+    if (!approvers.ok) {
+      // A malformed setting is the operator's to fix: fail the thread with a clear message
+      // rather than throw inside the step (which left the thread running forever).
+      host.append({ type: "thread_failed", data: { code: "configuration_error", message: approvers.message } }, { kind: "runtime" });
+      return;
+    }
     // Most specific wins: the thread's launch setting, then the tool's, then the agent's.
     const seconds = state.humanTimeoutSeconds ?? tool?.humanTimeoutSeconds ?? agent.humanTimeoutSeconds;
     const deadline = new Date(host.now() + seconds * 1000).toISOString();
@@ -76,7 +90,7 @@ export class HumanRequests {
         // Most specific wins here too: the launch's policy, then the tool's, then the agent's.
         onTimeout: state.onHumanTimeout ?? tool?.onHumanTimeout ?? agent.onHumanTimeout,
         notify: this.channelNames(),
-        ...approversOf(tool, host.env),
+        ...approvers.value,
       },
       key: `request:${requestId}`,
     });
@@ -169,6 +183,17 @@ export class HumanRequests {
       const emailHost = { env: host.env, log: host.log, now: host.now, sendEmail: host.sendEmail, withLink: (r: PendingView, to: string) => this.withLink(r, to) };
       return this.attempt(base, () => sendThreadEmail(emailHost, item, state));
     }
+    if (item.channel === SLACK_CHANNEL) {
+      const slackHost = {
+        env: host.env,
+        log: host.log,
+        fetch: host.fetch,
+        agent: host.agents?.get(state.agent),
+        withLink: (r: PendingView, to: string) => this.withLink(r, to),
+        remember: (message: PostedMessage, threadId: string) => rememberPost(host.env, message, threadId),
+      };
+      return this.attempt(base, () => sendSlack(slackHost, item, state), item.purpose === "closed" ? (item.messages ?? []) : undefined);
+    }
     const channel = activeChannels(host.env, host.now).find((c) => c.name === item.channel);
     // A full thread's escalation concerns no request; every other item is for an open request.
     const full = item.requestId === FULL_NOTIFICATION ? state.full : undefined;
@@ -199,33 +224,54 @@ export class HumanRequests {
   /** One delivery attempt; its outcome is an event. `undefined` from `transmit` means nothing was left to send. */
   private async attempt(
     base: { requestId: OutboxItem["requestId"]; channel: string; purpose: OutboxItem["purpose"]; attempt: number },
-    transmit: () => Promise<{ messageId?: string } | undefined>,
+    transmit: () => Promise<{ messageId?: string; posted?: PostedMessage } | undefined>,
+    closes?: readonly PostedMessage[],
   ): Promise<void> {
     const { host } = this;
     try {
       const sent = await transmit();
       if (!sent) return;
+      // An update of closed posts is keyed by the posts it covers: a post that lands after
+      // the first update (it was in flight when the request closed) gets its own.
+      const updated = closes ? `:${closes.map((m) => m.ts).join("+")}`.slice(0, 120) : "";
       host.append({
         type: "notification_sent",
-        data: { ...base, ...(sent.messageId ? { messageId: sent.messageId } : {}) },
-        key: `notified:${base.requestId}:${base.channel}:${base.purpose}`,
+        data: { ...base, ...(sent.messageId ? { messageId: sent.messageId } : {}), ...(sent.posted ? { posted: sent.posted } : {}) },
+        key: `notified:${base.requestId}:${base.channel}:${base.purpose}${updated}`,
       });
     } catch (error) {
       const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-      const retryAt = base.attempt < MAX_NOTIFICATION_ATTEMPTS ? new Date(host.now() + retryDelayMs(base.attempt, notifyRetryBaseMs(host.env))).toISOString() : undefined;
-      host.append({ type: "notification_failed", data: { ...base, message, ...(retryAt ? { retryAt } : {}) } });
+      // Slack names its errors: a wrong token or channel is given up at once; a 429 waits exactly its Retry-After.
+      const slack = error instanceof SlackError ? error : undefined;
+      const delay = slack?.options.retryAfterMs ?? retryDelayMs(base.attempt, notifyRetryBaseMs(host.env));
+      const retry = base.attempt < MAX_NOTIFICATION_ATTEMPTS && !slack?.options.permanent;
+      const retryAt = retry ? new Date(host.now() + delay).toISOString() : undefined;
+      host.append({ type: "notification_failed", data: { ...base, message, ...(slack ? { code: slack.code } : {}), ...(retryAt ? { retryAt } : {}) } });
     }
   }
 
   /** The channels a new request or escalation must go out on (its outbox entries). */
   channelNames(): string[] {
-    const replyChannels = (this.host.log.state?.replyChannels ?? []).filter((c) => c === EMAIL_CHANNEL && emailConfigured(this.host.env));
-    return [...activeChannels(this.host.env, this.host.now).map((c) => c.name), ...replyChannels];
+    const { env, log, now } = this.host;
+    const state = log.state;
+    const slack = slackWanted(env, state, state ? this.host.agents?.get(state.agent) : undefined);
+    const replyChannels = (state?.replyChannels ?? []).filter((c) => (c === EMAIL_CHANNEL && emailConfigured(env)) || (c === SLACK_CHANNEL && slack));
+    const chat = slack && !replyChannels.includes(SLACK_CHANNEL) ? [SLACK_CHANNEL] : [];
+    return [...activeChannels(env, now).map((c) => c.name), ...chat, ...replyChannels];
   }
 }
 
-/** The tool's named approvers for this request, read when it is asked (absent = any verified principal). */
-function approversOf(tool: ToolDefinition | undefined, env: Env): { approvers?: string[] } {
-  const approvers = tool && "approvers" in tool && tool.approvers ? tool.approvers(env) : [];
-  return approvers.length > 0 ? { approvers: [...approvers] } : {};
+/**
+ * The tool's named approvers for this request, read when it is asked (absent = any verified
+ * principal); a malformed entry (a list read from the environment) is a value, not a throw.
+ */
+function approversOf(tool: ToolDefinition | undefined, env: Env): { ok: true; value: { approvers?: string[] } } | { ok: false; message: string } {
+  let approvers: readonly string[];
+  try {
+    approvers = tool && "approvers" in tool && tool.approvers ? tool.approvers(env) : [];
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return { ok: false, message: `Tool ${tool?.name ?? "?"} has a malformed approver list: ${why} Fix the setting (e.g. DEPLOY_APPROVERS) and launch the thread again.`.slice(0, 1_000) };
+  }
+  return { ok: true, value: approvers.length > 0 ? { approvers: [...approvers] } : {} };
 }

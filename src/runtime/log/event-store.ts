@@ -132,6 +132,22 @@ export class EventStore {
     return this.sql.exec<Row>(`SELECT * FROM events WHERE ${CLOSING} AND json_extract(data, '$.requestId') = ? ORDER BY seq`, requestId).toArray().map(toEvent);
   }
 
+  /** The events with these seqs (the context's pinned events older than its read), by primary key. */
+  bySeq(seqs: readonly number[]): Event[] {
+    const found: Event[] = [];
+    for (let i = 0; i < seqs.length; i += ID_BATCH) {
+      const batch = seqs.slice(i, i + ID_BATCH);
+      const marks = batch.map(() => "?").join(", ");
+      found.push(...this.sql.exec<Row>(`SELECT * FROM events WHERE seq IN (${marks})`, ...batch).toArray().map(toEvent));
+    }
+    return found;
+  }
+
+  /** Human answers and timeouts before `seq`, oldest first: pinned in the context however old (partial index). */
+  answersBefore(seq: number): Event[] {
+    return this.sql.exec<Row>(`SELECT * FROM events WHERE ${ANSWERS} AND seq < ? ORDER BY seq`, seq).toArray().map(toEvent);
+  }
+
   /** Every human request is appended under the key `request:{requestId}` (human-requests.ts), so the unique key index answers. */
   wasRequested(requestId: string): boolean {
     return this.byKey(`request:${requestId}`)?.type === "human_requested";
@@ -189,11 +205,13 @@ const ID_BATCH = 50;
 const CLOSING = "type IN ('human_responded', 'human_timed_out')";
 const MAIL_IN = "json_extract(source, '$.kind') = 'email'";
 const SENT = "type = 'notification_sent'";
+const ANSWERS = "type IN ('human_responded', 'human_timed_out')";
 const MAIL = `(${MAIL_IN} OR (${SENT} AND json_extract(data, '$.messageId') IS NOT NULL))`;
 const INDEXES = [
   `CREATE INDEX IF NOT EXISTS events_closing ON events (json_extract(data, '$.requestId')) WHERE ${CLOSING}`,
   `CREATE INDEX IF NOT EXISTS events_mail_in ON events (seq) WHERE ${MAIL_IN}`,
   `CREATE INDEX IF NOT EXISTS events_mail ON events (seq) WHERE ${MAIL}`,
+  `CREATE INDEX IF NOT EXISTS events_answers ON events (seq) WHERE ${ANSWERS}`,
   `CREATE INDEX IF NOT EXISTS events_sent ON events (json_extract(data, '$.messageId')) WHERE ${SENT}`,
 ];
 

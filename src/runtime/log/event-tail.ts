@@ -1,8 +1,8 @@
 import type { Event } from "../../core";
 
 /**
- * At most this many of the newest events stay in memory (a full 48,000-character context
- * of small events renders ~500 of them)...
+ * At most this many of the newest events stay in memory (the context reads at most 1,000,
+ * DEFAULT_LIMITS.maxEvents in src/core/context.ts)...
  */
 export const TAIL_EVENTS = 1024;
 /** ...and at most this many characters of their data (one large tool result must not pin memory). */

@@ -119,9 +119,10 @@ export class Admission {
       return { ok: false as const, rejection: decision.rejection };
     }
     if (!decision.ok && "record" in decision) {
-      // Kept for the audit trail (who tried to answer), never acted on; no idempotency key,
-      // so a later allowed answer under the same key is not mistaken for a replay.
-      this.host.append({ ...decision.record, ...(source ? { source } : {}) });
+      // Kept for the audit trail (who tried to answer), never acted on. Keyed apart from
+      // answers, so a later allowed answer under the same key is not mistaken for a replay,
+      // while a replay of this very refusal (a Slack click sent twice) is recorded once.
+      this.host.append({ ...decision.record, ...(key ? { key: `refused:${key}` } : {}), ...(source ? { source } : {}) });
       return { ok: false as const, rejection: decision.rejection };
     }
     return this.apply(decision, key && `response:${key}`, source);

@@ -1,9 +1,13 @@
 import type { AgentDefinition } from "../../agents";
 import { promptVersion, renderSystemPrompt } from "../../agents/prompt";
 import { promptOfThread } from "../../agents/variants";
-import { buildModelInput, CallId, MAX_CONSECUTIVE_ERRORS, mayRun, modelRetryDelayMs, pinnedTool, RETRYABLE_MODEL_ERRORS, renderThread, type ActiveCall, type EventSource, type ModelInput, type NewEvent, type Step, type ThreadState } from "../../core";
+import { CallId, MAX_CONSECUTIVE_ERRORS, mayRun, modelRetryDelayMs, pinnedTool, RETRYABLE_MODEL_ERRORS, type ActiveCall, type EventSource, type NewEvent, type Step, type ThreadState } from "../../core";
 import { decide, type ModelFailed } from "../../model/decide";
 import { modelConfigFrom, withModelOverride } from "../../model/config";
+import { contextInput, type ContextInput } from "../../model/context-input";
+import { compact } from "../context/compaction";
+import { contextOverBudget } from "../context/context-budget";
+import { logSource } from "../context/context-source";
 import type { Appended } from "../log/event-store";
 import type { Delegation } from "./delegation";
 import type { HumanRequests } from "../humans/human-requests";
@@ -80,16 +84,25 @@ export async function perform(host: EffectsHost, step: Exclude<Step, { kind: "wa
 }
 
 async function modelStep(host: EffectsHost, state: ThreadState, agent: AgentDefinition): Promise<void> {
-  const config = modelConfigFrom(host.env);
-  if (!config.ok) {
-    host.append({ type: "thread_failed", data: { code: "model_not_configured", message: config.message } });
+  const configured = modelConfigFrom(host.env);
+  if (!configured.ok) {
+    host.append({ type: "thread_failed", data: { code: "model_not_configured", message: configured.message } });
     return;
   }
-  const input = await modelInput(host.log, state, agent);
-  const callId = CallId.parse(`call_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`);
   // A fork may run this thread on another model; the model events then name it.
+  const config = withModelOverride(configured.config, state.model);
+  let context = await modelInput(host.log, state, agent, config.model);
+  // Factor 3: a long enough run the budget left out is summarised once, as an event, then rendered again.
+  if (context.ok && (await compact(host, agent, config, context.thread, context.counter))) context = await modelInput(host.log, state, agent, config.model);
+  if (!context.ok) {
+    const facts = { seenSeq: state.lastSeq, model: config.model, promptVersion: await promptVersion(promptOfThread(agent, state).template), latencyMs: 0 };
+    host.append({ type: "model_failed", data: { code: context.code, message: context.message, ...facts } });
+    return;
+  }
+  if (context.thread.overBudget) return host.humans.ask(state, agent, contextOverBudget(agent, context.input));
+  const callId = CallId.parse(`call_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`);
   // The thread's pinned MCP tools are checked against their listed schemas, like ours against zod.
-  const outcome = await decide({ input, agent, config: withModelOverride(config.config, state.model), callId, fetch: host.fetch, remote: remoteChecks(state) });
+  const outcome = await decide({ input: context.input, agent, config, callId, fetch: host.fetch, remote: remoteChecks(state) });
   host.append(outcome.type === "model_failed" ? withRetryWait(host, outcome) : outcome);
 }
 
@@ -107,20 +120,19 @@ function withRetryWait(host: EffectsHost, failed: ModelFailed): ModelFailed {
   return { ...failed, data: { ...failed.data, retryAt: new Date(host.now() + delay).toISOString() } };
 }
 
-/** Exactly what a model step sends, rendered from the log as it is now. */
-export async function modelInput(log: ThreadLog, state: ThreadState, agent: AgentDefinition): Promise<ModelInput> {
+/** Exactly what a model step sends, rendered from the log as it is now (or why the agent's context policy could not). */
+export async function modelInput(log: ThreadLog, state: ThreadState, agent: AgentDefinition, model: string): Promise<ContextInput> {
   const version = await promptVersion(promptOfThread(agent, state).template);
-  const launch = log.store.first();
-  if (!launch) throw new Error("a launched thread has no first event");
   // Read after the await above: events may have landed meanwhile.
   const current = log.state ?? state;
-  return buildModelInput({
-    systemPrompt: renderSystemPrompt(agent, current),
-    promptVersion: version,
-    thread: renderThread(launch, log.store.newestFirst()),
-    tools: [...agent.toolSpecs, ...mcpSpecs(current)],
-    seenSeq: current.lastSeq,
-  });
+  // The tools include the MCP tools this thread was offered, as pinned in its log (invariant 12).
+  return contextInput({ agent, systemPrompt: renderSystemPrompt(agent, current), promptVersion: version, source: logSource(log), seenSeq: current.lastSeq, model, tools: [...agent.toolSpecs, ...mcpSpecs(current)] });
+}
+
+/** The model a thread's steps run on (a fork's override first); "" when none is configured, which counts with the fallback encoding. */
+export function modelOf(env: Env, state: ThreadState): string {
+  const configured = modelConfigFrom(env);
+  return state.model ?? (configured.ok ? configured.config.model : "");
 }
 
 async function toolStep(host: EffectsHost, state: ThreadState, agent: AgentDefinition, call: ActiveCall, attempt: number): Promise<void> {

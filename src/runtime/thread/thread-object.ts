@@ -25,7 +25,7 @@ import { Admission, notFound } from "./admission";
 import { Delegation } from "./delegation";
 import { DueWork } from "./due-work";
 import { Erasure } from "./erasure";
-import { modelInput, type EffectsHost } from "./effects";
+import { modelInput, modelOf, type EffectsHost } from "./effects";
 import { checkFork, forkKey } from "./fork";
 import type { DuePart, ThreadHost } from "./host";
 import { reactions, type Reaction } from "./reactions";
@@ -91,7 +91,7 @@ export function threadObject(deps: RuntimeDeps) {
     }
 
     get humans(): HumanRequests {
-      this.#humans ??= new HumanRequests({ ...this.host, fetch: outbound, sendEmail: deps.sendEmail ?? sendWithBinding });
+      this.#humans ??= new HumanRequests({ ...this.host, fetch: outbound, sendEmail: deps.sendEmail ?? sendWithBinding, agents: deps.agents });
       return this.#humans;
     }
 
@@ -292,7 +292,9 @@ export function threadObject(deps: RuntimeDeps) {
       if (!state) return notFound("here");
       const agent = deps.agents.get(state.agent);
       if (!agent) return { ok: false, rejection: { status: 409, code: "unknown_agent", message: `Agent ${state.agent} is no longer deployed.` } };
-      return { ok: true, value: await modelInput(this.log, state, agent) };
+      const context = await modelInput(this.log, state, agent, modelOf(this.env, state));
+      if (!context.ok) return { ok: false, rejection: { status: 409, code: context.code, message: context.message } };
+      return { ok: true, value: context.input };
     }
 
     /**

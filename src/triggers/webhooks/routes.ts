@@ -87,6 +87,7 @@ async function perform(env: Env, sourceName: string, mapped: Mapped): Promise<{ 
   if (action.kind === "ignore") return { status: 200, body: { action: "ignored", reason: action.reason, ...(deliveryId ? { delivery: deliveryId } : {}) } };
   if (!deliveryId) throw new Error(`webhook source ${sourceName} mapped a ${action.kind} without a delivery id`);
   const source: EventSource = { kind: "webhook", detail: { source: sourceName, deliveryId, ...mapped.detail } };
+  if (action.kind === "run") return action.run(env, deliveryId, source);
 
   if (action.kind === "launch") {
     const threadId = ThreadId.parse(`${sourceName}-${deliveryId}`);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { concatBytes, verifyHmacSha256 } from "../../hmac";
 import { clip, DeliveryId, threadReference, type Delivery, type Mapped, type Verification, type WebhookSource } from "./source";
+import { replyInThread } from "../slack/replies";
 
 // Slack's v0 scheme: `X-Slack-Signature: v0=<hex HMAC-SHA256(secret, "v0:" + timestamp + ":" + raw body)>`
 // with `X-Slack-Request-Timestamp` in seconds. A timestamp more than five minutes from our
@@ -37,6 +38,11 @@ const EventCallback = z.object({
     user: z.string().optional(),
     channel: z.string().optional(),
     bot_id: z.string().optional(),
+    /** Edits, joins, bot posts...: not a person's new message. */
+    subtype: z.string().optional(),
+    team: z.string().optional(),
+    ts: z.string().max(40).optional(),
+    thread_ts: z.string().max(40).optional(),
   }),
 });
 
@@ -44,9 +50,11 @@ const Envelope = z.object({ type: z.string() });
 
 /**
  * Events API (JSON) only. `url_verification` is answered with its challenge. An
- * `app_mention` or `message` containing `thread:<id>` is a message to that thread; any
- * other `app_mention` launches `onMention` (deploybot) with the text. Bot messages are
- * ignored so an agent's own notifications never loop back in.
+ * `app_mention` or `message` containing `thread:<id>` is a message to that thread; a reply
+ * in the Slack thread of a message an agent thread posted answers that thread's open
+ * question (or messages it); any other `app_mention` launches `onMention` (deploybot) with
+ * the text. Bot messages and subtypes (edits, our own posts) are ignored so an agent's own
+ * notifications never loop back in.
  */
 export function slack(options: { onMention: string }): WebhookSource {
   return {
@@ -63,11 +71,17 @@ export function slack(options: { onMention: string }): WebhookSource {
       const detail = { eventType: event.type, ...(p.team_id ? { team: p.team_id } : {}), ...(event.channel ? { channel: event.channel } : {}) };
       const deliveryId = p.event_id;
       const text = event.text?.trim() ?? "";
-      if (event.bot_id || !text || (event.type !== "app_mention" && event.type !== "message")) {
+      if (event.bot_id || event.subtype || !text || (event.type !== "app_mention" && event.type !== "message")) {
         return { deliveryId, detail, action: { kind: "ignore", reason: "not a person's message" } };
       }
       const reference = threadReference(text);
       if (reference) return { deliveryId, detail, action: { kind: "message", threadId: reference.threadId, text: clip(reference.text) } };
+      // A reply in the Slack thread of a message we posted (docs/slack.md): its agent thread decides.
+      const team = p.team_id ?? event.team;
+      if (event.thread_ts && event.thread_ts !== event.ts && event.channel && event.user && team) {
+        const reply = { channel: event.channel, threadTs: event.thread_ts, team, user: event.user, text: clip(text) };
+        return { deliveryId, detail: { ...detail, user: event.user }, action: { kind: "run", run: (env, key, source) => replyInThread(env, reply, key, source) } };
+      }
       if (event.type !== "app_mention") return { deliveryId, detail, action: { kind: "ignore", reason: "a message that names no thread" } };
       return {
         deliveryId,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { AgentRegistry } from "../../agents";
-import type { JsonObject } from "../../core";
+import type { EventSource, JsonObject } from "../../core";
 
 // What one webhook source (GitHub, Slack, ...) provides: where its secret lives, how its
 // signature is checked, and how a verified payload maps to a thread action.
@@ -20,7 +20,9 @@ export type WebhookAction =
   /** Answered at once, nothing appended (Slack's url_verification challenge). */
   | { readonly kind: "reply"; readonly body: JsonObject }
   /** Valid and signed, but nothing to do (a ping, a successful CI run, a bot's own message). */
-  | { readonly kind: "ignore"; readonly reason: string };
+  | { readonly kind: "ignore"; readonly reason: string }
+  /** Work the source does itself, keyed by the delivery id (a Slack thread reply: find its thread, answer or message it). */
+  | { readonly kind: "run"; readonly run: (env: Env, key: string, source: EventSource) => Promise<{ status: 200 | 201 | 202; body: JsonObject }> };
 
 export type Mapped = {
   /** The sender's unique id for this delivery: the idempotency key. Not needed for reply/ignore. */

@@ -11,7 +11,7 @@ export type Api = ReturnType<typeof apiClient>;
 export const ended = (t: ThreadView) => t.status === "done" || t.status === "failed";
 export const types = (events: Event[]) => events.map((e) => e.type);
 
-async function poll<T>(read: () => Promise<T>, ok: (value: T) => boolean, withinMs: number, what: (last: T) => string): Promise<T> {
+export async function poll<T>(read: () => Promise<T>, ok: (value: T) => boolean, withinMs: number, what: (last: T) => string): Promise<T> {
   const giveUp = Date.now() + withinMs;
   for (;;) {
     const value = await read();

@@ -22,4 +22,5 @@ export { ThreadIndex } from "../../../src/runtime/index/thread-index";
 // wrangler.toml binds these classes too; the Worker must export every one it binds.
 export { EvalObject } from "../../../src/evals/eval-object";
 export { EvalDirectory } from "../../../src/evals/directory";
+export { SlackDirectory } from "../../../src/channels/slack/directory";
 export default runtime.handler;

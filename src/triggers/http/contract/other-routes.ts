@@ -113,6 +113,7 @@ export const consoleRoutesDoc = [
   consoleRoute("get", "/console/threads/{id}", "A thread's live timeline and controls"),
   consoleRoute("get", "/console/threads/{id}/timeline", "Timeline items after ?after= (fragment)"),
   consoleRoute("get", "/console/threads/{id}/header", "Status, controls and open requests (fragment)"),
+  consoleRoute("get", "/console/threads/{id}/context", "What the next model step sees: tokens against the budget, each range of the log shown, summarised or omitted and why, the messages"),
   consoleRoute("get", "/console/threads/{id}/stream", "The thread's SSE stream, behind the session"),
   consoleRoute("post", "/console/threads/{id}/respond", "Approve, reject or answer (recorded as by.kind = console)"),
   consoleRoute("post", "/console/threads/{id}/pause", "Pause"),

@@ -105,12 +105,30 @@ export const CommandResult = z.object({ thread: Thread, event: LogEvent });
 
 const ToolSpec = z.object({ name: z.string(), description: z.string(), parameters: z.record(z.string(), z.unknown()) });
 
+/** A range of the log and how the context shows it (Factor 3: say what was left out). */
+const ContextSection = z
+  .object({
+    fromSeq: z.number().int(),
+    toSeq: z.number().int(),
+    as: z.enum(["full", "summary", "omitted"]),
+    reason: z.string().openapi({ description: 'Why: "pinned" or the class of what is shown; "summarised"; "over budget (low)", "older than the read", …' }),
+  })
+  .openapi("ContextSection");
+
 export const ModelContext = z.object({
   messages: z.array(z.object({ role: z.string(), content: z.string() })),
   tools: z.array(ToolSpec),
   promptVersion: z.string(),
   seenSeq: z.number().int(),
   stats: z.record(z.string(), z.unknown()),
+  budget: z
+    .object({
+      tokens: z.number().int().openapi({ description: "Tokens of the whole input: messages and tool schemas." }),
+      limit: z.number().int().openapi({ description: "The agent's budget (context.tokens)." }),
+      tokenizer: z.string().openapi({ description: "The encoding counted with, e.g. cl100k_base." }),
+    })
+    .openapi("ContextBudget"),
+  sections: z.array(ContextSection).openapi({ description: "What each range of the log became, in order from the launch to the newest event." }),
 });
 
 export const AgentList = z.object({
