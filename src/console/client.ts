@@ -22,9 +22,20 @@ export const CONSOLE_JS = String.raw`"use strict";
     var s = Math.floor(ms / 1000), d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
     return "in " + (d ? d + "d " : "") + (d || h ? h + "h " : "") + m + "m " + (s % 60) + "s";
   }
+  // The same steps as the server's ago() (pages/timeline.tsx).
+  function ago(ms) {
+    var s = Math.max(0, Math.round(ms / 1000));
+    if (s < 60) return s + " s ago";
+    if (s < 3600) return Math.floor(s / 60) + " min ago";
+    if (s < 86400) return Math.floor(s / 3600) + " h ago";
+    return Math.floor(s / 86400) + " d ago";
+  }
   function tick() {
     document.querySelectorAll("[data-countdown]").forEach(function (el) {
       el.textContent = "(" + left(Date.parse(el.getAttribute("data-countdown")) - Date.now()) + ")";
+    });
+    document.querySelectorAll("[data-ago]").forEach(function (el) {
+      el.textContent = ago(Date.now() - Date.parse(el.getAttribute("data-ago")));
     });
   }
   tick();
@@ -35,6 +46,8 @@ export const CONSOLE_JS = String.raw`"use strict";
     var form = e.target;
     if (!(form instanceof HTMLFormElement) || form.getAttribute("data-async") !== "respond") return;
     e.preventDefault();
+    var confirmText = e.submitter && e.submitter.getAttribute("data-confirm");
+    if (confirmText && !window.confirm(confirmText)) return;
     var data = new FormData(form);
     if (e.submitter && e.submitter.name) data.set(e.submitter.name, e.submitter.value);
     var status = form.querySelector(".form-status");
@@ -45,7 +58,13 @@ export const CONSOLE_JS = String.raw`"use strict";
       .then(function (res) {
         if (!res.ok) throw new Error(res.body && res.body.error ? res.body.error.message : "The answer was not recorded.");
         var entry = form.closest("[data-request]");
-        if (entry) entry.remove();
+        if (entry) {
+          // Focus stays in the list: on the next request, or the previous one at the end.
+          var cards = requests(), at = cards.indexOf(entry);
+          var next = cards[at + 1] || cards[at - 1];
+          entry.remove();
+          if (next) next.focus();
+        }
         say("Answer recorded.");
         emptyState();
       })
@@ -53,6 +72,28 @@ export const CONSOLE_JS = String.raw`"use strict";
         if (status) status.textContent = err.message;
         buttons.forEach(function (b) { b.disabled = false; });
       });
+  });
+
+  // Keyboard: j/k move between request cards, a approves the focused one, r rejects it
+  // (after a confirm). Keys typed into a field are left alone.
+  function requests() { return Array.prototype.slice.call(document.querySelectorAll("li[data-request]")); }
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    var t = e.target;
+    if (t instanceof HTMLElement && (/^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) || t.isContentEditable)) return;
+    var cards = requests();
+    if (!cards.length) return;
+    var current = document.activeElement && document.activeElement.closest ? document.activeElement.closest("li[data-request]") : null;
+    var at = cards.indexOf(current);
+    if (e.key === "j" || e.key === "k") {
+      e.preventDefault();
+      var to = e.key === "j" ? (at < 0 ? 0 : Math.min(at + 1, cards.length - 1)) : (at < 0 ? 0 : Math.max(at - 1, 0));
+      cards[to].focus();
+      cards[to].scrollIntoView({ block: "nearest" });
+    } else if ((e.key === "a" || e.key === "r") && current) {
+      var button = current.querySelector(e.key === "a" ? "button.approve" : "button.reject");
+      if (button && !button.disabled) { e.preventDefault(); button.click(); }
+    }
   });
 
   // The inbox: new requests appear and answered ones leave, without a reload.
@@ -112,7 +153,7 @@ export const CONSOLE_JS = String.raw`"use strict";
 
   // A thread's timeline follows its SSE stream; the server renders every new item.
   var timeline = document.getElementById("timeline");
-  if (timeline && window.EventSource) {
+  if (timeline && timeline.getAttribute("data-live") && window.EventSource) {
     var id = timeline.getAttribute("data-thread");
     var last = Number(timeline.getAttribute("data-last-seq")) || 0;
     var busy = false, again = false, ended = false;

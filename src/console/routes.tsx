@@ -3,8 +3,8 @@ import { Hono, type Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { AgentRegistry } from "../agents";
-import { EventBody, RequestId, ThreadId, type Event } from "../core";
-import { listThreads, usageTotals } from "../runtime/index/thread-index";
+import { EventBody, RequestId, ThreadId } from "../core";
+import { listThreads, statusCounts, usageTotals } from "../runtime/index/thread-index";
 import { totalUsage } from "../runtime/index/thread-index-stats";
 import { threadStub } from "../runtime/thread-stub";
 import { ApiError, onError } from "../triggers/http/errors";
@@ -20,15 +20,19 @@ import { EvalListTable, EvalStartForm } from "./pages/evals";
 import { evalList } from "../evals/stubs";
 import { modelConfigFrom } from "../model/config";
 import { requireSession, sameOrigin, securityHeaders, type ConsoleEnv } from "./guard";
-import { AccessSignInPage, AgentPage, AgentsPage, InboxEntry, InboxPage, MessagePage, SignInPage, ThreadHeader, ThreadPage, ThreadsPage, Timeline, type InboxItem } from "./pages/pages";
+import { AccessSignInPage, AgentPage, AgentsPage, InboxPage, MessagePage, SignInPage, ThreadHeader, ThreadPage, ThreadsPage, Timeline } from "./pages/pages";
+import { InboxEntry } from "./pages/approval";
+import { allEvents, inboxItems, recentCalls } from "./reads";
 import { page } from "./pages/layout";
 import { ContextPage } from "./pages/context";
-import { openRequests } from "../runtime/index/open-requests";
 import { COOKIE, issueSession, sessionLifetime } from "./session";
 import { CONSOLE_CSS } from "./style";
 
 // /console: the operator's pages. Reads go to the same thread objects and index as the
 // API; answers go through the same respond() check, recorded with the signed-in principal.
+
+/** Events on one page of a thread's timeline. */
+const TIMELINE_PAGE = 50;
 
 const EVENT_TYPES = EventBody.options.map((o) => o.shape.type.value);
 
@@ -47,6 +51,8 @@ const Fork = z.object({
 });
 const ListFilter = z.object({
   agent: z.string().max(40).optional(),
+  /** The start of a thread id: letters, digits, _ and - only (an id's alphabet). */
+  q: z.union([z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/), z.literal("")]).optional(),
   status: z.union([ThreadStatusFilter, z.literal("")]).optional(),
   cursor: z.string().max(500).optional(),
 });
@@ -59,20 +65,6 @@ const threadIdOf = (raw: string | undefined) => {
   if (!parsed.success) throw new ApiError(400, "invalid_thread_id", "Not a valid thread id.");
   return parsed.data;
 };
-
-async function allEvents(env: Env, id: ThreadId, after = 0): Promise<Event[]> {
-  const out: Event[] = [];
-  for (let cursor: number | undefined = after; cursor !== undefined; ) {
-    const pageOf: { events: Event[]; next?: number } = await threadStub(env, id).events(cursor, 1000);
-    out.push(...pageOf.events);
-    cursor = pageOf.next;
-  }
-  return out;
-}
-
-async function inboxItems(env: Env): Promise<InboxItem[]> {
-  return openRequests(env);
-}
 
 export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch: Dispatch, outbound: typeof fetch) {
   const app = new Hono<ConsoleEnv>();
@@ -125,37 +117,64 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
 
   app.get("/", (c) => c.redirect("/console/inbox", 303));
 
-  app.get("/inbox", async (c) => c.html(page(<InboxPage who={who(c)} items={await inboxItems(c.env)} />)));
+  app.get("/inbox", async (c) => c.html(page(<InboxPage who={who(c)} items={await inboxItems(c.env)} now={now()} />)));
   // The inbox's live part: the client adds entries it does not show yet and drops answered ones.
   app.get("/inbox/items", async (c) => {
     const items = await inboxItems(c.env);
-    return c.html(items.map((item) => String(<InboxEntry item={item} returnTo="/console/inbox" />)).join(""));
+    return c.html(items.map((item) => String(<InboxEntry item={item} returnTo="/console/inbox" now={now()} />)).join(""));
   });
 
   app.get("/threads", async (c) => {
     const parsed = ListFilter.safeParse(c.req.query());
-    if (!parsed.success) throw new ApiError(400, "invalid_query", "Unknown filter value.");
+    if (!parsed.success) throw new ApiError(400, "invalid_query", "Unknown filter value: status must be one of the listed statuses, and the id search letters, digits, _ and - only.");
     const filter = parsed.data;
     const before = filter.cursor ? decodeCursor(filter.cursor) : undefined;
     if (filter.cursor && !before) throw new ApiError(400, "invalid_cursor", "The cursor is not one this console issued.");
-    const result = await listThreads(c.env, {
-      limit: 25,
-      ...(filter.agent ? { agent: filter.agent } : {}),
-      ...(filter.status ? { status: filter.status } : {}),
-      ...(before ? { before } : {}),
-    });
-    const shown = { ...(filter.agent ? { agent: filter.agent } : {}), ...(filter.status ? { status: filter.status } : {}) };
+    const shown = { ...(filter.agent ? { agent: filter.agent } : {}), ...(filter.status ? { status: filter.status } : {}), ...(filter.q ? { q: filter.q } : {}) };
+    const [result, counts] = await Promise.all([
+      listThreads(c.env, {
+        limit: 25,
+        withPending: true,
+        ...(filter.agent ? { agent: filter.agent } : {}),
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.q ? { idPrefix: filter.q } : {}),
+        ...(before ? { before } : {}),
+      }),
+      statusCounts(c.env, filter.agent || undefined),
+    ]);
     return c.html(
-      page(<ThreadsPage who={who(c)} threads={result.threads} agents={[...agents.keys()]} filter={shown} {...(result.next ? { next: encodeCursor(result.next) } : {})} />),
+      page(
+        <ThreadsPage
+          who={who(c)}
+          threads={result.threads}
+          agents={[...agents.keys()]}
+          filter={shown}
+          counts={counts}
+          now={now()}
+          {...(result.next ? { next: encodeCursor(result.next) } : {})}
+        />,
+      ),
     );
   });
 
   app.get("/threads/:id", async (c) => {
     const id = threadIdOf(c.req.param("id"));
+    const before = z.coerce.number().int().min(2).optional().safeParse(c.req.query("before"));
+    if (!before.success) throw new ApiError(400, "invalid_query", "before must be a seq of 2 or more.");
     const thread = await threadStub(c.env, id).thread();
     if (!thread) throw new ApiError(404, "thread_not_found", `No thread ${id}.`);
-    const events = await allEvents(c.env, id);
-    return c.html(page(<ThreadPage who={who(c)} thread={thread} events={events} variants={variantsOf(thread.agent)} eventTypes={EVENT_TYPES} />));
+    // Newest page first; "load earlier" moves back a page at a time (a long thread never loads whole).
+    const upTo = Math.min(thread.lastSeq, (before.data ?? thread.lastSeq + 1) - 1);
+    const from = Math.max(0, upTo - TIMELINE_PAGE);
+    const [events, previous] = await Promise.all([
+      threadStub(c.env, id)
+        .events(from, upTo - from)
+        .then((p) => p.events.filter((e) => e.seq <= upTo)),
+      recentCalls(c.env, thread),
+    ]);
+    return c.html(
+      page(<ThreadPage who={who(c)} thread={thread} events={events} variants={variantsOf(thread.agent)} eventTypes={EVENT_TYPES} now={now()} upTo={upTo} previous={previous} />),
+    );
   });
   app.get("/threads/:id/context", async (c) => {
     const id = threadIdOf(c.req.param("id"));
@@ -170,12 +189,12 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
     if (!after.success) throw new ApiError(400, "invalid_query", "after must be a seq.");
     const thread = await threadStub(c.env, id).thread();
     if (!thread) throw new ApiError(404, "thread_not_found", `No thread ${id}.`);
-    return c.html(String(<Timeline events={await allEvents(c.env, id, after.data)} threadId={id} variants={variantsOf(thread.agent)} />));
+    return c.html(String(<Timeline events={await allEvents(c.env, id, after.data)} threadId={id} variants={variantsOf(thread.agent)} now={now()} />));
   });
   app.get("/threads/:id/header", async (c) => {
     const thread = await threadStub(c.env, threadIdOf(c.req.param("id"))).thread();
     if (!thread) throw new ApiError(404, "thread_not_found", "No such thread.");
-    return c.html(String(<ThreadHeader thread={thread} />));
+    return c.html(String(<ThreadHeader thread={thread} now={now()} variants={variantsOf(thread.agent)} previous={await recentCalls(c.env, thread)} />));
   });
   app.get("/threads/:id/stream", async (c) => {
     const after = z.coerce.number().int().min(0).optional().safeParse(c.req.query("after"));

@@ -6,62 +6,35 @@
  * test-results/console/.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { resolve } from "node:path";
 import { promisify } from "node:util";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Event, ThreadView } from "../../src/core";
 import type { EvalView } from "../../src/evals/schemas";
 import { deployRule } from "../support/eval-rules";
 import { apiClient } from "./support/api";
-import { startModelServer, type ModelServer } from "./support/model-server";
-import { e2eVars, startWranglerDev, type DevServer } from "./support/wrangler";
+import { shot, useConsoleStack } from "./support/console-stack";
 
-const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "e2e-console-token";
-const SHOTS = resolve(import.meta.dirname, "../../test-results/console");
 
-let model: ModelServer;
-let dev: DevServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\`.`);
-  mkdirSync(SHOTS, { recursive: true });
-  model = await startModelServer();
-  const modelUrl = model.baseUrl;
-  dev = await startWranglerDev((url) => e2eVars({ url, token: TOKEN, modelUrl }, { STREAM_HEARTBEAT_SECONDS: "1" }));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await dev?.stop();
-  await model?.close();
-});
+const stack = useConsoleStack(TOKEN);
 
 // The threads live in the wrangler dev process: requests that must succeed, and polling.
-const api = apiClient(() => dev.url, TOKEN);
+const api = apiClient(() => stack.dev.url, TOKEN);
 const v1 = api.ok;
 const until = (id: string, done: (t: ThreadView) => boolean) => api.until(id, done, 20_000);
 
 async function deployThread(name: string): Promise<ThreadView> {
-  const marker = model.model.script(name, [
+  const marker = stack.model.model.script(name, [
     { tool: "deploy_backend", args: { tag: "v2.0.0", environment: "production" } },
     { tool: "done_for_now", args: { message: "Deployed v2.0.0 to production." } },
   ]);
   return v1<ThreadView>("/agents/deploybot/threads", { method: "POST", body: JSON.stringify({ message: `deploy v2.0.0 to production ${marker}` }) });
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 
 describe("operator console in a real browser", () => {
   it("sign in, a thread appears in the inbox live, approve it there, watch its timeline reach done live, fork it; refusals", async () => {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const context = await stack.browser.newContext({ viewport: { width: 1100, height: 900 } });
     const page = await context.newPage();
     const cspViolations: string[] = [];
     const pageErrors: string[] = [];
@@ -71,7 +44,7 @@ describe("operator console in a real browser", () => {
     page.on("pageerror", (e) => pageErrors.push(e.message));
 
     // Signed out: the console sends the browser to sign in.
-    await page.goto(`${dev.url}/console/inbox`);
+    await page.goto(`${stack.dev.url}/console/inbox`);
     expect(new URL(page.url()).pathname).toBe("/console/sign-in");
     await shot(page, "01-sign-in");
     // With only API_TOKEN configured, the credential is named "default" (API_TOKENS adds named ones;
@@ -79,7 +52,7 @@ describe("operator console in a real browser", () => {
     await page.getByLabel("Credential name").fill("default");
     await page.getByLabel("Token").fill(TOKEN);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(`${dev.url}/console/inbox`);
+    await page.waitForURL(`${stack.dev.url}/console/inbox`);
     const cookie = (await context.cookies()).find((c) => c.name === "console_session");
     expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: "Strict" });
     await shot(page, "02-inbox-empty");
@@ -96,7 +69,7 @@ describe("operator console in a real browser", () => {
     // The thread page, open in a second tab, follows the stream.
     const watcher = await context.newPage();
     watcher.on("pageerror", (e) => pageErrors.push(e.message));
-    await watcher.goto(`${dev.url}/console/threads/${launched.id}`);
+    await watcher.goto(`${stack.dev.url}/console/threads/${launched.id}`);
     await watcher.locator('#thread-header[data-status="waiting_for_human"]').waitFor();
     const before = await watcher.locator("#timeline > li").count();
 
@@ -115,38 +88,38 @@ describe("operator console in a real browser", () => {
     expect(events.find((e) => e.type === "human_responded")).toMatchObject({
       data: { approved: true, comment: "Ship it from the console.", by: { kind: "console", id: "default", verifiedBy: "session" } },
     });
-    await expect(watcher.locator("#timeline").textContent()).resolves.toContain("answered by console:default");
+    await expect(watcher.locator("#timeline").textContent()).resolves.toContain("approved by default (console) · “Ship it from the console.”");
     await shot(watcher, "04-thread-done");
 
-    // Fork at the first model decision, with another model.
+    // Fork at the first model decision, with another stack.model.
     const decided = events.find((e) => e.type === "model_decided");
     if (!decided) throw new Error("no model decision");
     const item = watcher.locator(`#e${decided.seq}`);
-    await item.getByText("Fork from here").click();
-    model.model.script(launched.id, [{ tool: "done_for_now", args: { message: "Fork: nothing to deploy." } }]);
+    await item.locator("summary").click();
+    stack.model.model.script(launched.id, [{ tool: "done_for_now", args: { message: "Fork: nothing to deploy." } }]);
     await item.getByLabel("Model").fill("fork-model");
     await item.getByRole("button", { name: `Fork at #${decided.seq}` }).click();
     await watcher.waitForURL(/\/console\/threads\/t_[0-9a-f]{32}$/);
     const forkId = new URL(watcher.url()).pathname.split("/").pop() as string;
-    await expect(watcher.locator("#thread-header").textContent()).resolves.toContain(`forked from ${launched.id} at #${decided.seq}`);
+    await expect(watcher.locator("#thread-header").textContent()).resolves.toContain(`Forked from${launched.id} at #${decided.seq}`);
     const fork = await v1<ThreadView>(`/threads/${forkId}`);
     expect(fork).toMatchObject({ forkedFrom: { threadId: launched.id, atSeq: decided.seq }, model: "fork-model" });
     await shot(watcher, "05-fork");
 
     // The other pages.
-    await page.goto(`${dev.url}/console/threads?agent=deploybot`);
+    await page.goto(`${stack.dev.url}/console/threads?agent=deploybot`);
     await expect(page.locator("#threads tbody").textContent()).resolves.toContain(launched.id);
     await shot(page, "06-threads");
-    await page.goto(`${dev.url}/console/agents/deploybot`);
+    await page.goto(`${stack.dev.url}/console/agents/deploybot`);
     await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Agent deploybot");
     await shot(page, "07-agent");
-    await page.goto(`${dev.url}/docs`);
+    await page.goto(`${stack.dev.url}/docs`);
     await page.locator("details.op").first().click();
     await shot(page, "08-docs");
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const phone = await stack.browser.newPage({ viewport: { width: 390, height: 844 } });
     await deployThread("console-e2e-phone");
     await phone.context().addCookies([{ ...cookie!, sameSite: "Strict" }]);
-    await phone.goto(`${dev.url}/console/inbox`);
+    await phone.goto(`${stack.dev.url}/console/inbox`);
     await phone.locator("#inbox li").first().waitFor({ timeout: 10_000 });
     await shot(phone, "09-inbox-phone");
     // Keyboard: the skip link is the first stop and is visible when focused.
@@ -156,7 +129,7 @@ describe("operator console in a real browser", () => {
 
     // A cross-site form post: the browser withholds the SameSite=Strict cookie, and the server refuses.
     const other = await context.newPage();
-    const crossOrigin = dev.url.replace("127.0.0.1", "localhost");
+    const crossOrigin = stack.dev.url.replace("127.0.0.1", "localhost");
     await other.goto(`${crossOrigin}/`);
     const target = await deployThread("console-e2e-csrf");
     await until(target.id, (t) => t.status === "waiting_for_human");
@@ -164,12 +137,12 @@ describe("operator console in a real browser", () => {
       other.waitForResponse((r) => r.url().includes(`/console/threads/${target.id}/cancel`)),
       // A page on another site posts a form to the console (the DOM code runs in the browser).
       other.evaluate(
-        `(() => { const f = document.createElement("form"); f.method = "POST"; f.action = ${JSON.stringify(`${dev.url}/console/threads/${target.id}/cancel`)}; document.body.append(f); f.submit(); })()`,
+        `(() => { const f = document.createElement("form"); f.method = "POST"; f.action = ${JSON.stringify(`${stack.dev.url}/console/threads/${target.id}/cancel`)}; document.body.append(f); f.submit(); })()`,
       ),
     ]);
     expect([401, 403]).toContain(response.status());
     // With the cookie but from another origin (a browser that ignores SameSite): the Origin check refuses.
-    const forged = await fetch(`${dev.url}/console/threads/${target.id}/cancel`, {
+    const forged = await fetch(`${stack.dev.url}/console/threads/${target.id}/cancel`, {
       method: "POST",
       headers: { cookie: `console_session=${cookie!.value}`, origin: "http://evil.example", "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
       body: "",
@@ -179,10 +152,10 @@ describe("operator console in a real browser", () => {
     expect((await v1<ThreadView>(`/threads/${target.id}`)).status).toBe("waiting_for_human");
 
     // Sign out: the console is closed again.
-    await page.goto(`${dev.url}/console/inbox`);
+    await page.goto(`${stack.dev.url}/console/inbox`);
     await page.getByRole("button", { name: "Sign out" }).click();
-    await page.waitForURL(`${dev.url}/console/sign-in`);
-    await page.goto(`${dev.url}/console/threads`);
+    await page.waitForURL(`${stack.dev.url}/console/sign-in`);
+    await page.goto(`${stack.dev.url}/console/threads`);
     expect(new URL(page.url()).pathname).toBe("/console/sign-in");
 
     expect(cspViolations).toEqual([]);
@@ -191,7 +164,7 @@ describe("operator console in a real browser", () => {
   });
 
   it("the inbox lists oldest first; an eval started from the agent page shows its progress live and the differing case side by side", async () => {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const context = await stack.browser.newContext({ viewport: { width: 1100, height: 900 } });
     const page = await context.newPage();
     const pageErrors: string[] = [];
     const cspViolations: string[] = [];
@@ -199,15 +172,15 @@ describe("operator console in a real browser", () => {
     page.on("console", (m) => {
       if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
     });
-    await page.goto(`${dev.url}/console/sign-in`);
+    await page.goto(`${stack.dev.url}/console/sign-in`);
     await page.getByLabel("Credential name").fill("default");
     await page.getByLabel("Token").fill(TOKEN);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(`${dev.url}/console/inbox`);
+    await page.waitForURL(`${stack.dev.url}/console/inbox`);
 
     // Oldest first by when each was asked: the older request has the later deadline.
     const ask = async (name: string, humanTimeoutSeconds: number) => {
-      const marker = model.model.script(name, [{ tool: "deploy_backend", args: { tag: "v3.0.0", environment: "production" } }]);
+      const marker = stack.model.model.script(name, [{ tool: "deploy_backend", args: { tag: "v3.0.0", environment: "production" } }]);
       const launched = await v1<ThreadView>("/agents/deploybot/threads", { method: "POST", body: JSON.stringify({ message: `deploy ${marker}`, humanTimeoutSeconds }) });
       return until(launched.id, (t) => t.status === "waiting_for_human");
     };
@@ -222,12 +195,12 @@ describe("operator console in a real browser", () => {
 
     // History: one deploybot thread under the default prompt; the terse prompt would deploy to production instead.
     const gate = "console-e2e-eval-gate";
-    const marker = model.model.script("console-e2e-eval", deployRule(gate));
+    const marker = stack.model.model.script("console-e2e-eval", deployRule(gate));
     const history = await v1<ThreadView>("/agents/deploybot/threads", { method: "POST", body: JSON.stringify({ message: `deploy the backend ${marker}`, variant: "default" }) });
     await until(history.id, (t) => t.status === "done");
-    const asked = model.model.requests("console-e2e-eval").length;
+    const asked = stack.model.model.requests("console-e2e-eval").length;
 
-    await page.goto(`${dev.url}/console/agents/deploybot`);
+    await page.goto(`${stack.dev.url}/console/agents/deploybot`);
     await page.getByLabel("Candidate variant").selectOption("terse");
     await page.getByLabel("… or these thread ids").fill(history.id);
     await shot(page, "11-agent-evals");
@@ -235,11 +208,11 @@ describe("operator console in a real browser", () => {
     await page.waitForURL(/\/console\/evals\/ev_[0-9a-f]{32}$/);
     const evalId = new URL(page.url()).pathname.split("/").pop() as string;
     // The deploy question is held at the model: the page shows the eval running, then follows it without a reload.
-    await model.model.arrived(gate);
+    await stack.model.model.arrived(gate);
     await expect(page.locator("#eval").getAttribute("data-status")).resolves.toBe("running");
     await page.locator("#eval-status-h", { hasText: "2 of 3 questions answered" }).waitFor({ timeout: 10_000 });
     await shot(page, "12-eval-running");
-    await model.model.release(gate);
+    await stack.model.model.release(gate);
     await page.locator('#eval[data-status="done"]').waitFor({ timeout: 15_000 });
     expect(new URL(page.url()).pathname).toBe(`/console/evals/${evalId}`);
     await expect(page.locator("#eval-summary").textContent()).resolves.toContain("66.7%");
@@ -248,13 +221,13 @@ describe("operator console in a real browser", () => {
     await expect(differing.locator('td[data-label="Baseline"]').textContent()).resolves.toMatch(/deploy_backend[\s\S]*"environment": "staging"/);
     await expect(differing.locator('td[data-label="Candidate"]').textContent()).resolves.toMatch(/deploy_backend[\s\S]*"environment": "production"/);
     await shot(page, "13-eval-done");
-    expect(model.model.requests("console-e2e-eval").length).toBe(asked + 3);
+    expect(stack.model.model.requests("console-e2e-eval").length).toBe(asked + 3);
     const report = await v1<EvalView>(`/evals/${evalId}`);
     expect(report.summary).toMatchObject({ questions: 3, sameArgs: 2 });
 
     const phone = await context.newPage();
     await phone.setViewportSize({ width: 390, height: 844 });
-    await phone.goto(`${dev.url}/console/evals/${evalId}`);
+    await phone.goto(`${stack.dev.url}/console/evals/${evalId}`);
     await shot(phone, "14-eval-phone");
     const overflow = await phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth");
     expect(overflow).toBeLessThanOrEqual(0);
@@ -268,7 +241,7 @@ describe("operator console in a real browser", () => {
     const launched = await deployThread("console-e2e-curl");
     const waiting = await until(launched.id, (t) => t.status === "waiting_for_human");
     // curl exits at --max-time with code 28; the output so far is what an operator would see.
-    const result = await promisify(execFile)("curl", ["-sN", "--max-time", "2.5", "-H", `Authorization: Bearer ${TOKEN}`, `${dev.url}/v1/threads/${launched.id}/stream`]).catch(
+    const result = await promisify(execFile)("curl", ["-sN", "--max-time", "2.5", "-H", `Authorization: Bearer ${TOKEN}`, `${stack.dev.url}/v1/threads/${launched.id}/stream`]).catch(
       (error: { stdout?: string; code?: number }) => ({ stdout: error.stdout ?? "", code: error.code }),
     );
     const out = result.stdout;

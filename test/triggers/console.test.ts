@@ -82,14 +82,96 @@ describe("console", () => {
 
     const pageHtml = await (await get(`/console/threads/${id}`, { cookie })).text();
     for (const type of ["thread_launched", "model_decided", "human_requested", "human_responded", "tool_started", "tool_succeeded", "thread_finished"]) {
-      expect(pageHtml).toContain(`<span class="type">${type}</span>`);
+      expect(pageHtml).toMatch(new RegExp(`<span class="type label-[a-z]+">${type}</span>`));
     }
-    expect(pageHtml).toContain("answered by <strong>console:default (verified by session)</strong>");
-    expect(pageHtml).toContain("prompt <code>");
+    // One line per event: the summary says who approved; the JSON is behind a closed <details>.
+    expect(pageHtml).toContain("approved by default (console) · “ok from console”");
+    expect(pageHtml).toMatch(/chose guarded label=k-[^·]+ · \d+ ms · /);
+    expect(pageHtml).not.toContain("<details open");
 
     const forked = await post(`/console/threads/${id}/fork`, { atSeq: "2", model: "other-model" }, { cookie });
     expect(forked.status).toBe(303);
     expect(forked.headers.get("location")).toMatch(/^\/console\/threads\/t_[0-9a-f]{32}$/);
+  });
+
+  it("an approval card shows the arguments as a table against the last call of the same tool, who may answer and the timeout policy", async () => {
+    const cookie = await signIn();
+    const id = `console-card-${crypto.randomUUID().slice(0, 8)}`;
+    const marker = model.script(id, [
+      { tool: "guarded", args: { label: `first-${id}` } },
+      { tool: "guarded", args: { label: `second-${id}` } },
+    ]);
+    await launch("probe", `go ${marker}`, { threadId: id });
+    const first = (await settle(id)).pending!;
+    const card1 = await (await get(`/console/threads/${id}/header`, { cookie })).text();
+    expect(card1).toContain("First call of this tool in this thread");
+    expect(card1).toMatch(/<th scope="row">label<\/th><td><code>first-console-card-[0-9a-f]+<\/code><\/td>/);
+    expect(card1).toContain("any signed-in operator");
+    expect(card1).toContain(`data-countdown="${first.deadline}"`);
+    expect(card1).toMatch(/On timeout<\/dt><dd>(denied|escalated|the thread fails)/);
+    expect((await post(`/console/threads/${id}/respond`, { requestId: first.requestId, decision: "approve" }, { cookie, accept: "application/json" })).status).toBe(200);
+    const second = await settle(id);
+    expect(second.pending?.requestId).not.toBe(first.requestId);
+    const inbox = await (await get("/console/inbox/items", { cookie })).text();
+    const card2 = inbox.slice(inbox.indexOf(`data-request="${second.pending!.requestId}"`));
+    expect(card2).toContain("Compared with the last call of this tool in this thread");
+    expect(card2).toMatch(new RegExp(`<tr class="arg-changed"><th scope="row">label</th><td><code>second-${id}</code></td><td class="muted">was first-${id}</td>`));
+  });
+
+  it("the timeline pages newest first; a bad page parameter is a clear 400", async () => {
+    const cookie = await signIn();
+    const id = `console-page-${crypto.randomUUID().slice(0, 8)}`;
+    await launch("probe", `go ${model.script(id, [{ tool: "done_for_now", args: { message: "paged" } }])}`, { threadId: id });
+    const view = await settle(id);
+    const newest = await (await get(`/console/threads/${id}`, { cookie })).text();
+    expect(newest).toContain(`Events #1–#${view.lastSeq} of ${view.lastSeq}.`);
+    expect(newest).toContain('data-live="stream"');
+    expect(newest).not.toContain('id="load-earlier"');
+    const older = await (await get(`/console/threads/${id}?before=3`, { cookie })).text();
+    expect(older).toContain(`Events #1–#2 of ${view.lastSeq}.`);
+    expect([...older.matchAll(/<li class="ev /g)].length).toBe(2);
+    expect(older).not.toContain('data-live="stream"'); // an older page does not follow the stream
+    for (const bad of ["abc", "1", "-5", "2.5"]) {
+      const res = await get(`/console/threads/${id}?before=${bad}`, { cookie, accept: "application/json" });
+      expect(res.status, bad).toBe(400);
+      expect(await res.json(), bad).toMatchObject({ error: { code: "invalid_query" } });
+    }
+  });
+
+  it("the threads list filters by status and agent, searches by id prefix, counts per status, shows what each waits on; bad filters are a clear 400", async () => {
+    const cookie = await signIn();
+    const tag = `flt-${crypto.randomUUID().slice(0, 8)}`;
+    await launch("probe", `go ${model.script(`${tag}-done`, [{ tool: "done_for_now", args: { message: "ok" } }])}`, { threadId: `${tag}-done` });
+    await launch("probe", `go ${model.script(`${tag}-wait`, [{ tool: "guarded", args: { label: tag } }])}`, { threadId: `${tag}-wait` });
+    await settle(`${tag}-done`);
+    await settle(`${tag}-wait`);
+    const rows = (html: string) => [...html.matchAll(/<tr data-thread="([^"]+)"/g)].map((m) => m[1]);
+    const all = await (await get(`/console/threads?q=${tag}`, { cookie })).text();
+    expect(rows(all).sort()).toEqual([`${tag}-done`, `${tag}-wait`]);
+    expect(all).toMatch(new RegExp(`data-thread="${tag}-wait".*?<td data-label="Waiting on">approval guarded</td>`));
+    expect(all).toMatch(/<td data-label="Age"><time datetime="[^"]+" title="[^"]+" data-ago="[^"]+">\d+ s ago<\/time>/);
+    const waiting = await (await get(`/console/threads?q=${tag}&status=waiting_for_human&agent=probe`, { cookie })).text();
+    expect(rows(waiting)).toEqual([`${tag}-wait`]);
+    expect(rows(await (await get(`/console/threads?q=${tag}&status=done`, { cookie })).text())).toEqual([`${tag}-done`]);
+    expect(rows(await (await get(`/console/threads?q=${tag}&agent=deploybot`, { cookie })).text())).toEqual([]);
+    expect(rows(await (await get(`/console/threads?q=${tag}_`, { cookie })).text())).toEqual([]); // _ is not a wildcard
+    // Counts per status, for the agent filter: at least ours, and the same as the filtered list can show.
+    const counts = Object.fromEntries([...waiting.matchAll(/data-count-status="([a-z_]+)".*?<span class="count">(\d+)<\/span>/g)].map((m) => [m[1], Number(m[2])]));
+    expect(counts["waiting_for_human"]).toBeGreaterThanOrEqual(1);
+    expect(counts["done"]).toBeGreaterThanOrEqual(1);
+    for (const [query, code] of [
+      ["status=sleeping", "invalid_query"],
+      ["q=%25", "invalid_query"],
+      ["q=a%20b", "invalid_query"],
+      ["cursor=not-a-cursor", "invalid_cursor"],
+    ] as const) {
+      const res = await get(`/console/threads?${query}`, { cookie, accept: "application/json" });
+      expect(res.status, query).toBe(400);
+      expect(await res.json(), query).toMatchObject({ error: { code } });
+      const page = await get(`/console/threads?${query}`, { cookie });
+      expect(page.status, query).toBe(400);
+      expect(await page.text(), query).toContain("<h1>Not done</h1>");
+    }
   });
 
   it("bad console form posts get a clear 4xx and append nothing: wrong media type, bad fields, an unknown request, an unknown thread", async () => {

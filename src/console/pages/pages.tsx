@@ -1,10 +1,12 @@
 /** @jsxImportSource hono/jsx */
 import type { Child, FC } from "hono/jsx";
-import type { Event, PendingView, ThreadView } from "../../core";
+import type { Event, JsonObject, ThreadView } from "../../core";
 import type { ThreadSummary } from "../../runtime/index/thread-index";
 import type { UsageTotals } from "../../runtime/index/thread-index-stats";
-import { Deadline, Layout, StackTable, StatusBadge } from "./layout";
-import { TimelineItem } from "./timeline";
+import { Layout, StackTable, StatusBadge } from "./layout";
+import { summaryContext, type SummaryContext } from "../summary";
+import { InboxEntry, type InboxItem } from "./approval";
+import { Ago, TimelineItem } from "./timeline";
 
 // The console's pages: functions of their data, rendered on the server.
 
@@ -58,89 +60,61 @@ export const WelcomePage: FC<{ agents: readonly string[] }> = ({ agents }) => (
   </Layout>
 );
 
-export type InboxItem = { thread: Pick<ThreadView, "id" | "agent" | "status">; request: PendingView };
-
-/** One pending request with its answer form; the client submits it in place (data-async). */
-export const InboxEntry: FC<{ item: InboxItem; returnTo: string }> = ({ item, returnTo }) => {
-  const { thread, request } = item;
-  const id = `r-${request.requestId}`;
-  return (
-    <li class="card" data-request={request.requestId} aria-labelledby={`${id}-h`}>
-      <h2 id={`${id}-h`}>
-        {request.kind === "approval" ? `Approve ${request.tool?.name ?? "action"}?` : `${thread.agent} asks`}{" "}
-        <span class="muted">
-          in <a href={`/console/threads/${thread.id}`}>{thread.id}</a> ({thread.agent})
-        </span>
-      </h2>
-      <p>{request.message}</p>
-      {request.tool ? <pre>{JSON.stringify(request.tool.args, null, 2)}</pre> : null}
-      <p>
-        Asked <time datetime={request.requestedAt}>{request.requestedAt}</time> · deadline <Deadline at={request.deadline} />{" "}
-        <span class="countdown" data-countdown={request.deadline}></span>
-      </p>
-      <form method="post" action={`/console/threads/${thread.id}/respond`} data-async="respond">
-        <input type="hidden" name="requestId" value={request.requestId} />
-        <input type="hidden" name="returnTo" value={returnTo} />
-        {request.kind === "input" ? (
-          <>
-            <label for={`${id}-answer`}>Answer</label>
-            <textarea id={`${id}-answer`} name="answer" rows={2} required maxlength={32000}></textarea>
-          </>
-        ) : null}
-        <label for={`${id}-comment`}>Comment (optional)</label>
-        <textarea id={`${id}-comment`} name="comment" rows={2} maxlength={32000}></textarea>
-        <div class="actions">
-          {request.kind === "approval" ? (
-            <>
-              <button type="submit" name="decision" value="approve" class="approve">
-                Approve
-              </button>
-              <button type="submit" name="decision" value="reject" class="reject">
-                Reject
-              </button>
-            </>
-          ) : (
-            <button type="submit" name="decision" value="answer">
-              Send answer
-            </button>
-          )}
-        </div>
-        <p class="form-status" role="alert"></p>
-      </form>
-    </li>
-  );
-};
-
-export const InboxList: FC<{ items: readonly InboxItem[] }> = ({ items }) => (
-  <ol id="inbox" class="timeline" data-live="/console/inbox/items" aria-label="Pending requests, oldest first">
+export const InboxList: FC<{ items: readonly InboxItem[]; now: number }> = ({ items, now }) => (
+  <ol id="inbox" class="timeline requests" data-live="/console/inbox/items" aria-label="Pending requests, oldest first">
     {items.map((item) => (
-      <InboxEntry item={item} returnTo="/console/inbox" />
+      <InboxEntry item={item} returnTo="/console/inbox" now={now} />
     ))}
   </ol>
 );
 
-export const InboxPage: FC<{ who: string; items: readonly InboxItem[] }> = ({ who, items }) => (
+export const InboxPage: FC<{ who: string; items: readonly InboxItem[]; now: number }> = ({ who, items, now }) => (
   <Layout title="Inbox" nav="inbox" who={who}>
     <h1>Approvals inbox</h1>
+    <p class="muted keys">
+      Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous request, <kbd>a</kbd> approve, <kbd>r</kbd> reject (asks first).
+    </p>
     <p class="muted" id="inbox-empty" hidden={items.length > 0}>
       Nothing is waiting for a human. New requests appear here without a reload.
     </p>
-    <InboxList items={items} />
+    <InboxList items={items} now={now} />
   </Layout>
 );
+
+export type ThreadsFilter = { agent?: string; status?: string; q?: string };
+
+/** The list's query string for a filter (and page), without empty fields. */
+export const threadsQuery = (filter: ThreadsFilter, cursor?: string) =>
+  new URLSearchParams(Object.entries({ ...filter, ...(cursor ? { cursor } : {}) }).filter((e): e is [string, string] => Boolean(e[1]))).toString();
 
 export const ThreadsPage: FC<{
   who: string;
   threads: readonly ThreadSummary[];
   agents: readonly string[];
-  filter: { agent?: string; status?: string };
+  filter: ThreadsFilter;
+  counts: Readonly<Record<string, number>>;
+  now: number;
   next?: string;
-}> = ({ who, threads, agents, filter, next }) => {
-  const query = (cursor: string) => new URLSearchParams({ ...(filter.agent ? { agent: filter.agent } : {}), ...(filter.status ? { status: filter.status } : {}), cursor }).toString();
+}> = ({ who, threads, agents, filter, counts, now, next }) => {
+  const total = Object.values(counts).reduce((a, n) => a + n, 0);
   return (
     <Layout title="Threads" nav="threads" who={who}>
       <h1>Threads</h1>
+      <nav aria-label="Threads by status" class="counts">
+        <a href={`/console/threads?${threadsQuery({ ...filter, status: "" })}`} aria-current={filter.status ? undefined : "page"}>
+          all <span class="count">{total}</span>
+        </a>
+        {STATUSES.map((s) => (
+          <a href={`/console/threads?${threadsQuery({ ...filter, status: s })}`} aria-current={filter.status === s ? "page" : undefined} data-count-status={s}>
+            <StatusBadge status={s} /> <span class="count">{counts[s] ?? 0}</span>
+          </a>
+        ))}
+      </nav>
       <form method="get" action="/console/threads" class="filters" role="search">
+        <div>
+          <label for="f-q">Thread id (or its start)</label>
+          <input id="f-q" name="q" value={filter.q ?? ""} maxlength={64} placeholder="t_3f2a…" />
+        </div>
         <div>
           <label for="f-agent">Agent</label>
           <select id="f-agent" name="agent">
@@ -168,22 +142,26 @@ export const ThreadsPage: FC<{
       <StackTable
         id="threads"
         refreshMs={5000}
-        columns={["Thread", "Agent", "Status", "Events", "Updated"]}
+        columns={["Thread", "Agent", "Status", "Waiting on", "Age", "Last event"]}
         rows={threads.map((t) => ({
+          attrs: { "data-thread": t.id },
           cells: [
             <a href={`/console/threads/${t.id}`}>{t.id}</a>,
             <a href={`/console/agents/${t.agent}`}>{t.agent}</a>,
             <StatusBadge status={t.status} />,
-            t.lastSeq,
-            <time datetime={t.updatedAt}>{t.updatedAt}</time>,
+            t.pending ?? "",
+            <Ago at={t.createdAt} now={now} />,
+            <>
+              #{t.lastSeq} · <Ago at={t.updatedAt} now={now} />
+            </>,
           ],
         }))}
       />
       {threads.length === 0 ? <p class="muted">No threads match.</p> : null}
       <nav aria-label="Pages" class="actions">
-        <a href={`/console/threads?${query("").replace(/&?cursor=$/, "")}`}>First page</a>
+        <a href={`/console/threads?${threadsQuery(filter)}`}>First page</a>
         {next ? (
-          <a href={`/console/threads?${query(next)}`} rel="next">
+          <a href={`/console/threads?${threadsQuery(filter, next)}`} rel="next">
             Next page
           </a>
         ) : null}
@@ -192,9 +170,20 @@ export const ThreadsPage: FC<{
   );
 };
 
-/** The part of the thread page that changes with its status: the badge, controls, open requests. */
-export const ThreadHeader: FC<{ thread: ThreadView }> = ({ thread }) => {
-  const ended = thread.status === "done" || thread.status === "failed" || thread.status === "cancelled";
+/** "42 s", "3 min 5 s", "2 h 4 min", "3 d 2 h". */
+export function elapsed(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
+
+const ENDED = new Set(["done", "failed", "cancelled"]);
+
+/** The part of the thread page that changes with its status: facts, the open requests, every action in one place. */
+export const ThreadHeader: FC<{ thread: ThreadView; now: number; variants: readonly string[]; previous?: Readonly<Record<string, JsonObject>> }> = ({ thread, now, variants, previous }) => {
+  const ended = ENDED.has(thread.status);
   const control = (verb: "pause" | "resume" | "cancel", label: string, cls = "") => (
     <form method="post" action={`/console/threads/${thread.id}/${verb}`} class="inline">
       <button type="submit" class={cls}>
@@ -202,76 +191,151 @@ export const ThreadHeader: FC<{ thread: ThreadView }> = ({ thread }) => {
       </button>
     </form>
   );
+  const took = elapsed((ended ? Date.parse(thread.updatedAt) : now) - Date.parse(thread.createdAt));
   return (
-    <div id="thread-header" data-status={thread.status}>
-      <p>
-        Status: <StatusBadge status={thread.status} /> · agent <a href={`/console/agents/${thread.agent}`}>{thread.agent}</a>
-        {thread.variant ? ` · variant ${thread.variant}` : ""}
-        {thread.model ? ` · model ${thread.model}` : ""}
+    <section id="thread-header" data-status={thread.status} aria-label="Thread summary" class="card">
+      <dl class="facts">
+        <dt>Status</dt>
+        <dd>
+          <StatusBadge status={thread.status} />
+        </dd>
+        <dt>Agent</dt>
+        <dd>
+          <a href={`/console/agents/${thread.agent}`}>{thread.agent}</a>
+          {thread.variant ? ` · variant ${thread.variant}` : ""}
+          {thread.model ? ` · model ${thread.model}` : ""}
+        </dd>
+        <dt>Started</dt>
+        <dd>
+          <Ago at={thread.createdAt} now={now} />
+          {ended ? (
+            <>
+              {" "}
+              · ended <Ago at={thread.updatedAt} now={now} /> after {took}
+            </>
+          ) : (
+            ` · running for ${took}`
+          )}
+        </dd>
+        <dt>Tokens</dt>
+        <dd id="thread-tokens">
+          {thread.usage ? `${thread.usage.totalTokens} (${thread.usage.promptTokens} prompt + ${thread.usage.completionTokens} completion)` : "none reported"}
+        </dd>
         {thread.forkedFrom ? (
           <>
-            {" "}
-            · forked from <a href={`/console/threads/${thread.forkedFrom.threadId}`}>{thread.forkedFrom.threadId}</a> at #{thread.forkedFrom.atSeq}
+            <dt>Forked from</dt>
+            <dd>
+              <a href={`/console/threads/${thread.forkedFrom.threadId}`}>{thread.forkedFrom.threadId}</a> at #{thread.forkedFrom.atSeq}
+            </dd>
           </>
         ) : null}
-      </p>
+        {thread.parent ? (
+          <>
+            <dt>Parent</dt>
+            <dd>
+              <a href={`/console/threads/${thread.parent.threadId}`}>{thread.parent.threadId}</a>
+            </dd>
+          </>
+        ) : null}
+      </dl>
       {thread.result ? <p>Result: {thread.result.message}</p> : null}
       {thread.error ? (
         <p class="error-box">
           <code>{thread.error.code}</code>: {thread.error.message}
         </p>
       ) : null}
-      {ended ? null : (
-        <div class="actions" aria-label="Thread controls">
-          {thread.status === "paused" ? control("resume", "Resume") : control("pause", "Pause", "secondary")}
-          {control("cancel", "Cancel", "reject")}
-        </div>
-      )}
+      <div class="actions" aria-label="Thread actions">
+        {ended ? null : thread.status === "paused" ? control("resume", "Resume") : control("pause", "Pause", "secondary")}
+        {ended ? null : control("cancel", "Cancel", "reject")}
+        <form method="post" action={`/console/threads/${thread.id}/fork`} class="inline fork">
+          <input type="hidden" name="atSeq" value={String(Math.max(1, thread.lastSeq))} />
+          <label for="fork-variant" class="visually-hidden">
+            Variant of the fork
+          </label>
+          <select id="fork-variant" name="variant">
+            <option value="">same variant</option>
+            {variants.map((v) => (
+              <option value={v}>{v}</option>
+            ))}
+          </select>{" "}
+          <button type="submit" class="secondary">
+            Fork at #{thread.lastSeq}
+          </button>
+        </form>
+      </div>
       {thread.pendingRequests.length ? (
-        <ol class="timeline" aria-label="Open requests">
-          {thread.pendingRequests.map((request) => (
-            <InboxEntry item={{ thread, request }} returnTo={`/console/threads/${thread.id}`} />
-          ))}
+        <ol class="timeline requests" aria-label="Open requests">
+          {thread.pendingRequests.map((request) => {
+            const before = request.tool ? previous?.[request.tool.name] : undefined;
+            return <InboxEntry item={{ thread, request, ...(before ? { previous: before } : {}) }} returnTo={`/console/threads/${thread.id}`} now={now} />;
+          })}
         </ol>
       ) : null}
-    </div>
+    </section>
   );
 };
 
-export const ThreadPage: FC<{ who: string; thread: ThreadView; events: readonly Event[]; variants: readonly string[]; eventTypes: readonly string[] }> = ({
-  who,
-  thread,
-  events,
-  variants,
-  eventTypes,
-}) => (
-  <Layout title={thread.id} nav="threads" who={who}>
-    <h1>Thread {thread.id}</h1>
-    <ThreadHeader thread={thread} />
-    <p>
-      <a href={`/console/threads/${thread.id}/context`}>Context: what the next model step sees, what it leaves out</a>
-    </p>
-    <h2 id="timeline-h">Timeline</h2>
-    <ol
-      id="timeline"
-      class="timeline"
-      aria-labelledby="timeline-h"
-      data-thread={thread.id}
-      data-last-seq={String(thread.lastSeq)}
-      data-event-types={eventTypes.join(",")}
-    >
-      <Timeline events={events} threadId={thread.id} variants={variants} />
-    </ol>
-  </Layout>
-);
+export const ThreadPage: FC<{
+  who: string;
+  thread: ThreadView;
+  events: readonly Event[];
+  variants: readonly string[];
+  eventTypes: readonly string[];
+  now: number;
+  /** The page shows events up to this seq (older pages do not follow the stream). */
+  upTo: number;
+  previous?: Readonly<Record<string, JsonObject>>;
+}> = ({ who, thread, events, variants, eventTypes, now, upTo, previous }) => {
+  const first = events[0]?.seq ?? upTo + 1;
+  const latest = upTo >= thread.lastSeq;
+  return (
+    <Layout title={thread.id} nav="threads" who={who}>
+      <h1>Thread {thread.id}</h1>
+      <ThreadHeader thread={thread} now={now} variants={variants} {...(previous ? { previous } : {})} />
+      <p>
+        <a href={`/console/threads/${thread.id}/context`}>Context: what the next model step sees, what it leaves out</a>
+      </p>
+      <h2 id="timeline-h">Timeline</h2>
+      <p class="muted" id="timeline-range">
+        Events #{first}–#{upTo} of {thread.lastSeq}.{" "}
+        {first > 1 ? (
+          <a href={`/console/threads/${thread.id}?before=${first}`} rel="prev" id="load-earlier">
+            Load earlier events
+          </a>
+        ) : null}{" "}
+        {latest ? null : <a href={`/console/threads/${thread.id}`}>Newest events</a>}
+      </p>
+      <ol
+        id="timeline"
+        class="timeline"
+        aria-labelledby="timeline-h"
+        data-thread={thread.id}
+        data-last-seq={String(upTo)}
+        data-live={latest ? "stream" : undefined}
+        data-event-types={eventTypes.join(",")}
+      >
+        <Timeline events={events} threadId={thread.id} variants={variants} now={now} />
+      </ol>
+    </Layout>
+  );
+};
 
-export const Timeline: FC<{ events: readonly Event[]; threadId: string; variants: readonly string[] }> = ({ events, threadId, variants }) => (
-  <>
-    {events.map((event) => (
-      <TimelineItem event={event} threadId={threadId} variants={variants} />
-    ))}
-  </>
-);
+export const Timeline: FC<{ events: readonly Event[]; threadId: string; variants: readonly string[]; now: number; context?: SummaryContext }> = ({
+  events,
+  threadId,
+  variants,
+  now,
+  context,
+}) => {
+  const ctx = context ?? summaryContext(events);
+  return (
+    <>
+      {events.map((event) => (
+        <TimelineItem event={event} threadId={threadId} variants={variants} now={now} context={ctx} />
+      ))}
+    </>
+  );
+};
 
 export type VariantRow = { name: string; version?: string; weight?: number; threads: number; steps: number; errors: number; escalations: number; outcomes: Record<string, number> };
 export type Usage = { total: UsageTotals; variants: Readonly<Record<string, UsageTotals>> };

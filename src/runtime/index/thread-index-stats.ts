@@ -16,7 +16,16 @@ export function statsColumns(state: ThreadState) {
     escalations: counts.escalations,
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
+    pending: pendingLine(state),
   };
+}
+
+/** The oldest open request as the threads list shows it: "approval deploy_backend", "input"; null when none. */
+export function pendingLine(state: ThreadState): string | null {
+  const first = state.pending[0];
+  if (!first) return null;
+  const more = state.pending.length > 1 ? ` (+${state.pending.length - 1})` : "";
+  return `${first.kind}${first.call ? ` ${first.call.tool}` : ""}${more}`;
 }
 
 export function countsChanged(before: MaybeThread, after: ThreadState): boolean {
@@ -35,6 +44,8 @@ const COLUMNS: readonly [name: string, definition: string][] = [
   ["escalations", "INTEGER NOT NULL DEFAULT 0"],
   ["prompt_tokens", "INTEGER NOT NULL DEFAULT 0"],
   ["completion_tokens", "INTEGER NOT NULL DEFAULT 0"],
+  // The console's threads list (not a stat): the oldest open request, see pendingLine.
+  ["pending", "TEXT"],
 ];
 
 /**

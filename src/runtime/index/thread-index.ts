@@ -26,12 +26,18 @@ export const ThreadSummary = z.object({
   escalations: z.number().int().nonnegative().optional(),
   promptTokens: z.number().int().nonnegative().optional(),
   completionTokens: z.number().int().nonnegative().optional(),
+  /** The oldest open request ("approval deploy_backend"), for the console's list. */
+  pending: z.string().max(200).nullable().optional(),
 });
 export type ThreadSummary = z.infer<typeof ThreadSummary>;
 
 export type ListQuery = {
   readonly agent?: string;
   readonly status?: string;
+  /** Threads whose id starts with this (the console's search by id). */
+  readonly idPrefix?: string;
+  /** Add each row's oldest open request (the console's list; the API's rows stay as documented). */
+  readonly withPending?: boolean;
   /** Exclusive: return threads strictly older than this position. */
   readonly before?: { readonly createdAt: string; readonly id: string };
   readonly limit: number;
@@ -55,11 +61,11 @@ export class ThreadIndex extends DurableObject<Env> {
   upsert(summary: ThreadSummary): void {
     const s = ThreadSummary.parse(summary);
     this.ctx.storage.sql.exec(
-      `INSERT INTO threads (id, agent, status, created_at, updated_at, last_seq, variant, steps, errors, escalations, prompt_tokens, completion_tokens)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO threads (id, agent, status, created_at, updated_at, last_seq, variant, steps, errors, escalations, prompt_tokens, completion_tokens, pending)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, last_seq = excluded.last_seq,
          variant = excluded.variant, steps = excluded.steps, errors = excluded.errors, escalations = excluded.escalations,
-         prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens
+         prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens, pending = excluded.pending
        WHERE excluded.last_seq >= threads.last_seq`,
       s.id,
       s.agent,
@@ -73,6 +79,7 @@ export class ThreadIndex extends DurableObject<Env> {
       s.escalations ?? 0,
       s.promptTokens ?? 0,
       s.completionTokens ?? 0,
+      s.pending ?? null,
     );
   }
 
@@ -102,6 +109,11 @@ export class ThreadIndex extends DurableObject<Env> {
       where.push("status = ?");
       params.push(query.status);
     }
+    if (query.idPrefix) {
+      // LIKE with the prefix's own wildcards escaped: an id is [a-z0-9_-], so only _ needs it.
+      where.push("id LIKE ? ESCAPE '\\'");
+      params.push(`${query.idPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
     if (query.before) {
       where.push("(created_at < ? OR (created_at = ? AND id < ?))");
       params.push(query.before.createdAt, query.before.createdAt, query.before.id);
@@ -109,9 +121,17 @@ export class ThreadIndex extends DurableObject<Env> {
     const sql = `SELECT * FROM threads ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
       ORDER BY created_at DESC, id DESC LIMIT ?`;
     return this.ctx.storage.sql
-      .exec<{ id: string; agent: string; status: string; created_at: string; updated_at: string; last_seq: number }>(sql, ...params, query.limit)
+      .exec<{ id: string; agent: string; status: string; created_at: string; updated_at: string; last_seq: number; pending: string | null }>(sql, ...params, query.limit)
       .toArray()
-      .map((r) => ({ id: r.id, agent: r.agent, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at, lastSeq: r.last_seq }));
+      .map((r) => ({ id: r.id, agent: r.agent, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at, lastSeq: r.last_seq, ...(query.withPending ? { pending: r.pending } : {}) }));
+  }
+
+  /** This shard's threads per status, for one agent or all. */
+  statusCounts(agent?: string): Record<string, number> {
+    const rows = this.ctx.storage.sql
+      .exec<{ status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM threads ${agent ? "WHERE agent = ?" : ""} GROUP BY status`, ...(agent ? [agent] : []))
+      .toArray();
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 }
 
@@ -145,6 +165,14 @@ export async function listThreads(env: Env, query: ListQuery): Promise<{ threads
   const threads = merged.slice(0, query.limit);
   const last = threads[threads.length - 1];
   return merged.length > query.limit && last ? { threads, next: { createdAt: last.createdAt, id: last.id } } : { threads };
+}
+
+/** Threads per status across all shards (for one agent, or all). */
+export async function statusCounts(env: Env, agent?: string): Promise<Record<string, number>> {
+  const shards = await Promise.all(Array.from({ length: shardCount(env) }, (_, i) => env.THREAD_INDEX.getByName(`shard-${i}`).statusCounts(agent)));
+  const out: Record<string, number> = {};
+  for (const shard of shards) for (const [status, n] of Object.entries(shard)) out[status] = (out[status] ?? 0) + n;
+  return out;
 }
 
 /** Per-variant totals for an agent across all shards (eventually consistent, see thread-index-stats.ts). */
