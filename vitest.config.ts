@@ -110,9 +110,7 @@ export default defineConfig({
       },
       {
         // End to end in a real browser: `wrangler dev` and headless Chromium in their own
-        // processes (test/e2e/support). Slow to start, so one generous timeout. Its Node side
-        // loads the MCP SDK (test servers and client), whose source maps name files it does not ship.
-        customLogger: logger,
+        // processes (test/e2e/support). Slow to start, so one generous timeout.
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
