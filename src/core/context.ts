@@ -169,8 +169,9 @@ export function renderContext(source: ContextSource, policy: ContextPolicy, limi
   const droppable = shownCandidates.filter((i) => i.cls !== "pinned").sort((a, b) => CLASS_RANK[a.cls] - CLASS_RANK[b.cls] || a.seq - b.seq);
   const kept = new Set(shownCandidates);
   let total = shownCandidates.reduce((sum, i) => sum + i.tokens, 0);
-  const leftOut = () => !complete || shownCandidates.length < items.length - coveredItems.length;
-  const budgetFor = () => available - (leftOut() || kept.size < shownCandidates.length ? markerTokens : 0);
+  // A summary that a newer overlapping one replaced leaves nothing out: its events are in that
+  // summary or shown in full. Only the unread events, or a block dropped, need the marker.
+  const budgetFor = () => available - (!complete || kept.size < shownCandidates.length ? markerTokens : 0);
   for (const item of droppable) {
     if (total <= budgetFor()) break;
     kept.delete(item);
@@ -178,7 +179,7 @@ export function renderContext(source: ContextSource, policy: ContextPolicy, limi
   }
   const pinnedTokens = shownCandidates.filter((i) => i.cls === "pinned").reduce((sum, i) => sum + i.tokens, 0);
   const shown = shownCandidates.filter((i) => kept.has(i)).sort((a, b) => a.seq - b.seq);
-  const sections = sectionsOf(launch.seq, lastSeq, windowStart, items, shown, coveredItems);
+  const sections = sectionsOf(launch.seq, lastSeq, windowStart, items.filter((i) => !i.summary || chosen.includes(i)), shown, coveredItems);
   const omitted = sections.filter((s) => s.as === "omitted").reduce((n, s) => n + s.toSeq - s.fromSeq + 1, 0);
   const marker = omitted > 0 ? `<omitted events="${omitted}" reason="context budget: older or less important events left out"/>` : undefined;
   const [first, ...rest] = shown;

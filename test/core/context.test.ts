@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
+  AgentName,
   block,
+  ThreadId,
+  type EventBody,
   fillTemplate,
   placeholders,
   truncate,
@@ -106,5 +109,28 @@ describe("prompt templates", () => {
   it("lists placeholders in order of appearance", () => {
     expect(placeholders("{{a}} and {{ b.c }} and {{a}} but not {single} or {{bad name}}")).toEqual(["a", "b.c", "a"]);
     expect(placeholders("no placeholders")).toEqual([]);
+  });
+});
+
+describe("block: delegation, remote tools and null results", () => {
+  it("renders a delegation as a note of who has the call and until when", () => {
+    const delegated = stamp(
+      { type: "agent_delegated", data: { callId: cid("c1"), tool: "ask_billing", agent: AgentName.parse("billing"), childThreadId: ThreadId.parse("t1-c1"), depth: 1, deadline: "2025-01-02T00:00:00.000Z" } },
+      3,
+    );
+    expect(block(delegated)).toBe(
+      '<agent_delegated call="c1">\nHanded to billing (thread t1-c1); its result arrives as this call\'s result. Deadline 2025-01-02T00:00:00.000Z.\n</agent_delegated>',
+    );
+  });
+
+  it("renders an MCP server that listed no tools as an error naming the server, and a good list as nothing", () => {
+    const listed = (error?: string) => stamp({ type: "mcp_tools_listed", data: { server: "github", tools: [], ...(error ? { error } : {}) } } as EventBody, 2);
+    expect(block(listed("401 Unauthorized"))).toBe('<error mcp_server="github">\n401 Unauthorized\n</error>');
+    expect(block(listed())).toBeUndefined();
+  });
+
+  it("renders a null tool result as null", () => {
+    expect(block(stamp(ev.succeeded("c1", "lookup", null), 3))).toBe('<lookup_result call="c1">\nnull\n</lookup_result>');
+    expect(yamlish(null)).toBe("null");
   });
 });
