@@ -97,6 +97,8 @@ describe("renderContext: the agent's policy and the budget", () => {
     const rendered = renderLog(log.events, { policy });
     expect(rendered.text).toContain("(3,000 characters, shortened)");
     expect(rendered.text).not.toContain("xxxx");
+    // The budget counts the shortened block, not the one it replaced.
+    expect(rendered.tokens).toBe(rendered.text.split("\n\n").reduce((n, b) => n + quarterTokens.count(`${b}\n\n`), 0));
   });
 
   it("a policy cannot demote the launch or an unresolved error", () => {
@@ -449,6 +451,32 @@ describe("renderContext: summaries in place of their ranges", () => {
     expect(spans(rendered)).toEqual(["1-1 full pinned", "2-2 omitted older than the read", "3-4 omitted summary over budget", "5-6 full high"]);
   });
 
+  it("a summary logged after newer events still sits at its range's start, and as the oldest high block is the first to go", () => {
+    const log = Log.launched({ message: "launch!" });
+    log.add(ev.message("alpha-2"), ev.message("alpha-3"), ev.message("alpha-4")); // 2-4
+    const said = "The user sent two short messages. ".repeat(4).trim();
+    log.add(compacted(2, 3, said)); // 5, after message 4
+    log.add(ev.message("alpha-6")); // 6
+    const summary = `<summary from_seq="2" to_seq="3">\n${said}\n</summary>`;
+    expect(tokensOf(summary)).toBeGreaterThan(RESERVE);
+    const full = renderLog(log.events);
+    expect(full.text).toBe([userBlock("launch!"), summary, userBlock("alpha-4"), userBlock("alpha-6")].join("\n\n"));
+    expect(spans(full)).toEqual(["1-1 full pinned", "2-3 summary summarised", "4-6 full high"]);
+    // One token short: one block must go, and the summary is the oldest of the high ones.
+    const squeezed = renderLog(log.events, { tokens: full.tokens - 1 });
+    expect(squeezed.text).toBe([userBlock("launch!"), markerOf(2), userBlock("alpha-4"), userBlock("alpha-6")].join("\n\n"));
+    expect(spans(squeezed)).toEqual(["1-1 full pinned", "2-3 omitted summary over budget", "4-6 full high"]);
+  });
+
+  it("a summary older than the read is found by its mark and shown; the unread events around it are omitted", () => {
+    const log = Log.launched({ message: "launch!" });
+    log.add(ev.message("alpha-2"), ev.message("alpha-3"), compacted(2, 3, "Two and three.")); // 2-4
+    log.add(ev.message("alpha-5"), ev.message("alpha-6"));
+    const rendered = renderLog(log.events, { maxEvents: 2 });
+    expect(rendered.text).toBe([userBlock("launch!"), markerOf(1), '<summary from_seq="2" to_seq="3">\nTwo and three.\n</summary>', userBlock("alpha-5"), userBlock("alpha-6")].join("\n\n"));
+    expect(spans(rendered)).toEqual(["1-1 full pinned", "2-3 summary summarised", "4-4 omitted older than the read", "5-6 full high"]);
+  });
+
   it("of two overlapping summaries the newer range wins, and what it does not cover is shown in full", () => {
     const log = Log.launched({ message: "launch!" });
     log.add(ev.message("alpha-2"), ev.message("alpha-3"), ev.message("alpha-4")); // 2-4
@@ -619,6 +647,8 @@ describe("the default context policy", () => {
     const circular: Record<string, unknown> = { class: "low" };
     circular["self"] = circular;
     expect(messageOf(() => circular)).toMatch(/^Context policy "broken" answered \[object Object\] for event 1/);
+    // Not JSON at all (a BigInt): shown as a string, still bounded.
+    expect(messageOf(() => 7n ** 300n)).toBe(`Context policy "broken" answered ${String(7n ** 300n).slice(0, 120)} for event 1 (thread_launched); expected {class: "pinned" | "high" | "normal" | "low", text?: string}.`);
   });
 });
 
@@ -637,7 +667,7 @@ describe("sourceFromEvents: the in-memory reader of a log", () => {
     expect(source.answersBefore(3)).toEqual([]);
     expect(source.answersBefore(4).map((e) => e.seq)).toEqual([3]);
     expect(source.openRequests).toEqual([5]);
-    expect([...source.newestFirst].map((e) => e.seq)).toEqual([5, 4, 3, 2, 1]);
+    expect([...source.newestFirst].map((e) => e.seq).filter((seq) => seq > 1)).toEqual([5, 4, 3, 2]);
   });
 });
 
