@@ -680,3 +680,29 @@ describe("context marks: what resolves an error", () => {
     expect(log.state.context?.unresolved.map((e) => e.callId)).toEqual(["c1"]);
   });
 });
+
+describe("context marks: which call an outcome belongs to", () => {
+  it("a superseded decision never ran: it is no unresolved error", () => {
+    const log = Log.launched();
+    log.decide("c1", "deploy", { tag: "v1" });
+    log.add(ev.failed("c1", "deploy", "superseded", "a newer decision replaced it"));
+    expect(log.state.context?.unresolved ?? []).toEqual([]);
+  });
+
+  it("an error carries its own call's arguments, and only its own call's success resolves it", () => {
+    const log = Log.launched();
+    log.add({ type: "call_planned", data: { callId: cid("c1"), tool: "status", args: { svc: "api" }, by: "prefetch" } });
+    log.decide("c2", "deploy", { tag: "v2" });
+    log.add(ev.failed("c2", "deploy", "outcome_unknown", "lost"));
+    expect(log.state.context?.unresolved.map((e) => [e.callId, e.args])).toEqual([["c2", { tag: "v2" }]]);
+
+    // Another call of the same tool and arguments is planned, then a third call succeeds: not the same call.
+    const other = Log.launched();
+    other.decide("c2", "deploy", { tag: "v2" });
+    other.add(ev.failed("c2", "deploy", "outcome_unknown", "lost"));
+    other.add({ type: "call_planned", data: { callId: cid("c3"), tool: "deploy", args: { tag: "v2" }, by: "prefetch" } });
+    other.add({ type: "call_planned", data: { callId: cid("c4"), tool: "status", args: { svc: "db" }, by: "prefetch" } });
+    other.add(ev.succeeded("c4", "status", "up"));
+    expect(other.state.context?.unresolved.map((e) => e.callId)).toEqual(["c2"]);
+  });
+});
