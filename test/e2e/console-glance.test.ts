@@ -174,6 +174,7 @@ describe("the console at a glance", () => {
     await expect(page.getByText("No threads match.").count()).resolves.toBe(1);
     await search(`glance-find-${run}`, "waiting_for_human");
     await expect(rows().then((r) => r.sort())).resolves.toEqual([first.id, second.id].sort());
+    await shot(page, "24-threads-search");
     expect(errors).toEqual([]);
     await context.close();
   });
