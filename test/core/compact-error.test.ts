@@ -18,6 +18,7 @@ describe("compactCause", () => {
   });
 
   it("knows a page by any of its opening tags, in any case, with or without a title", () => {
+    expect(compactCause('<html><head><title id="t" lang="en">Oops</title></head></html>')).toMatch(/^\[an HTML error page: "Oops", /);
     for (const page of ["<html><body>oops</body></html>", "<HTML lang=en><p>oops</p>", "<head>\n<meta charset=utf-8></head>", "<body class='x'>Service Unavailable</body>", "<!doctype   HTML><p>down</p>"]) {
       expect(compactCause(page), page).toBe(`[an HTML error page, ${page.length} characters, left out]`);
     }
@@ -35,10 +36,12 @@ describe("compactCause", () => {
     const firefox = "deploy failed\nfetchTarget@https://app.example/worker.js:120:15\n@https://app.example/worker.js:12:7\nretry later";
     expect(compactCause(firefox)).toBe("deploy failed retry later");
     expect(compactCause("line one\r\n    at fn (file.js:1:2)\r\nline two")).toBe("line one line two");
+    // Indented or trailing-space frames, and the blank lines between, leave nothing behind.
+    expect(compactCause("boom\n\n  fetchTarget@https://app.example/worker.js:120:15   \n\n\t\nretry later\n")).toBe("boom retry later");
   });
 
   it("keeps lines that read like frames but are prose", () => {
-    for (const line of ["at least 3 retries failed", "Look at this (carefully)", "the deploy stopped at 12:30", "mail ops@example.com about it", "owner: build@ci:1:2 was here"]) {
+    for (const line of ["at least 3 retries failed", "Look at this (carefully)", "the deploy stopped at 12:30", "mail ops@example.com about it", "owner: build@ci:1:2 was here", "ops@db:5432:1 is down", "see ops@db:5432:1"]) {
       expect(compactCause(`boom\n${line}`), line).toBe(`boom ${line}`);
     }
   });

@@ -78,8 +78,11 @@ describe("MCP tool lists in the core", () => {
     const log = Log.launched();
     log.add(listed("s"), listed("t"));
     log.decide("c1", "lookup", { q: "a" });
+    log.decide("c2", "lookup", { q: "b" });
     log.add(EventBody.parse({ type: "tool_started", data: { callId: "c1", tool: "lookup", args: { q: "a" }, attempt: 1 } }));
+    log.add(EventBody.parse({ type: "tool_started", data: { callId: "c2", tool: "lookup", args: { q: "b" }, attempt: 1 } }));
     const others = log.state.calls.filter((c) => c.callId !== "c1");
+    expect(others.map((c) => c.phase.kind)).toEqual(["started"]);
     log.add(EventBody.parse({ type: "tool_retry_scheduled", data: { callId: "c1", tool: "lookup", attempt: 1, message: "down", retryAt: time(5000) } }));
     expect(log.state.calls.find((c) => c.callId === "c1")?.phase).toEqual({ kind: "retrying", attempt: 1, retryAt: time(5000) });
     expect(log.state.calls.filter((c) => c.callId !== "c1")).toEqual(others);

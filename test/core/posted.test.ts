@@ -105,6 +105,13 @@ describe("posts of two open requests on two channels", () => {
     expect(log.state.outbox.filter((i) => i.purpose === "closed")).toEqual([closed("r1", "slack", ["1.1", "1.4"]), closed("r1", "slack-ops", ["1.2"]), closed("r2", "slack", ["1.3"])]);
   });
 
+  it("the thread's end closes both requests: one update per request, even on the same channel", () => {
+    const log = twoOpen();
+    log.add(ev.cancelled());
+    expect(log.state.posted).toBeUndefined();
+    expect(log.state.outbox.filter((i) => i.purpose === "closed")).toEqual([closed("r1", "slack", ["1.1"]), closed("r1", "slack-ops", ["1.2"]), closed("r2", "slack", ["1.3"])]);
+  });
+
   it("a message while only an approval is open closes nothing: the approval's posts stay", () => {
     const log = Log.launched();
     log.decide("c1", "deploy", { env: "production" });
