@@ -40,7 +40,7 @@ export default defineConfig({
       {
         test: {
           name: "core",
-          include: ["test/core/**/*.test.ts"],
+          include: ["test/core/**/*.test.ts", "test/traces/**/*.test.ts"],
           environment: "node",
           testTimeout: 60_000,
         },
@@ -105,7 +105,7 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           include: ["test/**/*.test.ts"],
-          exclude: ["test/core/**", "test/e2e/**"],
+          exclude: ["test/core/**", "test/traces/**", "test/e2e/**"],
         },
       },
       {
