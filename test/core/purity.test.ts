@@ -56,8 +56,7 @@ describe("the span builder is pure", () => {
 const FLOORS: readonly (readonly string[])[] = [
   ["core"], // the pure domain
   ["log.ts", "hmac.ts"], // leaf helpers: structured logs, hashes and MACs
-  ["settings.ts"], // every numeric env setting
-  ["traces"], // OpenTelemetry spans derived from the log, their wire format and settings (docs/observability.md)
+  ["settings.ts", "traces"], // every numeric env setting; OpenTelemetry spans from the log, their wire format and settings (docs/observability.md)
   ["channels"], // outbound to humans
   ["agents"], // agent and tool definitions
   ["model"], // one model step
