@@ -8,8 +8,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { traceIdOf } from "../../src/traces/ids";
-import { fireTimer, launch, respond, settle, wakeRows } from "../support/api";
+import { spanIdOf, spanKey, traceIdOf } from "../../src/traces/ids";
+import { api, eventsOf, fireTimer, launch, respond, settle, thread, wakeRows } from "../support/api";
 import { clock, collector, model } from "../support/harness";
 import type { ScriptStep } from "../support/scripted-model";
 
@@ -17,6 +17,7 @@ afterEach(() => {
   clock.offsetMs = 0;
   collector.failNext = 0;
   collector.loseAckNext = 0;
+  collector.hold = undefined;
 });
 
 const run = crypto.randomUUID().slice(0, 8);
@@ -102,6 +103,32 @@ describe("trace export (OTLP/HTTP)", () => {
     expect(await wakeRows(id)).toEqual([]);
   });
 
+  it("a collector that hangs never holds up a step: with a batch stuck at the collector, the approval runs and the thread ends", async () => {
+    const { id, requestId } = await held();
+    await withOtel(id);
+    let release!: () => void;
+    collector.hold = new Promise<void>((r) => (release = r));
+    try {
+      const arrived = collector.arrived;
+      // The first batch (the model call that asked for approval) goes out and hangs.
+      await runInDurableObject(env.THREADS.getByName(id), (instance) => (instance as unknown as { traces: { flush(): void } }).traces.flush());
+      for (let i = 0; i < 100 && collector.arrived === arrived; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(collector.arrived).toBe(arrived + 1);
+      await respond(id, { requestId, approved: true });
+      // Not idle() (which waits for the export too): the thread's own view, polled.
+      for (let i = 0; i < 100 && (await thread(id).thread())?.status !== "done"; i++) await new Promise((r) => setTimeout(r, 20));
+      expect((await thread(id).thread())?.status).toBe("done");
+      expect(collector.spansOf(traceIdOf(id))).toEqual([]); // nothing acknowledged yet
+    } finally {
+      collector.hold = undefined;
+      release();
+    }
+    await settle(id);
+    const spans = collector.spansOf(traceIdOf(id));
+    expect(spans).toHaveLength(5);
+    expect(new Set(spans.map((s) => s.spanId)).size).toBe(5);
+  });
+
   it("an acknowledgement that is lost re-sends exactly that batch, with the same ids", async () => {
     const { id, requestId } = await held();
     await withOtel(id);
@@ -126,5 +153,26 @@ describe("trace export (OTLP/HTTP)", () => {
     expect(bytes).not.toContain("secret-comment-123");
     expect(bytes).not.toContain(`tx-${id}`); // the tool's argument value
     expect(bytes).not.toContain("deployed"); // the final message
+  });
+
+  it("a fork exports its own trace from the fork on, linked to its source; the copied prefix is not sent again", async () => {
+    const source = await held();
+    const atSeq = (await settle(source.id)).lastSeq;
+    const forkId = `${source.id}-fork`;
+    expect((await api(`/v1/threads/${source.id}/fork`, { method: "POST", json: { atSeq, threadId: forkId } })).status).toBe(201);
+    await settle(forkId);
+    await withOtel(forkId);
+    await respond(forkId, { requestId: source.requestId, approved: true });
+    expect((await settle(forkId)).status).toBe("done");
+    const spans = collector.spansOf(traceIdOf(forkId));
+    // The source's first model call (before the fork) belongs to the source's trace: not here, and not re-sent under the source's ids.
+    expect(spans.map((s) => s.name).sort()).toEqual(["chat scripted-model", "execute_tool guarded", "human_request approval", "invoke_agent probe"]);
+    expect(collector.spansOf(traceIdOf(source.id))).toEqual([]);
+    const root = spans.find((s) => s.name === "invoke_agent probe");
+    expect(root?.attributes["edge_agents.fork.from_thread_id"]).toBe(source.id);
+    const forked = (await eventsOf(forkId)).find((e) => e.type === "thread_forked");
+    expect(Number(root?.attributes["edge_agents.fork.at_seq"])).toBe(atSeq);
+    expect(forked?.seq).toBe(atSeq + 1);
+    expect(spanIdOf(forkId, spanKey.root())).toBe(root?.spanId);
   });
 });

@@ -20,9 +20,15 @@ export class OtlpCollector {
   failStatus = 503;
   /** Accept the next N requests, then answer 500 as if the acknowledgement was lost. */
   loseAckNext = 0;
+  /** While set, requests wait for it before they are answered (a collector that hangs). */
+  hold: Promise<void> | undefined;
+  /** Requests that arrived, answered or not. */
+  arrived = 0;
 
   async fetch(request: Request): Promise<Response> {
     const body = (await request.json()) as OtlpJson;
+    this.arrived++;
+    if (this.hold) await this.hold;
     if (this.failNext > 0) {
       this.failNext--;
       this.refused.push(this.failStatus);
