@@ -92,6 +92,20 @@ export const probe = defineAgent({
     guardedTool("guarded_fail", "Needs approval; a missed deadline fails the thread.", "fail"),
     // Named approvers (invariant 10): only the credential release-manager, or alice by mail or link.
     guardedTool("guarded_named", "Needs approval from a named approver.", undefined, ["release-manager", "alice@example.com"]),
+    // Invariant 13: two distinct approvers, never the launcher; an approver may fix the label, never the env.
+    defineTool({
+      name: "board_change",
+      description: "A change that needs two approvers other than its requester; counts executions by label.",
+      input: z.object({ label: z.string().min(1).max(100), env: z.enum(["staging", "production"]) }),
+      requiresApproval: true,
+      approvals: { required: 2 },
+      selfApproval: false,
+      editable: ["label"],
+      run: async ({ label }) => {
+        count(label);
+        return { changed: label };
+      },
+    }),
     requestMoreInformation,
     doneForNow,
   ],

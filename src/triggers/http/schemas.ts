@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JsonObject, RequestId, ThreadId, TimeoutPolicy } from "../../core";
+import { DecisionWord, JsonObject, RequestId, ThreadId, TimeoutPolicy } from "../../core";
 
 // Request bodies are strict: a misspelled field is a 400, not silently ignored.
 
@@ -21,6 +21,10 @@ export const MessageBody = z.strictObject({ text: z.string().min(1).max(MAX_MESS
 
 export const ResponseBody = z.strictObject({
   requestId: RequestId,
+  /** approve, reject, or edit (approve `args` instead); `approved` is the shorthand of approve/reject. */
+  decision: DecisionWord.optional(),
+  /** decision "edit": the fields to change (the tool's `editable` ones), over the held arguments. */
+  args: JsonObject.optional(),
   approved: z.boolean().optional(),
   comment: z.string().max(MAX_MESSAGE_CHARS).optional(),
   answer: z.string().min(1).max(MAX_MESSAGE_CHARS).optional(),

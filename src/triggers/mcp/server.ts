@@ -65,7 +65,7 @@ export function runtimeMcpServer(agents: AgentRegistry, caller: McpCaller): McpS
       if (!agent) return refused({ code: "unknown_agent", message: `No agent named "${args.agent.slice(0, 40)}".` });
       const threadId = args.threadId === undefined ? newThreadId() : threadIdOf(args.threadId);
       if (!threadId) return badThreadId(args.threadId ?? "");
-      const result = await threadStub(env, threadId).launch({ threadId, agent: agent.name, message: args.message }, source);
+      const result = await threadStub(env, threadId).launch({ threadId, agent: agent.name, message: args.message, by: principal }, source);
       return result.ok ? ok(`Thread ${threadId} is ${result.value.thread.status}.`, result.value.thread) : refused(result.rejection);
     },
   );
