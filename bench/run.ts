@@ -16,6 +16,7 @@ import type { Rows } from "./sql-meter";
 import { deliver, rawMail } from "../test/e2e/support/mail";
 import { BENCH_SENDER } from "./mail-thread";
 import { needleRows } from "./needle";
+import { decisionRows } from "./decisions";
 
 const root = resolve(process.cwd());
 type Row = [metric: string, value: string, baseline: string, ratio: string, target: string, verdict: string];
@@ -32,13 +33,16 @@ async function main(): Promise<void> {
   // `npm run bench -- --flat`: only the baseline and the flat-with-log-size table (a few minutes).
   const onlyDeadlines = process.argv.includes("--deadlines");
   const onlyFlat = process.argv.includes("--flat");
+  // `npm run bench -- --decisions`: only the audit export rows (GET /v1/decisions at 100 and 10,000 decisions).
+  const onlyDecisions = process.argv.includes("--decisions");
   try {
-    if (onlyDeadlines) await deadlineLateness(server);
+    if (onlyDecisions) rows.push(...(await decisionRows(server)));
+    else if (onlyDeadlines) await deadlineLateness(server);
     else await measure(server, onlyFlat);
   } finally {
     await server.stop();
   }
-  if (onlyDeadlines || onlyFlat) return print(Date.now() - started);
+  if (onlyDeadlines || onlyFlat || onlyDecisions) return print(Date.now() - started);
   const bundle = await bundleSize(root);
   rows.push(["bundle (wrangler deploy --dry-run), raw", kib(bundle.raw), "—", "—", "—", "info"]);
   // The tokenizer's BPE ranks (gpt-tokenizer: cl100k_base, ~0.45 MiB gzipped) are
@@ -113,6 +117,7 @@ async function measure(s: BenchServer, onlyFlat: boolean): Promise<void> {
   await storage(s);
   await ingest(s);
   await deadlineLateness(s);
+  rows.push(...(await decisionRows(s)));
 }
 
 /** Storage as a thread grows, beside a bare table of rows of the same average size. */
