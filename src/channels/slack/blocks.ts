@@ -1,4 +1,5 @@
 import type { JsonObject, PendingView, Principal, ThreadFull } from "../../core";
+import { quorumLine } from "../edit-form";
 import { fullSentence } from "../notification";
 
 // Block Kit messages for human requests. Everything the model wrote (the message, the
@@ -70,6 +71,8 @@ export function requestMessage(input: RequestMessageInput): SlackMessage {
   const blocks = body(input);
   const prefix = escalation ? `ESCALATION${escalation.contact ? ` for ${escapeText(escalation.contact)}` : ""}: nobody answered in time. ` : "";
   blocks.push(context(`${prefix}Answer by ${slackDate(request.deadline)}${request.approvers?.length ? ` · approvers: ${escapeText(request.approvers.join(", "))}` : ""}`));
+  const quorum = quorumLine(request);
+  if (quorum || request.selfApproval === false) blocks.push(context(escapeText([quorum, request.selfApproval === false ? "The requester may not approve." : ""].filter(Boolean).join(" "))));
   if (request.kind === "approval") {
     const value = JSON.stringify({ t: threadId, r: request.requestId } satisfies ButtonValue);
     blocks.push({
