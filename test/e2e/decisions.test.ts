@@ -77,6 +77,18 @@ async function link(threadId: string, requestId: string, deadline: string, to: s
   return linkUrl(base(), await signLink(SECRET, { threadId, requestId: requestId as never, exp: Math.floor(Date.parse(deadline) / 1000), to }));
 }
 
+/** A console session in its own browser context, on the inbox. */
+async function signIn(b: Browser, name: string, token: string) {
+  const context = await b.newContext({ viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${base()}/console/sign-in`);
+  await page.getByLabel("Credential name").fill(name);
+  await page.getByLabel("Token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${base()}/console/inbox`);
+  return { context, page };
+}
+
 const respond = (client: typeof api, id: string, body: Record<string, unknown>) => client.v1<{ error?: { code: string } }>(`/threads/${id}/responses`, { method: "POST", body: JSON.stringify(body) });
 const deploys = (t: DeployTarget) => t.received.filter((r) => r.method === "POST").map((r) => JSON.parse(r.body) as { tag?: string });
 
@@ -102,13 +114,7 @@ describe("decisions in the real runtime", () => {
     expect(await api.eventsOf(id)).toEqual(before);
 
     // The requester signed in to the console is the same principal ("default"): refused there too.
-    const context = await s.browser.newContext({ viewport: { width: 1100, height: 900 } });
-    const consolePage = await context.newPage();
-    await consolePage.goto(`${base()}/console/sign-in`);
-    await consolePage.getByLabel("Credential name").fill("default");
-    await consolePage.getByLabel("Token").fill(TOKEN);
-    await consolePage.getByRole("button", { name: "Sign in" }).click();
-    await consolePage.waitForURL(`${base()}/console/inbox`);
+    const { context, page: consolePage } = await signIn(s.browser, "default", TOKEN);
     const card = consolePage.locator(`[data-request="${requestId}"]`);
     await expect(card.locator(".quorum").textContent()).resolves.toContain("0 of 2 approvals; 2 more needed.");
     await card.getByRole("button", { name: "Approve", exact: true }).click();
@@ -165,13 +171,7 @@ describe("decisions in the real runtime", () => {
   it("edits in the console (its approval, 1 of 2) and a second person approves on the link page: the edit deploys once", async () => {
     const s = await start();
     const { id, pending } = await held(s.model, "e2e-dec-console", "v4.0.0");
-    const context = await s.browser.newContext({ viewport: { width: 1100, height: 900 } });
-    const consolePage = await context.newPage();
-    await consolePage.goto(`${base()}/console/sign-in`);
-    await consolePage.getByLabel("Credential name").fill("release-manager");
-    await consolePage.getByLabel("Token").fill(RM);
-    await consolePage.getByRole("button", { name: "Sign in" }).click();
-    await consolePage.waitForURL(`${base()}/console/inbox`);
+    const { context, page: consolePage } = await signIn(s.browser, "release-manager", RM);
     const card = consolePage.locator(`[data-request="${pending.requestId}"]`);
     await card.getByLabel("Change tag").fill("v4.0.1");
     await card.getByRole("button", { name: "Approve with changes" }).click();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { DecisionCursor } from "../../runtime/index/thread-index-decisions";
+import { decodeToken, encodeToken } from "./schemas";
 
 /** ISO-8601 instants, normalised to UTC milliseconds like the log's `at`, so string order is time order. */
 const Instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
@@ -16,15 +17,6 @@ export const DecisionsQuery = z.strictObject({
 
 const Cursor = z.strictObject({ at: z.string().max(40), threadId: z.string().max(100), seq: z.number().int().positive() });
 
-export function encodeDecisionCursor(cursor: DecisionCursor): string {
-  return btoa(JSON.stringify(cursor)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
+export const encodeDecisionCursor = (cursor: DecisionCursor): string => encodeToken(cursor);
 
-export function decodeDecisionCursor(text: string): DecisionCursor | undefined {
-  try {
-    const parsed = Cursor.safeParse(JSON.parse(atob(text.replace(/-/g, "+").replace(/_/g, "/"))));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const decodeDecisionCursor = (text: string): DecisionCursor | undefined => decodeToken(text, Cursor);

@@ -60,13 +60,22 @@ export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,200}$/, "1-200 pr
 export const Cursor = z.object({ createdAt: z.string(), id: z.string() });
 
 export function encodeCursor(cursor: z.infer<typeof Cursor>): string {
-  return btoa(JSON.stringify(cursor)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return encodeToken(cursor);
 }
 
 export function decodeCursor(text: string): z.infer<typeof Cursor> | undefined {
+  return decodeToken(text, Cursor);
+}
+
+/** An opaque cursor: base64url of the position's JSON. */
+export function encodeToken(value: unknown): string {
+  return btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The position back, or undefined for anything this API did not issue. */
+export function decodeToken<S extends z.ZodType>(text: string, schema: S): z.infer<S> | undefined {
   try {
-    const json = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-    const parsed = Cursor.safeParse(JSON.parse(json));
+    const parsed = schema.safeParse(JSON.parse(atob(text.replace(/-/g, "+").replace(/_/g, "/"))));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
