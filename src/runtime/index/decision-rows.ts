@@ -35,8 +35,9 @@ export type DecisionSource = {
 };
 
 /** Rows for the decisions logged after `afterSeq`. */
-export function decisionRows(store: DecisionSource, state: ThreadState, afterSeq: number): DecisionRow[] {
+export function decisionRows(store: DecisionSource, state: ThreadState | undefined, afterSeq: number): DecisionRow[] {
   const rows: DecisionRow[] = [];
+  if (!state) return rows;
   for (const event of store.answersAfter(afterSeq)) {
     if (event.type !== "human_responded") continue;
     const decision = decisionOf(event.data);

@@ -102,10 +102,7 @@ export function threadObject(deps: RuntimeDeps) {
     }
 
     get index(): IndexSync {
-      this.#index ??= new IndexSync(this.env, now, (at) => this.due.retryAt("sync_index", at), (after) => {
-        const state = this.log.state;
-        return state ? decisionRows(this.log.store, state, after) : [];
-      });
+      this.#index ??= new IndexSync(this.env, now, (at) => this.due.retryAt("sync_index", at), (after) => decisionRows(this.log.store, this.log.state, after));
       return this.#index;
     }
 

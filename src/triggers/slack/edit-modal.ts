@@ -5,7 +5,7 @@ import { slackConfig } from "../../channels/slack/config";
 import { RequestId, ThreadId, type EventSource, type JsonObject, type PendingView } from "../../core";
 import { logLine } from "../../log";
 import { threadStub } from "../../runtime/thread-stub";
-import { slackPrincipal, type BlockActions } from "./interactions";
+import { slackPrincipal } from "./principal";
 
 // Edit-and-approve from Slack (invariant 13): the Edit button opens a modal (views.open) with
 // one input per editable field; its submission (view_submission) is the clicker's decision
@@ -55,7 +55,7 @@ export function editModal(threadId: string, request: PendingView): JsonObject {
 }
 
 /** The Edit button: open the modal on the request as it stands now (its trigger_id lives 3 s). */
-export async function openEditModal(env: Env, fetcher: typeof fetch, click: BlockActions, value: { t: ThreadId; r: RequestId }): Promise<void> {
+export async function openEditModal(env: Env, fetcher: typeof fetch, click: { readonly trigger_id: string }, value: { t: ThreadId; r: RequestId }): Promise<void> {
   const config = slackConfig(env);
   if (!config) return;
   const request = (await threadStub(env, value.t).thread())?.pendingRequests.find((r) => r.requestId === value.r);

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { APPROVE_ACTION, EDIT_ACTION, escapeText as escape, REJECT_ACTION, who } from "../../channels/slack/blocks";
 import { openEditModal } from "./edit-modal";
-import { RequestId, ThreadId, type EventSource, type Principal } from "../../core";
+import { slackPrincipal } from "./principal";
+import { RequestId, ThreadId, type EventSource } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
 import { logLine } from "../../log";
 import { ApiError } from "../http/errors";
@@ -43,9 +44,6 @@ export function payloadOf(form: URLSearchParams): { readonly type: string; reado
   return { type: type.data.type, json };
 }
 
-export function slackPrincipal(team: string, user: string): Principal {
-  return { kind: "slack", id: `${team}:${user}`, verifiedBy: "slack_signature" };
-}
 
 /** The work after the acknowledgement: answer the request, or tell the clicker why not. */
 export async function handleClick(env: Env, fetcher: typeof fetch, click: BlockActions): Promise<void> {
