@@ -1,8 +1,6 @@
 /** TEST ONLY: an agent whose human requests go to a Slack channel (the stand-in's). */
-import { z } from "zod";
-import { defineAgent, defineTool, doneForNow, requestMoreInformation } from "../../src/agents";
-import { executions } from "./harness";
-import { guardedTool } from "./probe-agent";
+import { defineAgent, doneForNow, requestMoreInformation } from "../../src/agents";
+import { boardTool, guardedTool } from "./probe-agent";
 
 export const SLACK_TEST_CHANNEL = "C0APPROVALS";
 
@@ -22,19 +20,7 @@ export const slacker = defineAgent({
     // A list read from the environment with a typo in it, as DEPLOY_APPROVERS might hold.
     guarded("ship_misconfigured", () => ["slack:U0ALICE", "<bob@example.com>"]),
     // Invariant 13 on Slack: the label may be changed in a modal; two approvers, never the requester.
-    defineTool({
-      name: "ship_board",
-      description: "Needs two approvers other than its requester; the label is editable.",
-      input: z.object({ label: z.string().min(1).max(100), env: z.enum(["staging", "production"]) }),
-      requiresApproval: true,
-      approvals: { required: 2 },
-      selfApproval: false,
-      editable: ["label"],
-      run: async ({ label }) => {
-        executions.set(label, (executions.get(label) ?? 0) + 1);
-        return { shipped: label };
-      },
-    }),
+    boardTool("ship_board"),
     requestMoreInformation,
     doneForNow,
   ],

@@ -2,10 +2,11 @@ import { z } from "zod";
 import { editInputs, patchFromForm, EDIT_PREFIX } from "../../channels/edit-form";
 import { callSlack } from "../../channels/slack/api";
 import { slackConfig } from "../../channels/slack/config";
-import { RequestId, ThreadId, type EventSource, type JsonObject, type PendingView } from "../../core";
+import { type EventSource, type JsonObject, type PendingView } from "../../core";
 import { logLine } from "../../log";
 import { threadStub } from "../../runtime/thread-stub";
 import { slackPrincipal } from "./principal";
+import { parseButtonValue, type ButtonValue } from "./values";
 
 // Edit-and-approve from Slack (invariant 13): the Edit button opens a modal (views.open) with
 // one input per editable field; its submission (view_submission) is the clicker's decision
@@ -13,7 +14,6 @@ import { slackPrincipal } from "./principal";
 // (response_action "errors"), so the approver can fix it; nothing is appended for it.
 
 export const EDIT_CALLBACK = "edit_request";
-const Metadata = z.object({ t: ThreadId, r: RequestId });
 const Id = z.string().regex(/^[A-Z0-9]{1,40}$/);
 const FIELD_BLOCK = "field:";
 const COMMENT_BLOCK = "comment";
@@ -55,7 +55,7 @@ export function editModal(threadId: string, request: PendingView): JsonObject {
 }
 
 /** The Edit button: open the modal on the request as it stands now (its trigger_id lives 3 s). */
-export async function openEditModal(env: Env, fetcher: typeof fetch, click: { readonly trigger_id: string }, value: { t: ThreadId; r: RequestId }): Promise<void> {
+export async function openEditModal(env: Env, fetcher: typeof fetch, click: { readonly trigger_id: string }, value: ButtonValue): Promise<void> {
   const config = slackConfig(env);
   if (!config) return;
   const request = (await threadStub(env, value.t).thread())?.pendingRequests.find((r) => r.requestId === value.r);
@@ -66,7 +66,7 @@ export async function openEditModal(env: Env, fetcher: typeof fetch, click: { re
 /** A submitted modal: Slack's answer within 3 s, empty to close it, or errors shown on its fields. */
 export async function submitEdit(env: Env, submission: ViewSubmission): Promise<JsonObject | undefined> {
   if (submission.view.callback_id !== EDIT_CALLBACK) return undefined;
-  const meta = parseMetadata(submission.view.private_metadata);
+  const meta = parseButtonValue(submission.view.private_metadata);
   const team = submission.user.team_id ?? submission.team?.id;
   if (!meta || !team) return undefined;
   const stub = threadStub(env, meta.t);
@@ -90,13 +90,4 @@ export async function submitEdit(env: Env, submission: ViewSubmission): Promise<
   // Shown under the first field (Slack shows errors on input blocks only).
   const first = Object.keys(values).find((b) => b.startsWith(FIELD_BLOCK)) ?? COMMENT_BLOCK;
   return { response_action: "errors", errors: { [first]: result.rejection.message.slice(0, 1_000) } };
-}
-
-function parseMetadata(raw: string): z.infer<typeof Metadata> | undefined {
-  try {
-    const parsed = Metadata.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }

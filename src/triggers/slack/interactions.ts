@@ -2,6 +2,7 @@ import { z } from "zod";
 import { APPROVE_ACTION, EDIT_ACTION, escapeText as escape, REJECT_ACTION, who } from "../../channels/slack/blocks";
 import { openEditModal } from "./edit-modal";
 import { slackPrincipal } from "./principal";
+import { parseButtonValue } from "./values";
 import { RequestId, ThreadId, type EventSource } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
 import { logLine } from "../../log";
@@ -27,7 +28,6 @@ export const BlockActions = z.object({
 });
 export type BlockActions = z.infer<typeof BlockActions>;
 
-const ButtonValue = z.object({ t: ThreadId, r: RequestId });
 
 /** The `payload` field's JSON and its type; a malformed one is a 400. The route acts on block_actions and view_submission and acknowledges the rest. */
 export function payloadOf(form: URLSearchParams): { readonly type: string; readonly json: unknown } {
@@ -50,7 +50,7 @@ export async function handleClick(env: Env, fetcher: typeof fetch, click: BlockA
   const action = click.actions.find((a) => a.action_id === APPROVE_ACTION || a.action_id === REJECT_ACTION || a.action_id === EDIT_ACTION);
   const team = click.user.team_id ?? click.team?.id;
   if (!action?.value || !team) return; // a link button, or not ours
-  const value = parseValue(action.value);
+  const value = parseButtonValue(action.value);
   if (!value) return;
   // Edit opens a modal; its submission is the answer (edit-modal.ts).
   if (action.action_id === EDIT_ACTION) return openEditModal(env, fetcher, click, value);
@@ -85,13 +85,4 @@ async function alreadyDecided(env: Env, threadId: ThreadId, requestId: RequestId
   const how = await threadStub(env, threadId).requestHistory(requestId);
   if (how === "timed_out") return "This request already timed out. Your click changed nothing.";
   return `This request is no longer open${view ? ` (thread ${view.status})` : ""}. Your click changed nothing.`;
-}
-
-function parseValue(raw: string): z.infer<typeof ButtonValue> | undefined {
-  try {
-    const parsed = ButtonValue.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }
