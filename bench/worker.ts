@@ -24,7 +24,11 @@ type BenchEnv = Env & { BASELINE: DurableObjectNamespace<Baseline> };
 /** BENCH ONLY: outbound mail goes nowhere; the Message-ID we composed is the one "sent". */
 const discardMail = async () => ({});
 
-const runtime = createRuntime({ agents, fetch: instantModel, sendEmail: discardMail });
+/** BENCH ONLY: the instant model, except OTLP exports, which go over the network to the bench's receiver. */
+const benchFetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> =>
+  new URL(new Request(input, init).url).pathname.endsWith("/v1/traces") ? fetch(input, init) : instantModel(input, init);
+
+const runtime = createRuntime({ agents, fetch: benchFetch, sendEmail: discardMail });
 
 
 export class ThreadObject extends runtime.ThreadObjectBase {
@@ -62,6 +66,12 @@ export class ThreadObject extends runtime.ThreadObjectBase {
     await this.benchStep(FINISH);
     return this.log.state?.end?.status ?? "running";
   }
+  /** BENCH ONLY: switches the OTLP trace export on for this instance, to `endpoint` (the bench's receiver). */
+  benchOtel(endpoint: string): boolean {
+    Object.defineProperty(this, "env", { value: { ...this.env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }, configurable: true });
+    return true;
+  }
+
   /** BENCH ONLY: an RPC that does nothing: its round trip is subtracted from the others. */
   benchNoop(): number {
     return 0;
@@ -216,6 +226,8 @@ async function bench(request: Request, env: BenchEnv): Promise<Response> {
       return Response.json(await env.BASELINE.getByName(id).fill(await request.text(), n));
     case "noop":
       return Response.json(await threads(env, id).benchNoop());
+    case "otel":
+      return Response.json(await threads(env, id).benchOtel(url.searchParams.get("endpoint") ?? ""));
     case "step":
       return Response.json(await threads(env, id).benchStep(arg || "use v1.2.3"));
     case "grow":

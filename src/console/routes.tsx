@@ -28,6 +28,7 @@ import { allEvents, inboxItems, recentCalls } from "./reads";
 import { page } from "./pages/layout";
 import { ContextPage } from "./pages/context";
 import { COOKIE, issueSession, sessionLifetime } from "./session";
+import { traceLink } from "../traces/link";
 import { CONSOLE_CSS } from "./style";
 
 // /console: the operator's pages. Reads go to the same thread objects and index as the
@@ -176,7 +177,19 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
       recentCalls(c.env, thread),
     ]);
     return c.html(
-      page(<ThreadPage who={who(c)} thread={thread} events={events} variants={variantsOf(thread.agent)} eventTypes={EVENT_TYPES} now={now()} upTo={upTo} previous={previous} />),
+      page(
+        <ThreadPage
+          who={who(c)}
+          thread={thread}
+          events={events}
+          variants={variantsOf(thread.agent)}
+          eventTypes={EVENT_TYPES}
+          now={now()}
+          upTo={upTo}
+          trace={traceLink(c.env, thread.id)}
+          previous={previous}
+        />,
+      ),
     );
   });
   app.get("/threads/:id/context", async (c) => {
@@ -197,7 +210,7 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
   app.get("/threads/:id/header", async (c) => {
     const thread = await threadStub(c.env, threadIdOf(c.req.param("id"))).thread();
     if (!thread) throw new ApiError(404, "thread_not_found", "No such thread.");
-    return c.html(String(<ThreadHeader thread={thread} now={now()} variants={variantsOf(thread.agent)} previous={await recentCalls(c.env, thread)} />));
+    return c.html(String(<ThreadHeader thread={thread} now={now()} variants={variantsOf(thread.agent)} trace={traceLink(c.env, thread.id)} previous={await recentCalls(c.env, thread)} />));
   });
   app.get("/threads/:id/stream", async (c) => {
     const after = z.coerce.number().int().min(0).optional().safeParse(c.req.query("after"));

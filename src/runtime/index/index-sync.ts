@@ -2,6 +2,7 @@ import { statusOf, type Event, type ThreadState } from "../../core";
 import { indexShard, LAUNCH_TEXT_MAX } from "./thread-index";
 import { statsColumns } from "./thread-index-stats";
 import type { DecisionRow } from "./decision-rows";
+import type { DuePart } from "../thread/host";
 
 /** At most one push per thread per this many ms; the list is eventually consistent anyway. */
 export const INDEX_PUSH_INTERVAL_MS = 1_000;
@@ -57,6 +58,19 @@ export class IndexSync {
     if (this.#trailing) return;
     this.#trailing = true;
     this.later(this.#lastPushAt + INDEX_PUSH_INTERVAL_MS);
+  }
+
+  /** The wake-up's part: a push that failed or was throttled is owed; it pushes what the log says then. */
+  duePart(state: () => ThreadState | undefined): DuePart {
+    return {
+      kinds: ["sync_index"],
+      due: (_obligation, _at, retries) => {
+        retries.clear("sync_index");
+        const now = state();
+        if (now) this.push(now);
+      },
+      settled: () => this.settled,
+    };
   }
 
   /** Pushes a summary that changed since the last push. */

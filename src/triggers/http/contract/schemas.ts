@@ -87,6 +87,11 @@ export const Thread = z
       .object({ seq: z.number().int(), at: z.string(), cap: z.number().int() })
       .optional()
       .openapi({ description: "The thread reached its cap on events (MAX_THREAD_EVENTS) and escalated; outside input gets 409 thread_full." }),
+    traceId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .optional()
+      .openapi({ description: "The thread's OpenTelemetry trace id (GET /v1/threads/{id}): derived from the thread id, so it is the same whether or not OTLP export is on (docs/observability.md)." }),
   })
   .openapi("Thread");
 
