@@ -16,6 +16,7 @@ import type { Rows } from "./sql-meter";
 import { deliver, rawMail } from "../test/e2e/support/mail";
 import { BENCH_SENDER } from "./mail-thread";
 import { needleRows } from "./needle";
+import { decisionRows } from "./decisions";
 import { startOtlpReceiver } from "../test/e2e/support/otlp-receiver";
 
 const root = resolve(process.cwd());
@@ -33,16 +34,19 @@ async function main(): Promise<void> {
   // `npm run bench -- --flat`: only the baseline and the flat-with-log-size table (a few minutes).
   const onlyDeadlines = process.argv.includes("--deadlines");
   const onlyFlat = process.argv.includes("--flat");
+  // `npm run bench -- --decisions`: only the audit export rows (GET /v1/decisions at 100 and 10,000 decisions).
+  const onlyDecisions = process.argv.includes("--decisions");
   // `npm run bench -- --traces`: only the OTLP export's cost per step, on vs off (a minute).
   const onlyTraces = process.argv.includes("--traces");
   try {
-    if (onlyTraces) await traceCost(server);
+    if (onlyDecisions) rows.push(...(await decisionRows(server)));
+    else if (onlyTraces) await traceCost(server);
     else if (onlyDeadlines) await deadlineLateness(server);
     else await measure(server, onlyFlat);
   } finally {
     await server.stop();
   }
-  if (onlyDeadlines || onlyFlat || onlyTraces) return print(Date.now() - started);
+  if (onlyDeadlines || onlyFlat || onlyDecisions || onlyTraces) return print(Date.now() - started);
   const bundle = await bundleSize(root);
   rows.push(["bundle (wrangler deploy --dry-run), raw", kib(bundle.raw), "—", "—", "—", "info"]);
   // The tokenizer's BPE ranks (gpt-tokenizer: cl100k_base, ~0.45 MiB gzipped) are
@@ -118,6 +122,7 @@ async function measure(s: BenchServer, onlyFlat: boolean): Promise<void> {
   await ingest(s);
   await traceCost(s);
   await deadlineLateness(s);
+  rows.push(...(await decisionRows(s)));
 }
 
 /**

@@ -16,6 +16,8 @@ import { createRuntime } from "../src/worker";
 import { FINISH, instantModel } from "./instant-model";
 import { BENCH_SENDER } from "./mail-thread";
 import { SqlMeter, type Rows } from "./sql-meter";
+import type { DecisionRow } from "../src/runtime/index/decision-rows";
+import { indexShard } from "../src/runtime/index/thread-index";
 
 type BenchEnv = Env & { BASELINE: DurableObjectNamespace<Baseline> };
 
@@ -183,6 +185,31 @@ export class Baseline extends DurableObject<BenchEnv> {
   }
 }
 
+/**
+ * BENCH ONLY: decisions [from, from + n) written into the index shards through the same
+ * upsert a thread's sync uses (10 decisions per thread, one second apart), without running
+ * the threads that would have made them: the export's read path is what is measured.
+ */
+async function seedDecisions(env: BenchEnv, from: number, n: number): Promise<number> {
+  const byThread = new Map<string, DecisionRow[]>();
+  for (let i = from; i < from + n; i++) {
+    const threadId = `bench-dec-${Math.floor(i / 10)}`;
+    const args = { tag: `v1.${i}`, environment: "production" };
+    const row: DecisionRow = {
+      threadId, seq: 4 + (i % 10), agent: i % 2 ? "deploybot" : "releasebot", requestId: `req_c${Math.floor(i / 10)}`, tool: "deploy_backend",
+      originalArgs: args, finalArgs: args, decision: i % 7 ? "approve" : "reject",
+      principal: { kind: "api", id: `approver-${i % 5}`, verifiedBy: "api_token" }, channel: "api",
+      at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+    };
+    byThread.set(threadId, [...(byThread.get(threadId) ?? []), row]);
+  }
+  for (const [threadId, rows] of byThread) {
+    const at = rows[0]?.at ?? "";
+    await indexShard(env, threadId).upsert({ id: threadId, agent: rows[0]?.agent ?? "deploybot", status: "done", createdAt: at, updatedAt: at, lastSeq: 20 }, rows);
+  }
+  return from + n;
+}
+
 const threads = (env: BenchEnv, id: string) => env.THREADS.getByName(id) as unknown as ThreadObject;
 
 /** BENCH ONLY routes; everything else goes to the real app. No auth: this Worker only ever listens on 127.0.0.1. */
@@ -219,6 +246,8 @@ async function bench(request: Request, env: BenchEnv): Promise<Response> {
       return Response.json(await threads(env, id).benchWake());
     case "size":
       return Response.json(await threads(env, id).benchSize());
+    case "decisions-seed":
+      return Response.json(await seedDecisions(env, Number(url.searchParams.get("from") ?? "0"), n));
     default:
       return Response.json({ error: { code: "not_found", message: "unknown bench route" } }, { status: 404 });
   }

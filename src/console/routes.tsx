@@ -2,6 +2,7 @@
 import { Hono, type Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
+import { patchFromForm } from "../channels/edit-form";
 import type { AgentRegistry } from "../agents";
 import { EventBody, RequestId, ThreadId } from "../core";
 import { listThreads, statusCounts, usageTotals } from "../runtime/index/thread-index";
@@ -39,9 +40,10 @@ const TIMELINE_PAGE = 50;
 const EVENT_TYPES = EventBody.options.map((o) => o.shape.type.value);
 
 const SignIn = z.object({ name: z.string().min(1).max(40), token: z.string().min(1).max(500), next: z.string().max(500).optional() });
-const Respond = z.object({
+// Loose: the edit form's `edit.<field>` inputs come through to patchFromForm.
+const Respond = z.looseObject({
   requestId: RequestId,
-  decision: z.enum(["approve", "reject", "answer"]).optional(),
+  decision: z.enum(["approve", "reject", "edit", "answer"]).optional(),
   comment: z.string().max(32_000).optional(),
   answer: z.string().max(32_000).optional(),
   returnTo: z.string().max(500).optional(),
@@ -219,9 +221,13 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
   app.post("/threads/:id/respond", async (c) => {
     const id = threadIdOf(c.req.param("id"));
     const input = await form(c, Respond);
-    const result = await threadStub(c.env, id).respond(
+    const stub = threadStub(c.env, id);
+    // An edit is a patch over the arguments shown: read them to see which fields changed.
+    const shown = input.decision === "edit" ? (await stub.thread())?.pendingRequests.find((r) => r.requestId === input.requestId) : undefined;
+    const result = await stub.respond(
       {
         requestId: input.requestId,
+        ...(input.decision === "edit" ? { decision: "edit" as const, args: shown ? patchFromForm(shown, input) : {} } : {}),
         ...(input.decision === "approve" || input.decision === "reject" ? { approved: input.decision === "approve" } : {}),
         ...(input.comment?.trim() ? { comment: input.comment } : {}),
         ...(input.answer?.trim() ? { answer: input.answer } : {}),

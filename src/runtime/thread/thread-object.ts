@@ -18,6 +18,7 @@ import { sendWithBinding } from "../../channels/email/send";
 import { applyEmailReply } from "../humans/email-replies";
 import { HumanRequests } from "../humans/human-requests";
 import { IndexSync } from "../index/index-sync";
+import { decisionRows } from "../index/decision-rows";
 import type { Appended } from "../log/event-store";
 import { ThreadLog } from "../log/thread-log";
 import type { CommandResult, EmailReply, ForkInput, Launched, LaunchInput, Result, RuntimeDeps, StreamOpened, StreamOptions, ThreadRpc } from "../thread-rpc";
@@ -103,7 +104,7 @@ export function threadObject(deps: RuntimeDeps) {
     }
 
     get index(): IndexSync {
-      this.#index ??= new IndexSync(this.env, now, (at) => this.due.retryAt("sync_index", at));
+      this.#index ??= new IndexSync(this.env, now, (at) => this.due.retryAt("sync_index", at), (after) => decisionRows(this.log.store, this.log.state, after));
       return this.#index;
     }
 

@@ -78,6 +78,8 @@ export function threadRoutes() {
     const answer = {
       requestId: body.requestId as RequestId,
       ...(body.approved !== undefined ? { approved: body.approved } : {}),
+      ...(body.decision !== undefined ? { decision: body.decision } : {}),
+      ...(body.args !== undefined ? { args: body.args } : {}),
       ...(body.comment !== undefined ? { comment: body.comment } : {}),
       ...(body.answer !== undefined ? { answer: body.answer } : {}),
       by: c.var.principal,
