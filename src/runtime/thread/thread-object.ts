@@ -18,6 +18,7 @@ import { sendWithBinding } from "../../channels/email/send";
 import { applyEmailReply } from "../humans/email-replies";
 import { HumanRequests } from "../humans/human-requests";
 import { IndexSync } from "../index/index-sync";
+import { decisionRows } from "../index/decision-rows";
 import type { Appended } from "../log/event-store";
 import { ThreadLog } from "../log/thread-log";
 import type { CommandResult, EmailReply, ForkInput, Launched, LaunchInput, Result, RuntimeDeps, StreamOpened, StreamOptions, ThreadRpc } from "../thread-rpc";
@@ -27,10 +28,11 @@ import { DueWork } from "./due-work";
 import { Erasure } from "./erasure";
 import { modelInput, modelOf, type EffectsHost } from "./effects";
 import { checkFork, forkKey } from "./fork";
-import type { DuePart, ThreadHost } from "./host";
+import type { ThreadHost } from "./host";
 import { reactions, type Reaction } from "./reactions";
 import { StepLoop } from "./step-loop";
 import { StreamHub } from "./stream-hub";
+import { TraceExport } from "./trace-export";
 
 /**
  * Builds the thread Durable Object class for a set of agents. The object is a thin
@@ -61,6 +63,7 @@ export function threadObject(deps: RuntimeDeps) {
     /** The correlation id of the newest input (request, mail, tick, timer): step log lines carry it. */
     #correlation: string | undefined;
     #hub: StreamHub | undefined;
+    readonly traces = new TraceExport({ env: () => this.env, log: () => this.log, sql: () => this.ctx.storage.sql, now, fetch: outbound, retryAt: (at) => this.due.retryAt("export_traces", at) });
 
     get log(): ThreadLog {
       this.#log ??= new ThreadLog(this.ctx.storage.sql);
@@ -101,7 +104,7 @@ export function threadObject(deps: RuntimeDeps) {
     }
 
     get index(): IndexSync {
-      this.#index ??= new IndexSync(this.env, now, (at) => this.due.retryAt("sync_index", at));
+      this.#index ??= new IndexSync(this.env, now, (at) => this.due.retryAt("sync_index", at), (after) => decisionRows(this.log.store, this.log.state, after));
       return this.#index;
     }
 
@@ -118,6 +121,7 @@ export function threadObject(deps: RuntimeDeps) {
           this.syncIndex(); // the run's step, error and escalation counts (variant stats)
           // Whatever the loop appended may have queued notifications (e.g. the outcome to a reply channel).
           this.humans.deliver();
+          this.traces.flush(); // the spans this run ended, as one batch in the background (trace-export.ts)
         },
         retryAt: (kind, at) => this.due.retryAt(kind, at),
         correlation: () => this.#correlation,
@@ -131,8 +135,9 @@ export function threadObject(deps: RuntimeDeps) {
         this.loop.duePart,
         this.humans.duePart,
         this.delegation.duePart,
-        this.indexPart,
+        this.index.duePart(() => this.log.state),
         this.erasure.duePart,
+        this.traces.duePart,
       ]);
       return this.#due;
     }
@@ -167,25 +172,13 @@ export function threadObject(deps: RuntimeDeps) {
         stepAppended: (type) => this.loop.appended(type),
         syncIndex: () => this.syncIndex(),
         looping: () => Boolean(this.loop.driving),
-        ended: () => this.delegation.ended(),
+        ended: () => (this.delegation.ended(), this.traces.flush()),
         rearm: () => void this.due.wake.rearm(),
         notifyStreams: () => this.#hub?.notify(),
         mustFill: (state) => this.admission.mustFill(state),
         fill: () => this.admission.fill(),
       });
       return this.#reactions;
-    }
-
-    /** A summary push that failed or was throttled is owed (index-sync.ts). */
-    private get indexPart(): DuePart {
-      return {
-        kinds: ["sync_index"],
-        due: (_obligation, _at, retries) => {
-          retries.clear("sync_index");
-          if (this.log.state) this.index.push(this.log.state);
-        },
-        settled: () => this.index.settled,
-      };
     }
 
     /**
@@ -324,7 +317,7 @@ export function threadObject(deps: RuntimeDeps) {
         await this.delegation.busy;
       }
       if (this.log.state) this.index.flush(this.log.state);
-      await this.index.settled;
+      await Promise.all([this.index.settled, this.traces.settled]);
       await this.due.wake.settled;
       return this.log.state ? this.view() : null;
     }
