@@ -1,4 +1,5 @@
 import { statusOf, type ThreadState } from "../../core";
+import type { DuePart } from "../thread/host";
 import { indexShard } from "./thread-index";
 import { statsColumns } from "./thread-index-stats";
 
@@ -41,6 +42,19 @@ export class IndexSync {
     if (this.#trailing) return;
     this.#trailing = true;
     this.later(this.#lastPushAt + INDEX_PUSH_INTERVAL_MS);
+  }
+
+  /** The wake's part: a summary push that failed or was throttled is owed (`sync_index`). */
+  duePart(state: () => ThreadState | undefined): DuePart {
+    return {
+      kinds: ["sync_index"],
+      due: (_obligation, _at, retries) => {
+        retries.clear("sync_index");
+        const current = state();
+        if (current) this.push(current);
+      },
+      settled: () => this.settled,
+    };
   }
 
   /** Pushes a summary that changed since the last push. */

@@ -18,14 +18,21 @@ export class EventStore {
   #first: Event | undefined;
 
   constructor(private readonly sql: SqlStorage) {
+    // Rows billed per append (issue 31): a plain INTEGER PRIMARY KEY (the seq is the rowid:
+    // no AUTOINCREMENT counter row to rewrite; events are never deleted one by one, so the
+    // next seq is always the last + 1) and a partial unique index on the key, which an event
+    // without a key does not touch. A log created before keeps its columns (`key TEXT UNIQUE`,
+    // AUTOINCREMENT: three rows per append); it must not get a second key index besides.
     sql.exec(`CREATE TABLE IF NOT EXISTS events (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      seq INTEGER PRIMARY KEY,
       type TEXT NOT NULL,
       data TEXT NOT NULL,
       at TEXT NOT NULL,
-      key TEXT UNIQUE,
+      key TEXT,
       source TEXT
     )`);
+    const table = sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'").one().sql;
+    if (!/\bUNIQUE\b/i.test(table)) sql.exec(KEY_INDEX);
     // Partial indexes, so no question a thread asks reads its whole log (issue 15). SQLite
     // writes them in the same transaction as the event, so they cannot drift from it, and
     // only for the few events they cover. Created on first start of an older thread, they are
@@ -207,6 +214,7 @@ const MAIL_IN = "json_extract(source, '$.kind') = 'email'";
 const SENT = "type = 'notification_sent'";
 const ANSWERS = "type IN ('human_responded', 'human_timed_out')";
 const MAIL = `(${MAIL_IN} OR (${SENT} AND json_extract(data, '$.messageId') IS NOT NULL))`;
+const KEY_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS events_key ON events (key) WHERE key IS NOT NULL";
 const INDEXES = [
   `CREATE INDEX IF NOT EXISTS events_closing ON events (json_extract(data, '$.requestId')) WHERE ${CLOSING}`,
   `CREATE INDEX IF NOT EXISTS events_mail_in ON events (seq) WHERE ${MAIL_IN}`,

@@ -25,9 +25,11 @@ import { Admission, notFound } from "./admission";
 import { Delegation } from "./delegation";
 import { DueWork } from "./due-work";
 import { Erasure } from "./erasure";
+import { SdkJobs } from "./sdk-jobs";
+import { WAKE } from "./timers";
 import { modelInput, modelOf, type EffectsHost } from "./effects";
 import { checkFork, forkKey } from "./fork";
-import type { DuePart, ThreadHost } from "./host";
+import type { ThreadHost } from "./host";
 import { reactions, type Reaction } from "./reactions";
 import { StepLoop } from "./step-loop";
 import { StreamHub } from "./stream-hub";
@@ -61,6 +63,7 @@ export function threadObject(deps: RuntimeDeps) {
     /** The correlation id of the newest input (request, mail, tick, timer): step log lines carry it. */
     #correlation: string | undefined;
     #hub: StreamHub | undefined;
+    #sdk: SdkJobs | undefined; // the SDK's own job queue, read once this instance has started (sdk-jobs.ts)
 
     get log(): ThreadLog {
       this.#log ??= new ThreadLog(this.ctx.storage.sql);
@@ -113,7 +116,7 @@ export function threadObject(deps: RuntimeDeps) {
         now,
         effects: () => this.effects,
         append: (event, source) => this.append(event, source),
-        keepAliveWhile: (work) => this.keepAliveWhile(work),
+        keepAliveWhile: (work) => this.due.keepAliveWhile(work),
         afterRun: () => {
           this.syncIndex(); // the run's step, error and escalation counts (variant stats)
           // Whatever the loop appended may have queued notifications (e.g. the outcome to a reply channel).
@@ -127,11 +130,12 @@ export function threadObject(deps: RuntimeDeps) {
 
     /** The timer handler and the one wake-up; each part below does the obligation kinds it owns. */
     get due(): DueWork {
-      this.#due ??= new DueWork({ env: () => this.env, log: this.log, now, scheduler: this, correlation: () => this.#correlation }, () => [
+      const host = { env: () => this.env, log: this.log, now, alarm: this.ctx.storage, also: () => this.#sdk?.due, correlation: () => this.#correlation };
+      this.#due ??= new DueWork(host, () => [
         this.loop.duePart,
         this.humans.duePart,
         this.delegation.duePart,
-        this.indexPart,
+        this.index.duePart(() => this.log.state),
         this.erasure.duePart,
       ]);
       return this.#due;
@@ -176,18 +180,6 @@ export function threadObject(deps: RuntimeDeps) {
       return this.#reactions;
     }
 
-    /** A summary push that failed or was throttled is owed (index-sync.ts). */
-    private get indexPart(): DuePart {
-      return {
-        kinds: ["sync_index"],
-        due: (_obligation, _at, retries) => {
-          retries.clear("sync_index");
-          if (this.log.state) this.index.push(this.log.state);
-        },
-        settled: () => this.index.settled,
-      };
-    }
-
     /**
      * Runs on every start (after eviction, restart or deploy): each part continues its
      * unfinished work (the step loop, due notifications, delegation) and the one wake-up
@@ -200,6 +192,9 @@ export function threadObject(deps: RuntimeDeps) {
 
     private async ready(): Promise<void> {
       await this.lifecycle.start();
+      if (this.#sdk) return;
+      this.#sdk = new SdkJobs(this.ctx.storage.sql);
+      this.due.started();
     }
 
     // ---- RPC: commands (each admitted by the pure core before anything is appended, admission.ts) ----
@@ -329,12 +324,19 @@ export function threadObject(deps: RuntimeDeps) {
       return this.log.state ? this.view() : null;
     }
 
-    /**
-     * The one timer handler: the thread's wake-up (see due-work.ts and timers.ts). `schedule`
-     * is the SDK's row for this run, which it deletes afterwards: the re-arm never keeps it.
-     */
-    async onTimer(payload: unknown, schedule?: { readonly id?: string }): Promise<void> {
-      this.due.wake.firing(schedule?.id);
+    /** The alarm: the thread's one wake-up (due-work.ts); the SDK's handler first only while its queue holds a row (sdk-jobs.ts). */
+    override async alarm(): Promise<void> {
+      await this.ready();
+      if (this.#sdk?.due !== undefined) {
+        await super.alarm();
+        if (!this.#sdk.refresh()) return; // the SDK ran a pending destroy
+      }
+      this.#correlation = `timer-${crypto.randomUUID()}`;
+      await this.due.fire(WAKE);
+    }
+
+    /** The callback of wake-up rows an older version scheduled through the SDK (sdk-jobs.ts): a plain wake. */
+    async onTimer(payload: unknown): Promise<void> {
       await this.ready();
       this.#correlation = `timer-${crypto.randomUUID()}`;
       await this.due.fire(payload);
