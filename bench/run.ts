@@ -36,6 +36,10 @@ async function main(): Promise<void> {
   try {
     if (onlyDeadlines) rows.push(...(await deadlineRows(server)));
     else await measure(server, onlyFlat);
+  } catch (error) {
+    // What workerd said last explains a dropped connection better than the client's stack.
+    console.error(server.output().split("\n").filter((l) => !/ENOTFOUND|Request\.cf|^\s+at /.test(l)).slice(-60).join("\n"));
+    throw error;
   } finally {
     await server.stop();
   }

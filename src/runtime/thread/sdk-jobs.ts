@@ -19,17 +19,18 @@ export class SdkJobs {
     return this.#due;
   }
 
-  /**
-   * Reads the queue again (after the SDK's driver ran); false when the thread's log is gone
-   * (the driver ran a pending destroy).
-   */
-  refresh(): boolean {
+  /** Reads the queue again (after this instance's start, and after the SDK's driver ran). */
+  refresh(): void {
     try {
       this.#due = this.sql.exec<{ time: number | null }>("SELECT MIN(time) AS time FROM cf_agents_jobs").one().time ?? undefined;
     } catch {
       // No table: the SDK never created its queue here, so it holds nothing.
       this.#due = undefined;
     }
+  }
+
+  /** Whether the thread's log still exists (the SDK's driver may have run a pending destroy). Reads the schema: only after the driver ran. */
+  logExists(): boolean {
     return this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").toArray().length > 0;
   }
 }

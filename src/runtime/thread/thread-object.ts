@@ -329,7 +329,8 @@ export function threadObject(deps: RuntimeDeps) {
       await this.ready();
       if (this.#sdk?.due !== undefined) {
         await super.alarm();
-        if (!this.#sdk.refresh()) return; // the SDK ran a pending destroy
+        this.#sdk.refresh();
+        if (!this.#sdk.logExists()) return; // the SDK ran a pending destroy
       }
       this.#correlation = `timer-${crypto.randomUUID()}`;
       await this.due.fire(WAKE);
