@@ -52,8 +52,8 @@ const Fork = z.object({
 });
 const ListFilter = z.object({
   agent: z.string().max(40).optional(),
-  /** The start of a thread id: letters, digits, _ and - only (an id's alphabet). */
-  q: z.union([z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/), z.literal("")]).optional(),
+  /** The start of a thread id, or words from its launch message. */
+  q: z.string().trim().max(100).optional(),
   status: z.union([ThreadStatusFilter, z.literal("")]).optional(),
   cursor: z.string().max(500).optional(),
 });
@@ -127,7 +127,7 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
 
   app.get("/threads", async (c) => {
     const parsed = ListFilter.safeParse(c.req.query());
-    if (!parsed.success) throw new ApiError(400, "invalid_query", "Unknown filter value: status must be one of the listed statuses, and the id search letters, digits, _ and - only.");
+    if (!parsed.success) throw new ApiError(400, "invalid_query", "Unknown filter value: status must be one of the listed statuses, and the search at most 100 characters.");
     const filter = parsed.data;
     const before = filter.cursor ? decodeCursor(filter.cursor) : undefined;
     if (filter.cursor && !before) throw new ApiError(400, "invalid_cursor", "The cursor is not one this console issued.");
@@ -138,7 +138,7 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
         withPending: true,
         ...(filter.agent ? { agent: filter.agent } : {}),
         ...(filter.status ? { status: filter.status } : {}),
-        ...(filter.q ? { idPrefix: filter.q } : {}),
+        ...(filter.q ? { search: filter.q } : {}),
         ...(before ? { before } : {}),
       }),
       statusCounts(c.env, filter.agent || undefined),

@@ -18,6 +18,9 @@ th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--
 @media (max-width: 40rem) { table.stack thead { display: none; } table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: .5rem 0; } table.stack td { display: block; border: 0; padding: .1rem 0; } table.stack td::before { content: attr(data-label) ": "; font-weight: 600; } }
 form.inline { display: inline; }
 nav.counts { display: flex; flex-wrap: wrap; gap: .25rem 1rem; margin: 0 0 .75rem; } nav.counts a { text-decoration: none; } nav.counts a[aria-current="page"] { font-weight: 700; text-decoration: underline; } nav.counts .count { color: var(--fg); }
+#threads td:not(:first-child) { white-space: nowrap; }
+#threads .launch { display: block; max-width: 24rem; font-size: .85rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+#threads .type { font-family: ui-monospace, monospace; font-size: .85rem; }
 .filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; margin-bottom: 1rem; }
 label { display: block; font-weight: 600; margin: .25rem 0; }
 input, select, textarea, button { font: inherit; padding: .4rem .6rem; border: 1px solid var(--line); border-radius: .3rem; background: var(--bg); color: var(--fg); min-height: 2.5rem; }

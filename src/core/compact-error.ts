@@ -23,9 +23,9 @@ const HINTS: Readonly<Record<string, string>> = {
   model_unreachable: "Nothing to change; the runtime waits and retries.",
 };
 
-/** The hint for a code, if there is one. */
+/** The hint for a code, if there is one. Own keys only: a tool's code may be "constructor". */
 export function errorHint(code: string): string | undefined {
-  return HINTS[code];
+  return Object.hasOwn(HINTS, code) ? HINTS[code] : undefined;
 }
 
 /**

@@ -98,7 +98,7 @@ export const ev = {
   inputRequested: (
     requestId: string,
     message: string,
-    opts: RequestOptions & { reason?: "model_asked" | "repeated_errors"; call?: { callId: string; tool: string; args: JsonObject } } = {},
+    opts: RequestOptions & { reason?: "model_asked" | "repeated_errors" | "context_over_budget"; call?: { callId: string; tool: string; args: JsonObject } } = {},
   ): EventBody => ({
     type: "human_requested",
     data: {

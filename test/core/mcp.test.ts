@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EventBody, next, reduce, timers, type McpToolEntry } from "../../src/core";
+import { annotationPolicy, EventBody, mcpToolName, next, nextListing, pinnedTool, reduce, remoteRetryDelayMs, timers, type McpToolEntry } from "../../src/core";
 import { catalog, EPOCH, Log, time } from "./fixtures";
 
 // Invariant 12 in the pure core: the first step lists each MCP server once; the list is pinned;
@@ -57,5 +57,73 @@ describe("MCP tool lists in the core", () => {
     expect(next(log.state, catalog, plan, EPOCH + 4_999_000)).toEqual({ kind: "wait", reason: "tool_retry" });
     expect(next(log.state, catalog, plan, EPOCH + 5_000_000)).toMatchObject({ kind: "run_tool", attempt: 2 });
     expect(timers(log.state)).toContainEqual({ kind: "tool_retry", callId: "c1", dueAt: EPOCH + 5_000_000 });
+  });
+
+  it("a tool name listed by two servers keeps the first server's tool; a failed listing after a good one changes nothing", () => {
+    const log = Log.launched();
+    const other: McpToolEntry = { ...tool, server: "t", remote: "read", description: "Another read." };
+    const second: McpToolEntry = { ...tool, name: "t_write", server: "t", remote: "write" };
+    log.add(listed("s", [tool]), listed("t", [other, second]));
+    expect(log.state.mcp?.tools).toEqual([tool, second]);
+    expect(pinnedTool(log.state, "s_read")).toEqual(tool);
+    expect(pinnedTool(log.state, "t_write")).toEqual(second);
+    expect(pinnedTool(log.state, "s_write")).toBeUndefined();
+    expect(pinnedTool(Log.launched().state, "s_read")).toBeUndefined();
+    const before = log.state.mcp;
+    log.add(EventBody.parse({ type: "mcp_list_failed", data: { server: "s", attempt: 1, message: "down", retryAt: time(2000) } }));
+    expect(log.state.mcp).toEqual(before);
+  });
+
+  it("a retry waits only for the call it names, and only a started call becomes a retry", () => {
+    const log = Log.launched();
+    log.add(listed("s"), listed("t"));
+    log.decide("c1", "lookup", { q: "a" });
+    log.decide("c2", "lookup", { q: "b" });
+    log.add(EventBody.parse({ type: "tool_started", data: { callId: "c1", tool: "lookup", args: { q: "a" }, attempt: 1 } }));
+    log.add(EventBody.parse({ type: "tool_started", data: { callId: "c2", tool: "lookup", args: { q: "b" }, attempt: 1 } }));
+    const others = log.state.calls.filter((c) => c.callId !== "c1");
+    expect(others.map((c) => c.phase.kind)).toEqual(["started"]);
+    log.add(EventBody.parse({ type: "tool_retry_scheduled", data: { callId: "c1", tool: "lookup", attempt: 1, message: "down", retryAt: time(5000) } }));
+    expect(log.state.calls.find((c) => c.callId === "c1")?.phase).toEqual({ kind: "retrying", attempt: 1, retryAt: time(5000) });
+    expect(log.state.calls.filter((c) => c.callId !== "c1")).toEqual(others);
+    // A second notice for a call that is already waiting (a replayed duplicate) changes nothing.
+    const waiting = log.state.calls;
+    log.add(EventBody.parse({ type: "tool_retry_scheduled", data: { callId: "c1", tool: "lookup", attempt: 2, message: "down", retryAt: time(9000) } }));
+    expect(log.state.calls).toEqual(waiting);
+  });
+
+  it("only a thread that has not called the model lists; a retry for a server no longer configured does not hold up the others", () => {
+    const log = Log.launched();
+    log.add(listed("s"));
+    expect(nextListing(log.state, ["s", "t"], now)).toEqual({ kind: "list_tools", server: "t", attempt: 1 });
+    expect(nextListing({ ...log.state, modelTurns: 1 }, ["s", "t"], now)).toBeUndefined();
+    expect(nextListing(log.state, undefined, now)).toBeUndefined();
+    const gone = Log.launched();
+    gone.add(EventBody.parse({ type: "mcp_list_failed", data: { server: "old", attempt: 2, message: "down", retryAt: time(9000) } }));
+    expect(nextListing(gone.state, ["t"], now)).toEqual({ kind: "list_tools", server: "t", attempt: 1 });
+  });
+});
+
+describe("MCP names and policy", () => {
+  it("a tool's model name is server_tool when that is a valid function name (64 characters at most), else none", () => {
+    expect(mcpToolName("github", "create_issue")).toBe("github_create_issue");
+    expect(mcpToolName("fs", "read-file")).toBe("fs_read-file");
+    expect(mcpToolName("s", "t".repeat(62))).toBe(`s_${"t".repeat(62)}`);
+    for (const [server, name] of [["s", "t".repeat(63)], ["my.server", "read"], ["fs", "read.file"], ["fs", "read file"], ["fs", "lire-fichier-é"]] as const) {
+      expect(mcpToolName(server, name), `${server} ${name}`).toBeUndefined();
+    }
+  });
+
+  it("an unreachable server is tried four times in all, 1 s, 2 s and 4 s apart, then given up", () => {
+    expect([1, 2, 3, 4].map(remoteRetryDelayMs)).toEqual([1_000, 2_000, 4_000, undefined]);
+    expect(remoteRetryDelayMs(0)).toBeUndefined();
+  });
+
+  it("the spec's defaults: an unannotated tool may be destructive (approval, not idempotent); read-only runs freely and may re-run", () => {
+    expect(annotationPolicy(undefined)).toEqual({ requiresApproval: true, idempotent: false });
+    expect(annotationPolicy({})).toEqual({ requiresApproval: true, idempotent: false });
+    expect(annotationPolicy({ readOnlyHint: true })).toEqual({ requiresApproval: false, idempotent: true });
+    expect(annotationPolicy({ readOnlyHint: false, idempotentHint: true })).toEqual({ requiresApproval: true, idempotent: true });
+    expect(annotationPolicy({ destructiveHint: false })).toEqual({ requiresApproval: true, idempotent: false });
   });
 });

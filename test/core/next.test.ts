@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MAX_CONSECUTIVE_ERRORS, mayRun, next, type ActiveCall, type JsonObject } from "../../src/core";
-import { Log, catalog, cid, ev, facts, rid } from "./fixtures";
+import { EventBody, MAX_CONSECUTIVE_ERRORS, mayRun, next, statusOf, type ActiveCall, type JsonObject } from "../../src/core";
+import { Log, catalog, cid, ev, facts, rid, time } from "./fixtures";
 
 function decided(tool: string, args: JsonObject, callId = "c1") {
   const log = Log.launched();
@@ -354,5 +354,42 @@ describe("next: timeout policy fail", () => {
     log.add(ev.responded("r1", { approved: true }));
     log.add(ev.timedOut("r1")); // a timer that fired late: the answer won
     expect(next(log.state, catalog)).toMatchObject({ kind: "run_tool", call: { callId: "c1" } });
+  });
+});
+
+describe("next: a context over its budget (the pinned events alone do not fit)", () => {
+  it("waits for the human it escalated to, even with new input for the model, and shows waiting_for_human; the answer lets the model run again", () => {
+    const log = Log.launched();
+    log.add(ev.inputRequested("big", "The context no longer fits its budget.", { reason: "context_over_budget" }));
+    expect(next(log.state, catalog)).toEqual({ kind: "wait", reason: "human" });
+    expect(statusOf(log.state)).toBe("waiting_for_human");
+    log.add(ev.responded("big", { answer: "drop the build logs" }));
+    expect(next(log.state, catalog)).toEqual({ kind: "call_model" });
+    expect(statusOf(log.state)).toBe("running");
+  });
+});
+
+describe("next: a call waiting to retry (its server was unreachable)", () => {
+  const retrying = (tool: string, args: JsonObject) => {
+    const log = Log.launched();
+    log.decide("c1", tool, args);
+    log.add(
+      EventBody.parse({ type: "tool_started", data: { callId: "c1", tool, args, attempt: 1 } }),
+      EventBody.parse({ type: "tool_retry_scheduled", data: { callId: "c1", tool, attempt: 1, message: "down", retryAt: time(60) } }),
+    );
+    return log;
+  };
+  const due = Date.parse(time(60));
+
+  it("waits until retryAt, and without a clock never runs it", () => {
+    const log = retrying("search", { q: "x" });
+    expect(next(log.state, catalog)).toEqual({ kind: "wait", reason: "tool_retry" });
+    expect(next(log.state, catalog, {}, due - 1)).toEqual({ kind: "wait", reason: "tool_retry" });
+    expect(next(log.state, catalog, {}, due)).toMatchObject({ kind: "run_tool", attempt: 2 });
+  });
+
+  it("fails rather than retries a call whose tool needs an approval it does not carry", () => {
+    const log = retrying("deploy", { env: "production" });
+    expect(next(log.state, catalog, {}, due)).toMatchObject({ kind: "fail_call", code: "approval_missing", message: "deploy needs a human's approval of these exact arguments." });
   });
 });

@@ -120,3 +120,31 @@ describe("notification outbox and user messages", () => {
     expect(log.state.outbox).toEqual([{ requestId: "r1", channel: "email", purpose: "request", attempts: 0 }]);
   });
 });
+
+describe("a full thread's escalation (thread_filled)", () => {
+  const filled = (notify: string[]) => ({ type: "thread_filled" as const, data: { cap: 100, notify } });
+
+  it("queues one escalation per channel beside what is already queued, once, and never after the end", () => {
+    const log = Log.launched();
+    log.decide("c1", "deploy", { env: "production" });
+    log.add(ev.approvalRequested("r1", { callId: "c1", tool: "deploy", args: { env: "production" } }, { notify: ["webhook"] }));
+    const queued = log.state.outbox;
+    expect(queued).toHaveLength(1);
+    log.add(filled(["webhook", "email"]));
+    expect(log.state.outbox).toEqual([
+      ...queued,
+      { requestId: "thread_full", channel: "webhook", purpose: "escalation", attempts: 0 },
+      { requestId: "thread_full", channel: "email", purpose: "escalation", attempts: 0 },
+    ]);
+    expect(log.state.full).toEqual({ seq: log.lastSeq, at: at(log.lastSeq), cap: 100 });
+    const once = log.state;
+    log.add(filled(["slack"])); // a copy in a fork, or a race: changes nothing
+    expect(log.state.outbox).toEqual(once.outbox);
+    expect(log.state.full).toEqual(once.full);
+
+    const ended = Log.launched();
+    ended.add(ev.finished("done"), filled(["webhook"]));
+    expect(ended.state.outbox).toEqual([]);
+    expect(ended.state.full).toBeUndefined();
+  });
+});

@@ -67,6 +67,62 @@ describe("posts of a request and their update when it ends", () => {
   });
 });
 
+describe("posts of two open requests on two channels", () => {
+  const postOn = (requestId: string, channel: string, ts: string): EventBody => ({
+    type: "notification_sent",
+    data: { requestId: rid(requestId), channel, purpose: "request", attempt: 1, posted: { channel: "C1", ts } },
+  });
+  const closed = (requestId: string, channel: string, ts: string[]) => ({ requestId, channel, purpose: "closed", attempts: 0, messages: ts.map((t) => ({ channel: "C1", ts: t })) });
+
+  function twoOpen() {
+    const log = Log.launched();
+    log.decide("c1", "deploy", { env: "production" });
+    log.add(ev.approvalRequested("r1", { callId: "c1", tool: "deploy", args: { env: "production" } }, { notify: ["slack", "slack-ops"] }));
+    log.add(ev.inputRequested("r2", "Which tag?", { notify: ["slack", "email"] }));
+    log.add(postOn("r1", "slack", "1.1"), postOn("r1", "slack-ops", "1.2"), postOn("r2", "slack", "1.3"));
+    // r2's mail failed and waits for its retry: an outbox item of the still-open request.
+    log.add(ev.notificationFailed("r2", "email", { retryAt: "2025-01-01T00:10:00.000Z" }));
+    return log;
+  }
+
+  it("one request's end updates only its own posts, one outbox item per channel; the other request's posts and retries stay", () => {
+    const log = twoOpen();
+    const retry = log.state.outbox.find((i) => i.requestId === "r2" && i.channel === "email");
+    expect(retry).toBeDefined();
+    log.add(ev.responded("r1", { approved: true }));
+    expect(log.state.posted).toEqual([{ requestId: "r2", channel: "slack", message: { channel: "C1", ts: "1.3" } }]);
+    expect(log.state.outbox).toContainEqual(retry);
+    expect(log.state.outbox.filter((i) => i.purpose === "closed")).toEqual([closed("r1", "slack", ["1.1"]), closed("r1", "slack-ops", ["1.2"])]);
+  });
+
+  it("a late post of the closed request joins its queued update, even while another request is open; the other's end queues its own", () => {
+    const log = twoOpen();
+    log.add(ev.responded("r1", { approved: true }), postOn("r1", "slack", "1.4"));
+    expect(log.state.posted).toEqual([{ requestId: "r2", channel: "slack", message: { channel: "C1", ts: "1.3" } }]);
+    expect(log.state.outbox.filter((i) => i.purpose === "closed")).toEqual([closed("r1", "slack", ["1.1", "1.4"]), closed("r1", "slack-ops", ["1.2"])]);
+    log.add(ev.message("v1.2.3")); // answers the question r2
+    expect(log.state.posted).toBeUndefined();
+    expect(log.state.outbox.filter((i) => i.purpose === "closed")).toEqual([closed("r1", "slack", ["1.1", "1.4"]), closed("r1", "slack-ops", ["1.2"]), closed("r2", "slack", ["1.3"])]);
+  });
+
+  it("the thread's end closes both requests: one update per request, even on the same channel", () => {
+    const log = twoOpen();
+    log.add(ev.cancelled());
+    expect(log.state.posted).toBeUndefined();
+    expect(log.state.outbox.filter((i) => i.purpose === "closed")).toEqual([closed("r1", "slack", ["1.1"]), closed("r1", "slack-ops", ["1.2"]), closed("r2", "slack", ["1.3"])]);
+  });
+
+  it("a message while only an approval is open closes nothing: the approval's posts stay", () => {
+    const log = Log.launched();
+    log.decide("c1", "deploy", { env: "production" });
+    log.add(ev.approvalRequested("r1", { callId: "c1", tool: "deploy", args: { env: "production" } }, { notify: ["slack"] }), postOn("r1", "slack", "1.1"));
+    const before = log.state;
+    log.add(ev.message("any news?"));
+    expect(log.state.posted).toEqual(before.posted);
+    expect(log.state.outbox).toEqual(before.outbox);
+  });
+});
+
 describe("Slack approver entries", () => {
   const slack = (id: string): Principal => ({ kind: "slack", id, verifiedBy: "slack_signature" });
 

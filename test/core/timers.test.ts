@@ -96,6 +96,13 @@ describe("model retry backoff", () => {
     expect(next(s, catalog)).toEqual({ kind: "wait", reason: "model_retry" });
     expect(next(thread(modelFailed()), catalog)).toEqual({ kind: "call_model" });
   });
+
+  it("timers(): the wait is one model_retry obligation at retryAt, none while paused", () => {
+    const s = thread(modelFailed(T0 + 1_000));
+    expect(timers(s).filter((o) => o.kind === "model_retry")).toEqual([{ kind: "model_retry", dueAt: T0 + 1_000 }]);
+    expect(timers({ ...s, paused: true }).filter((o) => o.kind === "model_retry")).toEqual([]);
+    expect(timers(thread(modelFailed())).filter((o) => o.kind === "model_retry")).toEqual([]);
+  });
 });
 
 describe("timers(state): every obligation, due exactly when it should be", () => {

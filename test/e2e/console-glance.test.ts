@@ -146,6 +146,39 @@ describe("the console at a glance", () => {
     await context.close();
   });
 
+  it("the threads list: search by launch text (any case) or id start, filter by status; each row shows the launch, the newest event and what it waits on", async () => {
+    const { context, page, errors } = await signedIn();
+    const run = Math.random().toString(36).slice(2, 8);
+    const first = await deployThread(`glance-find-${run}-a`, `v7.${run}.1`);
+    const second = await deployThread(`glance-find-${run}-b`, `v7.${run}.2`);
+    const rows = () => page.locator("#threads tbody tr").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-thread")));
+    const search = async (q: string, status = "") => {
+      await page.goto(`${stack.dev.url}/console/threads`);
+      await page.getByLabel("Thread id or launch text").fill(q);
+      await page.getByLabel("Status", { exact: true }).selectOption(status);
+      await page.getByRole("button", { name: "Filter" }).click();
+      await page.waitForURL(/\/console\/threads\?/);
+    };
+    // The index is about a second behind its threads: wait until both rows are there.
+    await expect.poll(async () => (await search(`GLANCE-FIND-${run.toUpperCase()}`), (await rows()).sort()), { timeout: 10_000 }).toEqual([first.id, second.id].sort());
+    await search(`V7.${run}.2`);
+    await expect(rows()).resolves.toEqual([second.id]);
+    const row = page.locator(`tr[data-thread="${second.id}"]`);
+    await expect(row.locator(".launch").textContent()).resolves.toBe(`deploy v7.${run}.2 to production [script:glance-find-${run}-b]`);
+    await expect(row.locator('td[data-label="Waiting on"]').textContent()).resolves.toBe("approval deploy_backend");
+    await expect(row.locator('td[data-label="Last event"] .type').textContent()).resolves.toMatch(/^ (human_requested|notification_sent)$/);
+    await search(second.id.slice(0, 10));
+    await expect(rows()).resolves.toContain(second.id);
+    await search(`glance-find-${run}`, "done");
+    await expect(rows()).resolves.toEqual([]);
+    await expect(page.getByText("No threads match.").count()).resolves.toBe(1);
+    await search(`glance-find-${run}`, "waiting_for_human");
+    await expect(rows().then((r) => r.sort())).resolves.toEqual([first.id, second.id].sort());
+    await shot(page, "24-threads-search");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("no serious or critical accessibility violation on any page, in light and dark", async () => {
     for (const colorScheme of ["light", "dark"] as const) {
       const { context, page } = await signedIn();

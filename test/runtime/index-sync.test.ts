@@ -49,4 +49,34 @@ describe("IndexSync", () => {
     expect(await indexed()).toBe(4); // a new interval: at once
     expect(timers()).toHaveLength(1);
   });
+
+  it("carries the launch text and the newest event's type; a restarted pusher that did not see the newest event clears the type, never shows an older one", async () => {
+    const thread = `isync-last-${Math.random().toString(36).slice(2, 8)}`;
+    const event = (seq: number, type: string, data: object) => ({ seq, at: "2026-01-01T00:00:00.000Z", type, data }) as Event;
+    const first = event(1, "thread_launched", { threadId: thread, agent: AGENT, message: `Deploy ${"x".repeat(300)}` });
+    const state = (lastSeq: number): ThreadState => ({ ...(replay([first]) as ThreadState), lastSeq });
+    const row = async () => (await listThreads(env, { agent: AGENT, withPending: true, limit: 50 })).threads.find((t) => t.id === thread);
+    const sync = new IndexSync(env, () => 0, () => {});
+    sync.saw(first);
+    sync.push(state(1));
+    await sync.settled;
+    expect(await row()).toMatchObject({ lastSeq: 1, lastEvent: "thread_launched", launch: `Deploy ${"x".repeat(193)}` });
+    sync.saw(event(2, "user_messaged", { text: "more" }));
+    sync.push(state(2));
+    await sync.settled;
+    expect(await row()).toMatchObject({ lastSeq: 2, lastEvent: "user_messaged" });
+
+    // A new object (eviction): it saw nothing. The same seq keeps the stored type and launch; a newer seq clears the type only.
+    const restarted = new IndexSync(env, () => 0, () => {});
+    restarted.push(state(2));
+    await restarted.settled;
+    expect(await row()).toMatchObject({ lastSeq: 2, lastEvent: "user_messaged", launch: expect.stringMatching(/^Deploy x/) });
+    restarted.push(state(3));
+    await restarted.settled;
+    expect(await row()).toMatchObject({ lastSeq: 3, lastEvent: null, launch: expect.stringMatching(/^Deploy x/) });
+    // The search finds it by launch text, in any case, and by id prefix.
+    expect((await listThreads(env, { agent: AGENT, search: "DEPLOY XX", limit: 50 })).threads.map((t) => t.id)).toContain(thread);
+    expect((await listThreads(env, { agent: AGENT, search: thread.slice(0, 12), limit: 50 })).threads.map((t) => t.id)).toContain(thread);
+    expect((await listThreads(env, { agent: AGENT, search: "deploy%", limit: 50 })).threads.map((t) => t.id)).not.toContain(thread);
+  });
 });

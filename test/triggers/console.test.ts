@@ -138,11 +138,11 @@ describe("console", () => {
     }
   });
 
-  it("the threads list filters by status and agent, searches by id prefix, counts per status, shows what each waits on; bad filters are a clear 400", async () => {
+  it("the threads list filters by status and agent, searches by id prefix or launch text, counts per status, shows what each waits on; bad filters are a clear 400", async () => {
     const cookie = await signIn();
     const tag = `flt-${crypto.randomUUID().slice(0, 8)}`;
     await launch("probe", `go ${model.script(`${tag}-done`, [{ tool: "done_for_now", args: { message: "ok" } }])}`, { threadId: `${tag}-done` });
-    await launch("probe", `go ${model.script(`${tag}-wait`, [{ tool: "guarded", args: { label: tag } }])}`, { threadId: `${tag}-wait` });
+    await launch("probe", `go ${model.script(`${tag}-wait`, [{ tool: "guarded", args: { label: tag } }])} bravo ${tag.slice(4)}`, { threadId: `${tag}-wait` });
     await settle(`${tag}-done`);
     await settle(`${tag}-wait`);
     const rows = (html: string) => [...html.matchAll(/<tr data-thread="([^"]+)"/g)].map((m) => m[1]);
@@ -155,14 +155,21 @@ describe("console", () => {
     expect(rows(await (await get(`/console/threads?q=${tag}&status=done`, { cookie })).text())).toEqual([`${tag}-done`]);
     expect(rows(await (await get(`/console/threads?q=${tag}&agent=deploybot`, { cookie })).text())).toEqual([]);
     expect(rows(await (await get(`/console/threads?q=${tag}_`, { cookie })).text())).toEqual([]); // _ is not a wildcard
+    expect(rows(await (await get(`/console/threads?q=${tag.slice(0, -1)}%25`, { cookie })).text())).toEqual([]); // nor is %
+    // Search by launch text: a word only one launch message holds, in any case; the row shows the launch and its newest event's type.
+    const byText = await (await get(`/console/threads?q=${encodeURIComponent(`Bravo ${tag.slice(4).toUpperCase()}`)}`, { cookie })).text();
+    expect(rows(byText)).toEqual([`${tag}-wait`]);
+    expect(byText).toMatch(new RegExp(`data-thread="${tag}-wait".*?<span class="launch muted" title="go [^"]*bravo ${tag.slice(4)}[^"]*">`));
+    expect(all).toMatch(new RegExp(`data-thread="${tag}-done".*?<td data-label="Last event">#\\d+<span class="type"> thread_finished</span>`));
+    const newest = (await eventsOf(`${tag}-wait`)).at(-1)!;
+    expect(all).toMatch(new RegExp(`data-thread="${tag}-wait".*?<td data-label="Last event">#${newest.seq}<span class="type"> ${newest.type}</span>`));
     // Counts per status, for the agent filter: at least ours, and the same as the filtered list can show.
     const counts = Object.fromEntries([...waiting.matchAll(/data-count-status="([a-z_]+)".*?<span class="count">(\d+)<\/span>/g)].map((m) => [m[1], Number(m[2])]));
     expect(counts["waiting_for_human"]).toBeGreaterThanOrEqual(1);
     expect(counts["done"]).toBeGreaterThanOrEqual(1);
     for (const [query, code] of [
       ["status=sleeping", "invalid_query"],
-      ["q=%25", "invalid_query"],
-      ["q=a%20b", "invalid_query"],
+      [`q=${"x".repeat(101)}`, "invalid_query"],
       ["cursor=not-a-cursor", "invalid_cursor"],
     ] as const) {
       const res = await get(`/console/threads?${query}`, { cookie, accept: "application/json" });

@@ -38,8 +38,8 @@ export const ThreadsPage: FC<{
       </nav>
       <form method="get" action="/console/threads" class="filters" role="search">
         <div>
-          <label for="f-q">Thread id (or its start)</label>
-          <input id="f-q" name="q" value={filter.q ?? ""} maxlength={64} placeholder="t_3f2a…" />
+          <label for="f-q">Thread id or launch text</label>
+          <input id="f-q" name="q" type="search" value={filter.q ?? ""} maxlength={100} placeholder="t_3f2a… or “deploy v1.2”" />
         </div>
         <div>
           <label for="f-agent">Agent</label>
@@ -72,13 +72,21 @@ export const ThreadsPage: FC<{
         rows={threads.map((t) => ({
           attrs: { "data-thread": t.id },
           cells: [
-            <a href={`/console/threads/${t.id}`}>{t.id}</a>,
+            <>
+              <a href={`/console/threads/${t.id}`}>{t.id}</a>
+              {t.launch ? (
+                <span class="launch muted" title={t.launch}>
+                  {t.launch}
+                </span>
+              ) : null}
+            </>,
             <a href={`/console/agents/${t.agent}`}>{t.agent}</a>,
             <StatusBadge status={t.status} />,
             t.pending ?? "",
             <Ago at={t.createdAt} now={now} />,
             <>
-              #{t.lastSeq} · <Ago at={t.updatedAt} now={now} />
+              #{t.lastSeq}
+              {t.lastEvent ? <span class="type">{` ${t.lastEvent}`}</span> : null} · <Ago at={t.updatedAt} now={now} />
             </>,
           ],
         }))}

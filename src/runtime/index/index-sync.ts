@@ -1,6 +1,6 @@
-import { statusOf, type ThreadState } from "../../core";
+import { statusOf, type Event, type ThreadState } from "../../core";
 import type { DuePart } from "../thread/host";
-import { indexShard } from "./thread-index";
+import { indexShard, LAUNCH_TEXT_MAX } from "./thread-index";
 import { statsColumns } from "./thread-index-stats";
 
 /** At most one push per thread per this many ms; the list is eventually consistent anyway. */
@@ -22,6 +22,10 @@ export class IndexSync {
   #trailing = false;
   /** The thread is being erased: no summary may be pushed after its removal. */
   #erased = false;
+  /** The newest event this object appended; pushed only while it is the state's newest (after a restart the shard keeps what it has). */
+  #newest: { readonly seq: number; readonly type: string } | undefined;
+  /** The launch message's start, while this object knows it (the shard keeps it once stored). */
+  #launch: string | undefined;
 
   constructor(
     private readonly env: Env,
@@ -29,6 +33,12 @@ export class IndexSync {
     /** A push is owed at `at` (epoch ms), or no longer owed (undefined); the wake calls `push`. */
     private readonly later: (at: number | undefined) => void,
   ) {}
+
+  /** An event was appended: the list shows the newest one's type, and searches the launch message. */
+  saw(event: Event): void {
+    this.#newest = { seq: event.seq, type: event.type };
+    if (event.type === "thread_launched") this.#launch = event.data.message.slice(0, LAUNCH_TEXT_MAX);
+  }
 
   /** Resolves when every push so far has finished (or failed and armed its retry). */
   get settled(): Promise<void> {
@@ -76,6 +86,8 @@ export class IndexSync {
       updatedAt: state.updatedAt,
       lastSeq: state.lastSeq,
       ...statsColumns(state),
+      ...(this.#launch !== undefined ? { launch: this.#launch } : {}),
+      ...(this.#newest?.seq === state.lastSeq ? { lastEvent: this.#newest.type } : {}),
     };
     this.#pending = this.#pending.then(async () => {
       try {

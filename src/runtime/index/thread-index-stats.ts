@@ -46,6 +46,9 @@ const COLUMNS: readonly [name: string, definition: string][] = [
   ["completion_tokens", "INTEGER NOT NULL DEFAULT 0"],
   // The console's threads list (not a stat): the oldest open request, see pendingLine.
   ["pending", "TEXT"],
+  // The console's list and search: the launch message's start, and the type of the newest event pushed.
+  ["launch", "TEXT"],
+  ["last_event", "TEXT"],
 ];
 
 /**

@@ -12,6 +12,9 @@ import {
 } from "./thread-index-stats";
 import { setting } from "../../settings";
 
+/** How much of a launch message the index keeps: enough to recognise and search a thread by. */
+export const LAUNCH_TEXT_MAX = 200;
+
 export const ThreadSummary = z.object({
   id: z.string(),
   agent: z.string(),
@@ -28,15 +31,31 @@ export const ThreadSummary = z.object({
   completionTokens: z.number().int().nonnegative().optional(),
   /** The oldest open request ("approval deploy_backend"), for the console's list. */
   pending: z.string().max(200).nullable().optional(),
+  /** The start of the launch message, for the console's search (sent while the thread knows it; kept once stored). */
+  launch: z.string().max(LAUNCH_TEXT_MAX).nullable().optional(),
+  /** The type of the event at lastSeq ("human_requested"), for the console's list; null when the pusher did not see it (after a restart) rather than an older event's type. */
+  lastEvent: z.string().max(40).nullable().optional(),
 });
 export type ThreadSummary = z.infer<typeof ThreadSummary>;
+
+type Row = {
+  id: string;
+  agent: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+  last_seq: number;
+  pending: string | null;
+  launch: string | null;
+  last_event: string | null;
+};
 
 export type ListQuery = {
   readonly agent?: string;
   readonly status?: string;
-  /** Threads whose id starts with this (the console's search by id). */
-  readonly idPrefix?: string;
-  /** Add each row's oldest open request (the console's list; the API's rows stay as documented). */
+  /** The console's search: threads whose id starts with this, or whose launch message contains it (any case). */
+  readonly search?: string;
+  /** Add each row's oldest open request, launch text and last event (the console's list; the API's rows stay as documented). */
   readonly withPending?: boolean;
   /** Exclusive: return threads strictly older than this position. */
   readonly before?: { readonly createdAt: string; readonly id: string };
@@ -61,11 +80,14 @@ export class ThreadIndex extends DurableObject<Env> {
   upsert(summary: ThreadSummary): void {
     const s = ThreadSummary.parse(summary);
     this.ctx.storage.sql.exec(
-      `INSERT INTO threads (id, agent, status, created_at, updated_at, last_seq, variant, steps, errors, escalations, prompt_tokens, completion_tokens, pending)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO threads (id, agent, status, created_at, updated_at, last_seq, variant, steps, errors, escalations, prompt_tokens, completion_tokens, pending, launch, last_event)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, last_seq = excluded.last_seq,
          variant = excluded.variant, steps = excluded.steps, errors = excluded.errors, escalations = excluded.escalations,
-         prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens, pending = excluded.pending
+         prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens, pending = excluded.pending,
+         launch = COALESCE(excluded.launch, threads.launch),
+         last_event = CASE WHEN excluded.last_event IS NOT NULL THEN excluded.last_event
+           WHEN excluded.last_seq = threads.last_seq THEN threads.last_event END
        WHERE excluded.last_seq >= threads.last_seq`,
       s.id,
       s.agent,
@@ -80,6 +102,8 @@ export class ThreadIndex extends DurableObject<Env> {
       s.promptTokens ?? 0,
       s.completionTokens ?? 0,
       s.pending ?? null,
+      s.launch ?? null,
+      s.lastEvent ?? null,
     );
   }
 
@@ -109,10 +133,11 @@ export class ThreadIndex extends DurableObject<Env> {
       where.push("status = ?");
       params.push(query.status);
     }
-    if (query.idPrefix) {
-      // LIKE with the prefix's own wildcards escaped: an id is [a-z0-9_-], so only _ needs it.
-      where.push("id LIKE ? ESCAPE '\\'");
-      params.push(`${query.idPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    if (query.search) {
+      // substr/instr, not LIKE: the user's % and _ mean themselves. Text search scans the shard's
+      // rows (no full-text index): fine for a console page, not for an API (docs/console.md).
+      where.push("(substr(id, 1, ?) = ? OR instr(lower(launch), ?) > 0)");
+      params.push(query.search.length, query.search, query.search.toLowerCase());
     }
     if (query.before) {
       where.push("(created_at < ? OR (created_at = ? AND id < ?))");
@@ -121,9 +146,17 @@ export class ThreadIndex extends DurableObject<Env> {
     const sql = `SELECT * FROM threads ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
       ORDER BY created_at DESC, id DESC LIMIT ?`;
     return this.ctx.storage.sql
-      .exec<{ id: string; agent: string; status: string; created_at: string; updated_at: string; last_seq: number; pending: string | null }>(sql, ...params, query.limit)
+      .exec<Row>(sql, ...params, query.limit)
       .toArray()
-      .map((r) => ({ id: r.id, agent: r.agent, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at, lastSeq: r.last_seq, ...(query.withPending ? { pending: r.pending } : {}) }));
+      .map((r) => ({
+        id: r.id,
+        agent: r.agent,
+        status: r.status,
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+        lastSeq: r.last_seq,
+        ...(query.withPending ? { pending: r.pending, launch: r.launch, lastEvent: r.last_event } : {}),
+      }));
   }
 
   /** This shard's threads per status, for one agent or all. */

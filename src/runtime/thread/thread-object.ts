@@ -386,6 +386,7 @@ export function threadObject(deps: RuntimeDeps) {
       const before = this.log.state;
       const appended = this.log.append(source && !event.source ? { ...event, source } : event, iso());
       if (appended.duplicate) return appended;
+      this.index.saw(appended.event);
       const change = { event: appended.event, source: event.source ?? source, before, after: this.log.state };
       for (const reaction of this.reactions) reaction.react(change);
       return appended;
