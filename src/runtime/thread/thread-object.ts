@@ -394,8 +394,7 @@ export function threadObject(deps: RuntimeDeps) {
 
     /** The thread summary changed: its index shard hears of it (throttled, see index-sync.ts). */
     private syncIndex(): void {
-      const state = this.log.state;
-      if (state) this.index.changed(state);
+      if (this.log.state) this.index.changed(this.log.state);
     }
   };
 }
