@@ -29,8 +29,12 @@ export class SdkJobs {
     }
   }
 
-  /** Whether the thread's log still exists (the SDK's driver may have run a pending destroy). Reads the schema: only after the driver ran. */
-  logExists(): boolean {
+  /**
+   * After the SDK's driver ran: reads the queue again, and whether the thread's log still
+   * exists (the driver may have run a pending destroy). Reads the schema, so only then.
+   */
+  afterDriver(): boolean {
+    this.refresh();
     return this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").toArray().length > 0;
   }
 }

@@ -329,8 +329,7 @@ export function threadObject(deps: RuntimeDeps) {
       await this.ready();
       if (this.#sdk?.due !== undefined) {
         await super.alarm();
-        this.#sdk.refresh();
-        if (!this.#sdk.logExists()) return; // the SDK ran a pending destroy
+        if (!this.#sdk.afterDriver()) return; // the SDK ran a pending destroy
       }
       this.#correlation = `timer-${crypto.randomUUID()}`;
       await this.due.fire(WAKE);
