@@ -40,7 +40,7 @@ export default defineConfig({
       {
         test: {
           name: "core",
-          include: ["test/core/**/*.test.ts"],
+          include: ["test/core/**/*.test.ts", "test/traces/**/*.test.ts"],
           environment: "node",
           testTimeout: 60_000,
         },
@@ -89,6 +89,9 @@ export default defineConfig({
                 SLACK_ALLOWED_USERS: "U0ALICE, T0OPS, T0ACME:U0DAVE",
                 MAX_EMAIL_BYTES: "100000",
                 EMAIL_ALLOWED_SENDERS: "alice@example.com, @trusted.example",
+                // The console links each thread's trace here; no OTEL endpoint, so nothing is exported
+                // (test/runtime/trace-export.test.ts switches the export on per thread).
+                OTEL_TRACE_URL: "https://traces.example/explore?trace={traceId}",
               },
             },
           }),
@@ -105,7 +108,7 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           include: ["test/**/*.test.ts"],
-          exclude: ["test/core/**", "test/e2e/**"],
+          exclude: ["test/core/**", "test/traces/**", "test/e2e/**"],
         },
       },
       {

@@ -17,6 +17,8 @@ import { deliver, rawMail } from "../test/e2e/support/mail";
 import { BENCH_SENDER } from "./mail-thread";
 import { needleRows } from "./needle";
 import { deadlineRows } from "./deadlines";
+import { decisionRows } from "./decisions";
+import { startOtlpReceiver } from "../test/e2e/support/otlp-receiver";
 
 const root = resolve(process.cwd());
 type Row = [metric: string, value: string, baseline: string, ratio: string, target: string, verdict: string];
@@ -33,8 +35,14 @@ async function main(): Promise<void> {
   // `npm run bench -- --flat`: only the baseline and the flat-with-log-size table (a few minutes).
   const onlyDeadlines = process.argv.includes("--deadlines");
   const onlyFlat = process.argv.includes("--flat");
+  // `npm run bench -- --decisions`: only the audit export rows (GET /v1/decisions at 100 and 10,000 decisions).
+  const onlyDecisions = process.argv.includes("--decisions");
+  // `npm run bench -- --traces`: only the OTLP export's cost per step, on vs off (a minute).
+  const onlyTraces = process.argv.includes("--traces");
   try {
-    if (onlyDeadlines) rows.push(...(await deadlineRows(server)));
+    if (onlyDecisions) rows.push(...(await decisionRows(server)));
+    else if (onlyTraces) await traceCost(server);
+    else if (onlyDeadlines) rows.push(...(await deadlineRows(server)));
     else await measure(server, onlyFlat);
   } catch (error) {
     // What workerd said last explains a dropped connection better than the client's stack.
@@ -43,7 +51,7 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
-  if (onlyDeadlines || onlyFlat) return print(Date.now() - started);
+  if (onlyDeadlines || onlyFlat || onlyDecisions || onlyTraces) return print(Date.now() - started);
   const bundle = await bundleSize(root);
   rows.push(["bundle (wrangler deploy --dry-run), raw", kib(bundle.raw), "—", "—", "—", "info"]);
   // The tokenizer's BPE ranks (gpt-tokenizer: cl100k_base, ~0.45 MiB gzipped) are
@@ -72,7 +80,42 @@ async function measure(s: BenchServer, onlyFlat: boolean): Promise<void> {
   if (onlyFlat) return;
   await storage(s);
   await ingest(s);
+  await traceCost(s);
   rows.push(...(await deadlineRows(s)));
+  rows.push(...(await decisionRows(s)));
+}
+
+/**
+ * Issue 29: what the OTLP export costs a step. The same steps (a message, one model call,
+ * a question) on threads with the export off and on, the "on" ones sending to a real
+ * OTLP/HTTP receiver in this process. The time is until the thread is idle, which waits
+ * for the background export too (a step itself never waits for it); rows are the object's.
+ */
+async function traceCost(s: BenchServer): Promise<void> {
+  const receiver = await startOtlpReceiver();
+  try {
+    const measured: Record<"off" | "on", { step: Stats; rows: Rows }> = { off: { step: stats([0]), rows: { read: 0, written: 0 } }, on: { step: stats([0]), rows: { read: 0, written: 0 } } };
+    for (const mode of ["off", "on"] as const) {
+      const steps: number[] = [];
+      let sum: Rows = { read: 0, written: 0 };
+      for (let t = 0; t < 10; t++) {
+        const id = `otel-${mode}-${t}`;
+        await launch(s, id);
+        if (mode === "on") await bench(s, `otel/${id}?endpoint=${encodeURIComponent(receiver.url)}`);
+        await bench(s, `step/${id}`); // warm; on: also exports what the launch ended
+        await bench(s, `rows/${id}`);
+        steps.push(...(await timeNet(5, (i) => bench(s, `step/${id}/answer-${i}`), () => bench(s, `noop/${id}`))).net);
+        sum = sumRows([sum, (await bench(s, `rows/${id}`)) as Rows]);
+      }
+      measured[mode] = { step: stats(steps), rows: { read: sum.read / steps.length, written: sum.written / steps.length } };
+    }
+    const exported = receiver.requests.filter((r) => r.status === 200).length;
+    const { on, off } = measured;
+    rows.push(["step until idle, OTLP export on (incl. its background POST) vs off, net p50", ms(on.step.p50), ms(off.step.p50), x(on.step.p50, off.step.p50), "—", `info (${exported} batches acknowledged)`]);
+    rows.push(["rows read / written per step, OTLP export on vs off", `${on.rows.read.toFixed(1)} / ${on.rows.written.toFixed(1)}`, `${off.rows.read.toFixed(1)} / ${off.rows.written.toFixed(1)}`, "—", "off adds none", "billed"]);
+  } finally {
+    await receiver.close();
+  }
 }
 
 /** Storage as a thread grows, beside a bare table of rows of the same average size. */

@@ -16,13 +16,19 @@ import { createRuntime } from "../src/worker";
 import { FINISH, instantModel } from "./instant-model";
 import { BENCH_SENDER } from "./mail-thread";
 import { SqlMeter, type Rows } from "./sql-meter";
+import type { DecisionRow } from "../src/runtime/index/decision-rows";
+import { indexShard } from "../src/runtime/index/thread-index";
 
 type BenchEnv = Env & { BASELINE: DurableObjectNamespace<Baseline> };
 
 /** BENCH ONLY: outbound mail goes nowhere; the Message-ID we composed is the one "sent". */
 const discardMail = async () => ({});
 
-const runtime = createRuntime({ agents, fetch: instantModel, sendEmail: discardMail });
+/** BENCH ONLY: the instant model, except OTLP exports, which go over the network to the bench's receiver. */
+const benchFetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> =>
+  new URL(new Request(input, init).url).pathname.endsWith("/v1/traces") ? fetch(input, init) : instantModel(input, init);
+
+const runtime = createRuntime({ agents, fetch: benchFetch, sendEmail: discardMail });
 
 
 export class ThreadObject extends runtime.ThreadObjectBase {
@@ -60,6 +66,12 @@ export class ThreadObject extends runtime.ThreadObjectBase {
     await this.benchStep(FINISH);
     return this.log.state?.end?.status ?? "running";
   }
+  /** BENCH ONLY: switches the OTLP trace export on for this instance, to `endpoint` (the bench's receiver). */
+  benchOtel(endpoint: string): boolean {
+    Object.defineProperty(this, "env", { value: { ...this.env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }, configurable: true });
+    return true;
+  }
+
   /** BENCH ONLY: an RPC that does nothing: its round trip is subtracted from the others. */
   benchNoop(): number {
     return 0;
@@ -192,6 +204,31 @@ export class Baseline extends DurableObject<BenchEnv> {
   }
 }
 
+/**
+ * BENCH ONLY: decisions [from, from + n) written into the index shards through the same
+ * upsert a thread's sync uses (10 decisions per thread, one second apart), without running
+ * the threads that would have made them: the export's read path is what is measured.
+ */
+async function seedDecisions(env: BenchEnv, from: number, n: number): Promise<number> {
+  const byThread = new Map<string, DecisionRow[]>();
+  for (let i = from; i < from + n; i++) {
+    const threadId = `bench-dec-${Math.floor(i / 10)}`;
+    const args = { tag: `v1.${i}`, environment: "production" };
+    const row: DecisionRow = {
+      threadId, seq: 4 + (i % 10), agent: i % 2 ? "deploybot" : "releasebot", requestId: `req_c${Math.floor(i / 10)}`, tool: "deploy_backend",
+      originalArgs: args, finalArgs: args, decision: i % 7 ? "approve" : "reject",
+      principal: { kind: "api", id: `approver-${i % 5}`, verifiedBy: "api_token" }, channel: "api",
+      at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+    };
+    byThread.set(threadId, [...(byThread.get(threadId) ?? []), row]);
+  }
+  for (const [threadId, rows] of byThread) {
+    const at = rows[0]?.at ?? "";
+    await indexShard(env, threadId).upsert({ id: threadId, agent: rows[0]?.agent ?? "deploybot", status: "done", createdAt: at, updatedAt: at, lastSeq: 20 }, rows);
+  }
+  return from + n;
+}
+
 const threads = (env: BenchEnv, id: string) => env.THREADS.getByName(id) as unknown as ThreadObject;
 
 /** BENCH ONLY routes; everything else goes to the real app. No auth: this Worker only ever listens on 127.0.0.1. */
@@ -208,6 +245,8 @@ async function bench(request: Request, env: BenchEnv): Promise<Response> {
       return Response.json(await env.BASELINE.getByName(id).fill(await request.text(), n));
     case "noop":
       return Response.json(await threads(env, id).benchNoop());
+    case "otel":
+      return Response.json(await threads(env, id).benchOtel(url.searchParams.get("endpoint") ?? ""));
     case "step":
       return Response.json(await threads(env, id).benchStep(arg || "use v1.2.3"));
     case "grow":
@@ -226,6 +265,8 @@ async function bench(request: Request, env: BenchEnv): Promise<Response> {
       return Response.json(await threads(env, id).benchWake());
     case "size":
       return Response.json(await threads(env, id).benchSize());
+    case "decisions-seed":
+      return Response.json(await seedDecisions(env, Number(url.searchParams.get("from") ?? "0"), n));
     default:
       return Response.json({ error: { code: "not_found", message: "unknown bench route" } }, { status: 404 });
   }

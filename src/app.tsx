@@ -7,6 +7,7 @@ import { requireApiToken } from "./triggers/http/auth";
 import { agentRoutes } from "./triggers/http/agents";
 import { humanLinkRoutes } from "./triggers/http/human-links";
 import { threadRoutes } from "./triggers/http/threads";
+import { decisionRoutes } from "./triggers/http/decisions";
 import { forkRoutes } from "./triggers/http/fork";
 import { evalRoutes } from "./triggers/http/evals";
 import { limitBody } from "./triggers/http/validate";
@@ -50,6 +51,7 @@ export function httpApp(agents: AgentRegistry, options: { readonly now?: () => n
   app.route("/v1/agents", agentRoutes(agents, outbound));
   app.route("/v1/threads", threadRoutes());
   app.route("/v1/threads", forkRoutes(agents)); // POST /v1/threads/{id}/fork
+  app.route("/v1/decisions", decisionRoutes()); // the audit export of human decisions (docs/humans.md)
   app.route("/v1", evalRoutes(agents)); // /v1/agents/{agent}/evals, /v1/evals/{id} (docs/evals.md)
   app.route("/mcp", mcpRoutes(agents, outbound)); // the runtime as an MCP server (docs/mcp.md), authorised like /v1
   app.route("/console", consoleRoutes(agents, options.now ?? (() => Date.now()), (request, env) => Promise.resolve(app.fetch(request, env)), outbound));

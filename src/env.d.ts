@@ -16,6 +16,17 @@ interface OptionalSecrets {
   SLACK_BOT_TOKEN?: string;
   /** mcpbot's bearer tokens per MCP server, `name:token, ...` (docs/mcp.md). */
   MCPBOT_MCP_TOKENS?: string;
+  /** OTLP/HTTP trace export (docs/observability.md): headers for the collector, `k=v,k=v` (API keys: a secret). */
+  OTEL_EXPORTER_OTLP_HEADERS?: string;
+  // The rest of the OTEL_* settings are plain vars, all optional: no endpoint = export off.
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+  OTEL_EXPORTER_OTLP_PROTOCOL?: string;
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?: string;
+  OTEL_SERVICE_NAME?: string;
+  OTEL_CAPTURE_CONTENT?: string;
+  /** A link template for the trace in your tracing tool, with `{traceId}`: the console links each thread to it. */
+  OTEL_TRACE_URL?: string;
 }
 interface Env extends OptionalSecrets {}
 declare namespace Cloudflare {

@@ -4,6 +4,7 @@ import { checkDelegates } from "./delegate";
 import {
   AgentName,
   DEFAULT_MAX_CHILDREN,
+  MAX_APPROVALS_REQUIRED,
   placeholders,
   type Json,
   type JsonObject,
@@ -29,8 +30,17 @@ export function defineTool<S extends z.ZodObject>(tool: {
   onHumanTimeout?: TimeoutPolicy;
   /** Named approvers: a fixed list, or read from the environment (e.g. a var holding a list). */
   approvers?: readonly string[] | ((env: Env) => readonly string[]);
+  /** Invariant 13: distinct approvals a held call needs (a number, or read from the environment). */
+  approvals?: { required: number | ((env: Env) => number) };
+  /** false (or a function answering false): the thread's launcher may not approve or edit its calls. */
+  selfApproval?: boolean | ((env: Env) => boolean);
+  /** Top-level argument fields a human may change while approving (decision "edit"); none by default. */
+  editable?: readonly (keyof z.infer<S> & string)[];
 }): ActionTool<z.ZodObject> {
   const policy = tool.requiresApproval ?? false;
+  const editable = checkEditable(tool.name, tool.input, tool.editable ?? []);
+  const required = tool.approvals?.required;
+  const self = tool.selfApproval;
   const definition: ActionTool<S> = {
     name: tool.name,
     description: tool.description,
@@ -44,9 +54,45 @@ export function defineTool<S extends z.ZodObject>(tool: {
     ...(tool.humanTimeoutSeconds ? { humanTimeoutSeconds: tool.humanTimeoutSeconds } : {}),
     ...(tool.onHumanTimeout ? { onHumanTimeout: tool.onHumanTimeout } : {}),
     ...(tool.approvers ? { approvers: approverSource(tool.approvers) } : {}),
+    ...(required !== undefined ? { approvalsRequired: requiredSource(tool.name, required) } : {}),
+    ...(self !== undefined ? { selfApproval: typeof self === "function" ? self : () => self } : {}),
+    ...(editable.length > 0 ? { editable } : {}),
   };
   // Variance: the handler only ever receives args parsed by this same schema.
   return definition as unknown as ActionTool<z.ZodObject>;
+}
+
+/** Editable fields must be fields of the tool's input: a typo would silently allow nothing. */
+function checkEditable(tool: string, input: z.ZodObject, fields: readonly string[]): readonly string[] {
+  for (const field of fields) if (!(field in input.shape)) throw new Error(`tool ${tool}: editable field "${field}" is not in its input schema`);
+  return [...new Set(fields)];
+}
+
+/** A fixed count is checked at definition; one read from the environment when asked (a bad setting is the operator's to fix). */
+function requiredSource(tool: string, required: number | ((env: Env) => number)): (env: Env) => number {
+  const check = (n: number): number => {
+    if (!Number.isInteger(n) || n < 1 || n > MAX_APPROVALS_REQUIRED) throw new Error(`tool ${tool}: approvals.required must be an integer from 1 to ${MAX_APPROVALS_REQUIRED}, not ${n}.`);
+    return n;
+  };
+  if (typeof required === "number") {
+    const fixed = check(required);
+    return () => fixed;
+  }
+  return (env) => check(required(env));
+}
+
+/** A count from a setting: empty = `fallback`; anything else must be a whole number (checked where it is used). */
+export function countSetting(value: string | undefined, fallback: number): number {
+  const text = value?.trim() ?? "";
+  return text === "" ? fallback : /^\d+$/.test(text) ? Number(text) : Number.NaN;
+}
+
+/** A yes/no setting: empty = `fallback`; "true"/"false" (any case); anything else throws where it is used. */
+export function flagSetting(value: string | undefined, name: string, fallback: boolean): boolean {
+  const text = value?.trim().toLowerCase() ?? "";
+  if (text === "") return fallback;
+  if (text === "true" || text === "false") return text === "true";
+  throw new Error(`${name} must be "true" or "false", not "${value}".`);
 }
 
 /** Checked once at definition: a malformed entry would otherwise silently match nobody. */

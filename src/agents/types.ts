@@ -52,6 +52,12 @@ export type ActionTool<S extends z.ZodObject = z.ZodObject> = Common<S> & {
   readonly onHumanTimeout?: TimeoutPolicy;
   /** Who may approve (addresses, @domains, credential names), read from the environment at request time; empty = any verified principal. */
   readonly approvers?: (env: Env) => readonly string[];
+  /** Distinct approvals a held call needs (invariant 13), read at request time; default 1. */
+  readonly approvalsRequired?: (env: Env) => number;
+  /** false: the thread's launcher may not approve or edit its calls; read at request time; default true. */
+  readonly selfApproval?: (env: Env) => boolean;
+  /** Argument fields a human may change while approving; none = edit is off. */
+  readonly editable?: readonly string[];
 };
 
 /** A tool whose call is a message to a human (ask) or the thread's final answer (finish). */

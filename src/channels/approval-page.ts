@@ -1,4 +1,5 @@
 import type { PendingView } from "../core";
+import { editInputs, quorumLine } from "./edit-form";
 
 // The pages behind a human link: plain HTML forms that work with no JavaScript (the
 // Content-Security-Policy forbids scripts anyway), on a phone, and with a keyboard.
@@ -27,15 +28,27 @@ export function requestPage({ agent, threadId, request }: RequestPageInput): str
 ${argumentsTable(request.tool.args)}
 </section>`
     : "";
+  const edits = approval ? editInputs(request) : [];
+  const editFields = edits
+    .map(
+      (e, i) => `<label for="edit-${i}">${escape(e.field)}${e.json ? " (JSON)" : ""}</label>
+<input id="edit-${i}" name="${escape(e.name)}" value="${escape(e.value)}" maxlength="${MAX_ANSWER_CHARS}">`,
+    )
+    .join("\n");
+  const quorum = quorumLine(request);
+  const status = `${quorum ? `<p class="quorum" role="status">${escape(quorum)}</p>` : ""}${
+    request.edited ? `<p>Changed by ${escape(request.edited.by.id)} from the agent's ${escape(JSON.stringify(request.edited.originalArgs))}.</p>` : ""
+  }${request.selfApproval === false ? "<p>Whoever started this thread may not approve it.</p>" : ""}`;
   const form = approval
     ? `<form method="post">
 <fieldset>
 <legend>Your decision</legend>
+${edits.length ? `<p>You may change ${edits.map((e) => `<code>${escape(e.field)}</code>`).join(", ")} and approve the call with your values.</p>\n${editFields}` : ""}
 <label for="comment">Comment for the agent (optional)</label>
 <textarea id="comment" name="comment" rows="3" maxlength="${MAX_ANSWER_CHARS}"></textarea>
 <div class="buttons">
 <button type="submit" name="decision" value="approve" class="approve">Approve</button>
-<button type="submit" name="decision" value="reject" class="reject">Reject</button>
+${edits.length ? `<button type="submit" name="decision" value="edit" class="approve">Approve with my changes</button>\n` : ""}<button type="submit" name="decision" value="reject" class="reject">Reject</button>
 </div>
 </fieldset>
 </form>`
@@ -56,6 +69,7 @@ ${argumentsTable(request.tool.args)}
 <p class="message">${escape(request.message)}</p>
 </section>
 ${tool}
+${status}
 <p>Answer before <time datetime="${escape(request.deadline)}">${escape(readableTime(request.deadline))}</time>.
 Anyone with this link can answer until then.</p>
 ${form}`,
@@ -138,6 +152,7 @@ th, td { text-align: left; vertical-align: top; padding: .5rem; border-bottom: 1
 fieldset { border: 1px solid #8888; border-radius: .5rem; padding: 1rem; margin: 1.5rem 0 0; }
 legend { font-weight: 600; padding: 0 .25rem; }
 label { display: block; margin-bottom: .25rem; }
+input { box-sizing: border-box; width: 100%; font: inherit; padding: .5rem; border: 1px solid #888; border-radius: .375rem; margin-bottom: .75rem; }
 textarea { box-sizing: border-box; width: 100%; font: inherit; padding: .5rem; border: 1px solid #888; border-radius: .375rem; }
 .buttons { display: flex; flex-wrap: wrap; gap: .75rem; margin-top: 1rem; }
 button { font: inherit; font-weight: 600; min-height: 44px; min-width: 8rem; padding: .5rem 1.25rem; border-radius: .375rem;

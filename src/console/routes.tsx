@@ -2,6 +2,7 @@
 import { Hono, type Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
+import { patchFromForm } from "../channels/edit-form";
 import type { AgentRegistry } from "../agents";
 import { EventBody, RequestId, ThreadId } from "../core";
 import { listThreads, statusCounts, usageTotals } from "../runtime/index/thread-index";
@@ -27,6 +28,7 @@ import { allEvents, inboxItems, recentCalls } from "./reads";
 import { page } from "./pages/layout";
 import { ContextPage } from "./pages/context";
 import { COOKIE, issueSession, sessionLifetime } from "./session";
+import { traceLink } from "../traces/link";
 import { CONSOLE_CSS } from "./style";
 
 // /console: the operator's pages. Reads go to the same thread objects and index as the
@@ -38,9 +40,10 @@ const TIMELINE_PAGE = 50;
 const EVENT_TYPES = EventBody.options.map((o) => o.shape.type.value);
 
 const SignIn = z.object({ name: z.string().min(1).max(40), token: z.string().min(1).max(500), next: z.string().max(500).optional() });
-const Respond = z.object({
+// Loose: the edit form's `edit.<field>` inputs come through to patchFromForm.
+const Respond = z.looseObject({
   requestId: RequestId,
-  decision: z.enum(["approve", "reject", "answer"]).optional(),
+  decision: z.enum(["approve", "reject", "edit", "answer"]).optional(),
   comment: z.string().max(32_000).optional(),
   answer: z.string().max(32_000).optional(),
   returnTo: z.string().max(500).optional(),
@@ -174,7 +177,19 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
       recentCalls(c.env, thread),
     ]);
     return c.html(
-      page(<ThreadPage who={who(c)} thread={thread} events={events} variants={variantsOf(thread.agent)} eventTypes={EVENT_TYPES} now={now()} upTo={upTo} previous={previous} />),
+      page(
+        <ThreadPage
+          who={who(c)}
+          thread={thread}
+          events={events}
+          variants={variantsOf(thread.agent)}
+          eventTypes={EVENT_TYPES}
+          now={now()}
+          upTo={upTo}
+          trace={traceLink(c.env, thread.id)}
+          previous={previous}
+        />,
+      ),
     );
   });
   app.get("/threads/:id/context", async (c) => {
@@ -195,7 +210,7 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
   app.get("/threads/:id/header", async (c) => {
     const thread = await threadStub(c.env, threadIdOf(c.req.param("id"))).thread();
     if (!thread) throw new ApiError(404, "thread_not_found", "No such thread.");
-    return c.html(String(<ThreadHeader thread={thread} now={now()} variants={variantsOf(thread.agent)} previous={await recentCalls(c.env, thread)} />));
+    return c.html(String(<ThreadHeader thread={thread} now={now()} variants={variantsOf(thread.agent)} trace={traceLink(c.env, thread.id)} previous={await recentCalls(c.env, thread)} />));
   });
   app.get("/threads/:id/stream", async (c) => {
     const after = z.coerce.number().int().min(0).optional().safeParse(c.req.query("after"));
@@ -206,9 +221,13 @@ export function consoleRoutes(agents: AgentRegistry, now: () => number, dispatch
   app.post("/threads/:id/respond", async (c) => {
     const id = threadIdOf(c.req.param("id"));
     const input = await form(c, Respond);
-    const result = await threadStub(c.env, id).respond(
+    const stub = threadStub(c.env, id);
+    // An edit is a patch over the arguments shown: read them to see which fields changed.
+    const shown = input.decision === "edit" ? (await stub.thread())?.pendingRequests.find((r) => r.requestId === input.requestId) : undefined;
+    const result = await stub.respond(
       {
         requestId: input.requestId,
+        ...(input.decision === "edit" ? { decision: "edit" as const, args: shown ? patchFromForm(shown, input) : {} } : {}),
         ...(input.decision === "approve" || input.decision === "reject" ? { approved: input.decision === "approve" } : {}),
         ...(input.comment?.trim() ? { comment: input.comment } : {}),
         ...(input.answer?.trim() ? { answer: input.answer } : {}),

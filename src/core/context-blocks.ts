@@ -35,6 +35,13 @@ export function block(event: Event, maxBlockChars: number = DEFAULT_MAX_BLOCK_CH
       if (event.data.approved !== undefined) fields["approved"] = event.data.approved;
       if (event.data.answer !== undefined) fields["answer"] = event.data.answer;
       if (event.data.comment !== undefined) fields["comment"] = event.data.comment;
+      if (event.data.decision === "edit" && event.data.args) {
+        // The model must know its call did not run as it asked (invariant 13), and how it changed.
+        fields["decision"] = "edit";
+        fields["edited_by"] = `${event.data.by.kind} ${event.data.by.id}`;
+        fields["note"] = "A human changed the arguments of your call before approving it; it runs with edited_args, not with yours.";
+        fields["edited_args"] = event.data.args;
+      }
       return tag("human_response", cap(yamlish(fields)), { request: event.data.requestId });
     }
     case "human_timed_out":

@@ -3,6 +3,7 @@ import { AgentName, CallId, RequestId, ThreadId, Timestamp } from "./ids";
 import { Json, JsonObject } from "./json";
 import { ApproverEntry, Principal, RecordedPrincipal } from "./principal";
 import { McpListFailed, McpToolsListed, ToolRetryScheduled } from "./mcp";
+import { ApprovalPolicy, DecisionWord, MAX_APPROVALS_REQUIRED } from "./decision";
 
 // Every fact about a thread is one of these events. Names are past tense: an
 // event records what happened, never what should happen.
@@ -138,6 +139,8 @@ export const EventBody = z.discriminatedUnion("type", [
       variant: z.string().optional(),
       /** Channels that carry this thread's requests and its outcome back to whoever started it (e.g. "email"). */
       replyChannels: z.array(z.string()).optional(),
+      /** Who launched the thread (absent in older logs, and for cron, webhooks and delegation): the requester a policy may forbid to approve. */
+      by: Principal.optional(),
     }),
   ),
   body("user_messaged", z.object({ text: z.string() })),
@@ -197,6 +200,13 @@ export const EventBody = z.discriminatedUnion("type", [
       notify: z.array(z.string()),
       /** Who may answer (the tool's policy); absent = any verified principal. */
       approvers: z.array(ApproverEntry).max(100).optional(),
+      // Invariant 13; each absent in logs written before decisions: one approval, the requester's allowed, no edits.
+      /** Distinct approvals the call needs. */
+      required: z.number().int().min(1).max(MAX_APPROVALS_REQUIRED).optional(),
+      /** false: the principal who launched the thread may not approve or edit this call. */
+      selfApproval: z.boolean().optional(),
+      /** Argument fields a human may change while approving (decision "edit"). */
+      editable: z.array(z.string().min(1).max(100)).max(100).optional(),
     }),
   ),
   body("human_escalated", z.object({ requestId: RequestId, deadline: Timestamp, notify: z.array(z.string()) })),
@@ -236,6 +246,12 @@ export const EventBody = z.discriminatedUnion("type", [
       answer: z.string().optional(),
       /** Who answered (invariant 10). Old logs stored a string or nothing; they parse as a "legacy" principal. */
       by: RecordedPrincipal,
+      /** Absent in older logs (then `approved` says approve or reject). An edit also carries `approved: true`. */
+      decision: DecisionWord.optional(),
+      /** decision "edit": the complete arguments the editor approved, replacing the held ones. */
+      args: JsonObject.optional(),
+      /** decision "edit": the tool's approval policy evaluated again on `args` by the runtime. */
+      policy: ApprovalPolicy.optional(),
     }),
   ),
   /**
@@ -244,7 +260,7 @@ export const EventBody = z.discriminatedUnion("type", [
    */
   body(
     "human_response_refused",
-    z.object({ requestId: RequestId, by: Principal, code: z.enum(["not_an_approver"]), approved: z.boolean().optional() }),
+    z.object({ requestId: RequestId, by: Principal, code: z.enum(["not_an_approver"]), approved: z.boolean().optional(), decision: DecisionWord.optional() }),
   ),
   body("human_timed_out", z.object({ requestId: RequestId })),
   /**

@@ -4,7 +4,7 @@ export * from "./ids";
 export * from "./json";
 export * from "./principal";
 export * from "./events";
-export * from "./principal";
+export * from "./decision";
 export * from "./state";
 export * from "./reduce";
 export * from "./next";

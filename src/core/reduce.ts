@@ -7,6 +7,9 @@ import { closePosts, withPost } from "./posted";
 import { count } from "./stats";
 import { markContext } from "./context-marks";
 import { applyListFailed, applyRetryScheduled, applyToolsListed } from "./mcp-reduce";
+import { tally } from "./approval-tally";
+import { decisionOf } from "./decision";
+import { canonicalJson, type JsonObject } from "./json";
 
 /**
  * The one pure reducer (Factor 12): the state of a thread is
@@ -38,6 +41,7 @@ export function reduce(state: MaybeThread, event: Event): MaybeThread {
       ...launchFacts(event.data),
       ...(event.data.variant ? { variant: event.data.variant } : {}),
       ...(event.data.replyChannels?.length ? { replyChannels: event.data.replyChannels } : {}),
+      ...(event.data.by ? { launchedBy: event.data.by } : {}),
     };
   }
   if (!state) return state; // nothing happens to a thread before it is launched
@@ -144,7 +148,17 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
     }
     case "human_response_refused":
       return s; // audit only: a refused answer is never acted on
-    case "human_responded":
+    case "human_responded": {
+      const open = s.end ? undefined : s.pending.find((r) => r.requestId === event.data.requestId);
+      const counted = open?.kind === "approval" ? tally(open, s.launchedBy, event) : undefined;
+      if (counted?.kind === "ignored") return s;
+      if (counted?.kind === "open") {
+        // One of a quorum: logged and shown ("1 of 2"); the call stays held.
+        const request = counted.request;
+        const withRequest = { ...withAnswer(s, event), pending: s.pending.map((r) => (r.requestId === request.requestId ? request : r)) };
+        const call = request.call;
+        return call && open?.call ? updateCall(withRequest, call.callId, (c) => editedCall(c, open.call?.args, call.args, request.edited)) : withRequest;
+      }
       return closeRequest(withAnswer(s, event), event.data.requestId, (request, rest) => {
         if (request.kind === "input") {
           const answered = { ...rest, ...input(event) };
@@ -152,15 +166,18 @@ function apply(s: ThreadState, event: Exclude<Event, EventOf<"thread_launched">>
         }
         const call = request.call;
         if (!call) return rest;
-        if (event.data.approved === true) {
+        if (counted?.kind === "approved") {
+          // Exactly the approved arguments run: after an edit, the editor's, never the model's.
+          const approvedArgs = counted.args;
           return updateCall(rest, call.callId, (c) => ({
-            ...c,
-            phase: { kind: "approved", requestId: request.requestId, approvedArgs: call.args },
+            ...editedCall(c, call.args, approvedArgs, counted.edited),
+            phase: { kind: "approved", requestId: request.requestId, approvedArgs },
           }));
         }
         // A rejection goes back to the model with the human's comment; it decides what next.
         return { ...dropCall(rest, call.callId), ...input(event) };
       });
+    }
     case "human_escalated": {
       if (s.end || !s.pending.some((r) => r.requestId === event.data.requestId)) return s;
       return {
@@ -256,6 +273,16 @@ function afterGuidance(s: ThreadState): ThreadState {
   return { ...rest, consecutiveErrors: 0 };
 }
 
+/**
+ * An edit replaces the call's arguments only where the call holds what the editor saw (the
+ * request's arguments): a call whose arguments differ keeps them, and then no approval
+ * covers it (next.ts: approval_missing).
+ */
+function editedCall(c: ActiveCall, seen: JsonObject | undefined, args: JsonObject, edited: ActiveCall["edited"]): ActiveCall {
+  if (!edited || !seen || canonicalJson(c.args) !== canonicalJson(seen)) return c;
+  return { ...c, args, edited };
+}
+
 /** Who answered, newest last, bounded so the state stays small (the log keeps every answer). */
 function withAnswer(s: ThreadState, event: EventOf<"human_responded">): ThreadState {
   if (s.end || !s.pending.some((r) => r.requestId === event.data.requestId)) return s;
@@ -264,6 +291,7 @@ function withAnswer(s: ThreadState, event: EventOf<"human_responded">): ThreadSt
     by: event.data.by,
     at: event.at,
     ...(event.data.approved !== undefined ? { approved: event.data.approved } : {}),
+    ...(event.data.decision ? { decision: decisionOf(event.data) } : {}),
   };
   return { ...s, answers: [...(s.answers ?? []), record].slice(-MAX_ANSWERS_KEPT) };
 }

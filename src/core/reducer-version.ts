@@ -6,4 +6,4 @@
  * recomputes it, so any change to those files fails the suite until this constant is
  * updated, and the new value makes every stored snapshot stale (replayed from the log).
  */
-export const REDUCER_VERSION = "f173aafbfb2eb368";
+export const REDUCER_VERSION = "3aa73ca3ba65e999";

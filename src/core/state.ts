@@ -3,6 +3,7 @@ import type { JsonObject } from "./json";
 import type { EventOf, ModelErrorCode, NotificationPurpose, PostedMessage, TimeoutPolicy, ToolErrorCode } from "./events";
 import type { Principal } from "./principal";
 import type { McpState } from "./mcp";
+import type { ApprovalRecord, DecisionWord } from "./decision";
 
 export type ThreadStatus = "running" | "waiting_for_human" | "paused" | "done" | "failed" | "cancelled" | "waiting_for_agent";
 
@@ -27,6 +28,8 @@ export type ActiveCall = {
     | { readonly kind: "delegated"; readonly childThreadId: ThreadId; readonly agent: AgentName; readonly deadline: Timestamp };
   /** Planned by the runtime before the first model call (Factor 13), not decided by the model. */
   readonly by?: "prefetch";
+  /** A human edited the arguments while approving: what the model asked for, and who changed it. */
+  readonly edited?: { readonly originalArgs: JsonObject; readonly by: Principal };
 };
 
 export type PendingRequest = EventOf<"human_requested">["data"] & {
@@ -34,6 +37,10 @@ export type PendingRequest = EventOf<"human_requested">["data"] & {
   readonly seq: number;
   /** The deadline was extended once after notifying the escalation contact. */
   readonly escalated: boolean;
+  /** Approvals of the arguments held now (invariant 13), oldest first; absent until the first of a quorum. */
+  readonly approvals?: readonly ApprovalRecord[];
+  /** A human edited the held call: the model's arguments, and who edited (last edit). */
+  readonly edited?: { readonly originalArgs: JsonObject; readonly by: Principal };
 };
 
 /** A notification that must still reach a human (the durable outbox, derived from the log). */
@@ -114,6 +121,8 @@ export type ThreadState = {
   readonly parentNotified?: boolean;
   /** Channels that get this thread's requests and outcome (set at launch, e.g. by the email trigger). */
   readonly replyChannels?: readonly string[];
+  /** Who launched the thread, when the launch named one: the requester a policy may forbid to approve. */
+  readonly launchedBy?: Principal;
   /** The latest answers to human requests: who answered, when (invariant 10). Absent until the first. */
   readonly answers?: readonly AnswerRecord[];
   /** The thread reached its cap on events and escalated (thread_filled); it accepts no more outside input. */
@@ -155,7 +164,13 @@ export type ContextMarks = {
 /** When a thread filled up: the seq and time of its thread_filled event, and the cap it reached. */
 export type ThreadFull = { readonly seq: number; readonly at: Timestamp; readonly cap: number };
 
-export type AnswerRecord = { readonly requestId: RequestId; readonly by: Principal; readonly at: Timestamp; readonly approved?: boolean };
+export type AnswerRecord = {
+  readonly requestId: RequestId;
+  readonly by: Principal;
+  readonly at: Timestamp;
+  readonly approved?: boolean;
+  readonly decision?: DecisionWord;
+};
 
 /** A child thread as its parent's log knows it. */
 export type ChildRecord = {

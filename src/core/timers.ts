@@ -30,7 +30,7 @@ export type TimerOptions = {
 };
 
 /** Obligations whose failed attempts the log does not record (a call into another object failed on the wire). */
-export type RuntimeRetryKind = "report_to_parent" | "launch_children" | "cancel_children" | "sync_index" | "drive" | "erase";
+export type RuntimeRetryKind = "report_to_parent" | "launch_children" | "cancel_children" | "sync_index" | "drive" | "erase" | "export_traces";
 
 /**
  * When the runtime will try each of those again (epoch ms), set before an attempt and
@@ -46,6 +46,8 @@ const AT_ONCE = 0;
 export function timers(state: ThreadState | undefined, retries: RuntimeRetries = {}, options: TimerOptions = {}): Obligation[] {
   const out: Obligation[] = [];
   if (retries.sync_index !== undefined) out.push({ kind: "sync_index", dueAt: retries.sync_index });
+  // Spans owed to the OTLP collector (runtime/thread/trace-export.ts): its cursor and retry live in its own row.
+  if (retries.export_traces !== undefined) out.push({ kind: "export_traces", dueAt: retries.export_traces });
   if (!state) return out;
   // The step loop stopped on a storage or programming error: run it again.
   if (retries.drive !== undefined && !state.end) out.push({ kind: "drive", dueAt: retries.drive });

@@ -1,6 +1,8 @@
 import type { AnswerRecord, ChildRecord, PendingRequest, ThreadFull, ThreadState, ThreadStatus, ThreadUsage } from "./state";
 import { statusOf } from "./state";
 import type { JsonObject } from "./json";
+import type { Principal } from "./principal";
+import { requiredOf } from "./decision";
 
 /** A pending human request as API clients see it. */
 export type PendingView = {
@@ -18,6 +20,14 @@ export type PendingView = {
   readonly approvers?: readonly string[];
   /** Signed link to the approval page, when links are configured (added by the runtime). */
   readonly link?: string;
+  /** A quorum (invariant 13): how many distinct approvals the call needs, and who gave one so far; absent for a lone approval not yet given. */
+  readonly approvals?: { readonly required: number; readonly given: readonly { readonly by: Principal; readonly at: string }[] };
+  /** Argument fields a human may change while approving (decision "edit"). */
+  readonly editable?: readonly string[];
+  /** false: the principal who launched the thread may not approve or edit this call. */
+  readonly selfApproval?: false;
+  /** A human edited the call: the model's original arguments and who changed them (`tool.args` holds the edited ones). */
+  readonly edited?: { readonly originalArgs: JsonObject; readonly by: Principal };
 };
 
 /** The thread shape of the public API (docs/http-api.md). */
@@ -77,6 +87,12 @@ export function pendingView(request: PendingRequest): PendingView {
     onTimeout: request.onTimeout,
     escalated: request.escalated,
     ...(request.approvers?.length ? { approvers: request.approvers } : {}),
+    ...(request.kind === "approval" && (requiredOf(request) > 1 || request.approvals?.length)
+      ? { approvals: { required: requiredOf(request), given: request.approvals ?? [] } }
+      : {}),
+    ...(request.editable?.length ? { editable: request.editable } : {}),
+    ...(request.selfApproval === false ? { selfApproval: false as const } : {}),
+    ...(request.edited ? { edited: request.edited } : {}),
   };
 }
 

@@ -54,6 +54,8 @@ export type LaunchInput = {
   readonly variant?: string;
   /** Channels that carry requests and the outcome back to whoever started the thread (e.g. "email"). */
   readonly replyChannels?: readonly string[];
+  /** Who launched it (the requester a policy may forbid to approve its own calls); absent for cron, webhooks and delegation. */
+  readonly by?: Principal;
 };
 
 /** How a live stream behaves (GET /v1/threads/{id}/stream, stream-hub.ts). */

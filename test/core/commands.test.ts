@@ -254,7 +254,7 @@ describe("every refusal says, in its message, what happened and what to send ins
   it("answers of the wrong shape", () => {
     expect(decideResponse(withApproval().state, answer("r1", { answer: "yes" }), BEFORE, undefined)).toEqual({
       ok: false,
-      rejection: { status: 400, code: "approval_required", message: 'This request is an approval: send "approved": true or false.' },
+      rejection: { status: 400, code: "approval_required", message: 'This request is an approval: send "decision" (approve, reject, edit) or "approved": true or false.' },
     });
     expect(decideResponse(withQuestion().state, answer("r1"), BEFORE, undefined)).toEqual({
       ok: false,

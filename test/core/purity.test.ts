@@ -33,6 +33,21 @@ describe("src/core is pure", () => {
   });
 });
 
+/** The span builder (src/traces) is pure too: log events in, spans out; only core and the semantic-conventions constants. */
+const PURE_TRACES = ["ids.ts", "names.ts", "span.ts", "fold.ts", "spans.ts", "span-builders.ts"];
+describe("the span builder is pure", () => {
+  const traceSource = (file: string) => strip(readFileSync(join(SRC, "traces", file), "utf8"));
+  it.each(PURE_TRACES)("traces/%s imports only core, itself and the semantic conventions", (file) => {
+    for (const spec of importsOf(traceSource(file))) {
+      expect(spec === "../core" || spec.startsWith("./") || spec.startsWith("@opentelemetry/semantic-conventions"), `${file} imports ${spec}`).toBe(true);
+    }
+  });
+  it.each(PURE_TRACES)("traces/%s reads no clock, randomness, network or storage", (file) => {
+    const banned = /\bDate\.now\s*\(|new Date\s*\(\s*\)|Math\.random|crypto\.|\bfetch\s*\(|setTimeout|setInterval|performance\.now|process\.|globalThis/;
+    expect(traceSource(file).match(banned)?.[0], file).toBeUndefined();
+  });
+});
+
 /**
  * The floors of src, lowest first (docs/architecture.md). A unit is a folder of src or a
  * file at its top. A file may import its own unit and any unit on a LOWER floor; units on
@@ -41,7 +56,7 @@ describe("src/core is pure", () => {
 const FLOORS: readonly (readonly string[])[] = [
   ["core"], // the pure domain
   ["log.ts", "hmac.ts"], // leaf helpers: structured logs, hashes and MACs
-  ["settings.ts"], // every numeric env setting
+  ["settings.ts", "traces"], // every numeric env setting; OpenTelemetry spans from the log, their wire format and settings (docs/observability.md)
   ["channels"], // outbound to humans
   ["agents"], // agent and tool definitions
   ["model"], // one model step

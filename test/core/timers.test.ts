@@ -61,6 +61,12 @@ describe("timers(state)", () => {
     expect(timers(s, { sync_index: T0 + 700 })).toEqual([{ kind: "sync_index", dueAt: T0 + 700 }]);
   });
 
+  it("a trace export retry (issue 29) is owed at its time, on a running or an ended thread, and not without one", () => {
+    expect(timers(thread(), { export_traces: T0 + 900 })).toEqual([{ kind: "export_traces", dueAt: T0 + 900 }]);
+    expect(timers(thread(ev("thread_cancelled", {})), { export_traces: T0 + 5 })).toEqual([{ kind: "export_traces", dueAt: T0 + 5 }]);
+    expect(timers(thread(), {})).toEqual([]);
+  });
+
   it("a paused thread's model retry waits for the resume; an ended thread owes nothing", () => {
     expect(timers(thread(modelFailed(T0 + 1_000), ev("thread_paused", {})))).toEqual([]);
     expect(timers(thread(request("r1", T0 + 2_000), ev("thread_cancelled", {})))).toEqual([]);

@@ -78,7 +78,7 @@ describe("approval link in a real browser", () => {
     await page.getByLabel("Comment for the agent (optional)").fill("Ship it.");
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
-    await page.getByRole("button", { name: "Approve" }).click();
+    await page.getByRole("button", { name: "Approve", exact: true }).click();
     await page.waitForURL(url); // the form posts back to the link itself
     await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Approved");
     await page.screenshot({ path: SCREENSHOT.replace(".png", "-result.png"), fullPage: true });

@@ -76,7 +76,7 @@ describe("console behind Cloudflare Access, under wrangler dev", () => {
     const entry = page.locator("#inbox li", { hasText: launched.id });
     await entry.waitFor({ timeout: 15_000 });
     await page.screenshot({ path: `${SHOTS}/15-access-inbox.png`, fullPage: true });
-    await entry.getByRole("button", { name: "Approve" }).click();
+    await entry.getByRole("button", { name: "Approve", exact: true }).click();
     await entry.waitFor({ state: "detached", timeout: 10_000 });
     const giveUp = Date.now() + 15_000;
     while ((await v1<ThreadView>(`/threads/${launched.id}`)).status !== "done") {

@@ -159,8 +159,10 @@ describe("the console at a glance", () => {
       await page.getByRole("button", { name: "Filter" }).click();
       await page.waitForURL(/\/console\/threads\?/);
     };
-    // The index is about a second behind its threads: wait until both rows are there.
-    await expect.poll(async () => (await search(`GLANCE-FIND-${run.toUpperCase()}`), (await rows()).sort()), { timeout: 10_000 }).toEqual([first.id, second.id].sort());
+    // The index is about a second behind its threads: wait until both rows are there as waiting (the push that carries what they wait on).
+    await expect.poll(async () => (await search(`GLANCE-FIND-${run.toUpperCase()}`, "waiting_for_human"), (await rows()).sort()), { timeout: 10_000 }).toEqual([first.id, second.id].sort());
+    await search(`GLANCE-FIND-${run.toUpperCase()}`);
+    await expect(rows().then((r) => r.sort())).resolves.toEqual([first.id, second.id].sort());
     await search(`V7.${run}.2`);
     await expect(rows()).resolves.toEqual([second.id]);
     const row = page.locator(`tr[data-thread="${second.id}"]`);

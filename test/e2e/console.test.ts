@@ -75,7 +75,7 @@ describe("operator console in a real browser", () => {
 
     // Approve from the inbox, without leaving it.
     await entry.getByLabel("Comment (optional)").fill("Ship it from the console.");
-    await entry.getByRole("button", { name: "Approve" }).click();
+    await entry.getByRole("button", { name: "Approve", exact: true }).click();
     await entry.waitFor({ state: "detached", timeout: 10_000 });
     expect(new URL(page.url()).pathname).toBe("/console/inbox");
 

@@ -85,7 +85,8 @@ describe("Slack against wrangler dev", () => {
     if (!posted) throw new Error("not posted");
     expect(posted.channel).toBe(CHANNEL);
     const message = () => api429.message(posted.channel, posted.ts);
-    expect(buttonsOf(message())).toEqual(["approve", "reject"]);
+    // deploy_backend lets an approver edit the tag (invariant 13): the Edit… button opens a modal.
+    expect(buttonsOf(message())).toEqual(["approve", "edit", "reject"]);
     const value = approveValue(message());
 
     const refused = await slackPost("/v1/slack/interactions", clickBody({ team: TEAM, user: "U0BOB", channel: CHANNEL, value, action: "approve" }));

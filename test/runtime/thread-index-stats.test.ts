@@ -24,7 +24,7 @@ describe("thread index: stats columns migration", () => {
       migrateStatsColumns(sql);
       migrateStatsColumns(sql); // a second wake changes nothing
       const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('threads')").toArray().map((r) => r.name);
-      expect(columns).toEqual(["id", "agent", "status", "created_at", "updated_at", "last_seq", "variant", "steps", "errors", "escalations", "prompt_tokens", "completion_tokens", "pending"]);
+      expect(columns).toEqual(["id", "agent", "status", "created_at", "updated_at", "last_seq", "variant", "steps", "errors", "escalations", "prompt_tokens", "completion_tokens", "pending", "launch", "last_event"]);
 
       expect(instance.variantStats("scout")).toEqual({
         default: { threads: 2, steps: 0, errors: 0, escalations: 0, outcomes: { done: 1, failed: 0, cancelled: 0, open: 1 } },

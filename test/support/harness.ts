@@ -9,6 +9,7 @@ import type { GateEnv } from "./gate-object";
 import { ScriptedModel } from "./scripted-model";
 import { SlackStandIn } from "./slack";
 import { Ledger } from "./mcp-ledger";
+import { OtlpCollector } from "./otlp-collector";
 
 export const model = new ScriptedModel((name) => gate(name));
 
@@ -67,6 +68,9 @@ export const ledger = new Ledger();
 export const LEDGER_TOKEN = "ledger-test-token";
 ledger.token = LEDGER_TOKEN;
 
+/** TEST ONLY: the OTLP collector (threads that a test switches OTEL on for export to http://otlp.test). */
+export const collector = new OtlpCollector();
+
 /** Outbound fetch of the Worker under test: the scripted model, the webhook receiver, Slack's stand-in, the MCP servers, else the real network. */
 export const testFetch: typeof fetch = (input, init) => {
   const request = new Request(input, init);
@@ -75,6 +79,7 @@ export const testFetch: typeof fetch = (input, init) => {
   if (url.hostname === "human-webhook.test") return webhook.fetch(request);
   if (url.hostname === "slack.test") return slackApi.fetch(request);
   if (url.hostname === "ledger.test") return ledger.down ? Promise.reject(new TypeError("connection refused (ledger.test)")) : ledger.fetch(request);
+  if (url.hostname === "otlp.test") return collector.fetch(request);
   if (url.hostname === "down.test") return Promise.reject(new TypeError("connection refused (down.test)"));
   return fetch(request);
 };

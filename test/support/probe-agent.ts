@@ -40,6 +40,23 @@ export function guardedTool(name: string, description: string, onHumanTimeout?: 
   });
 }
 
+/** Invariant 13: two distinct approvers, never the launcher; an approver may fix the label, never the env. Counts executions by label. */
+export function boardTool(name: string) {
+  return defineTool({
+    name,
+    description: "A change that needs two approvers other than its requester; the label is editable.",
+    input: z.object({ label: z.string().min(1).max(100), env: z.enum(["staging", "production"]) }),
+    requiresApproval: true,
+    approvals: { required: 2 },
+    selfApproval: false,
+    editable: ["label"],
+    run: async ({ label }) => {
+      count(label);
+      return { changed: label };
+    },
+  });
+}
+
 export const probe = defineAgent({
   name: "probe",
   description: "Test-only agent with tools that fail on cue.",
@@ -92,6 +109,7 @@ export const probe = defineAgent({
     guardedTool("guarded_fail", "Needs approval; a missed deadline fails the thread.", "fail"),
     // Named approvers (invariant 10): only the credential release-manager, or alice by mail or link.
     guardedTool("guarded_named", "Needs approval from a named approver.", undefined, ["release-manager", "alice@example.com"]),
+    boardTool("board_change"),
     requestMoreInformation,
     doneForNow,
   ],

@@ -1,6 +1,6 @@
 /** TEST ONLY: an agent whose human requests go to a Slack channel (the stand-in's). */
 import { defineAgent, doneForNow, requestMoreInformation } from "../../src/agents";
-import { guardedTool } from "./probe-agent";
+import { boardTool, guardedTool } from "./probe-agent";
 
 export const SLACK_TEST_CHANNEL = "C0APPROVALS";
 
@@ -19,6 +19,8 @@ export const slacker = defineAgent({
     guarded("ship_any"),
     // A list read from the environment with a typo in it, as DEPLOY_APPROVERS might hold.
     guarded("ship_misconfigured", () => ["slack:U0ALICE", "<bob@example.com>"]),
+    // Invariant 13 on Slack: the label may be changed in a modal; two approvers, never the requester.
+    boardTool("ship_board"),
     requestMoreInformation,
     doneForNow,
   ],

@@ -1,7 +1,7 @@
 /**
  * TEST/DEMO ONLY: a stand-in for Slack's Web API and for Slack itself as a sender.
  *
- * - `slackApi`: answers chat.postMessage, chat.update and chat.postEphemeral the way Slack
+ * - `slackApi`: answers chat.postMessage, chat.update, chat.postEphemeral and views.open the way Slack
  *   does (HTTP 200 with `ok: false` and an error code for a missing or wrong bot token,
  *   a missing channel or text; `ok: true` with a `ts` otherwise), records every call, and
  *   answers 429 with Retry-After when told to. It also records posts to response_urls.
@@ -34,6 +34,7 @@ export class SlackStandIn {
   /** The bot token this workspace accepts; change it to make ours look revoked (invalid_auth). */
   token = SLACK_TEST_TOKEN;
   #seq = 0;
+  readonly #triggers = new Set<string>();
 
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
@@ -62,6 +63,11 @@ export class SlackStandIn {
         if (typeof body["user"] !== "string") return answer({ ok: false, error: "user_not_found" });
         if (!body["text"] && !body["blocks"]) return answer({ ok: false, error: "no_text" });
         return answer({ ok: true, message_ts: this.nextTs() });
+      case "views.open":
+        // A trigger_id is good once, as Slack's: a second open with it answers expired_trigger_id.
+        if (typeof body["trigger_id"] !== "string" || this.#triggers.has(body["trigger_id"])) return answer({ ok: false, error: "expired_trigger_id" });
+        this.#triggers.add(body["trigger_id"]);
+        return answer({ ok: true, view: { id: `V${this.nextTs().replace(".", "")}` } });
       default:
         return answer({ ok: false, error: "unknown_method" });
     }
@@ -207,4 +213,23 @@ export function approveValue(post: SlackPost | undefined): string {
   const value = actions?.elements.find((e) => e.action_id === "approve")?.value;
   if (!value) throw new Error("the message has no Approve button");
   return value;
+}
+
+/** A modal's submission as Slack sends it: the user, the view's id, metadata and the values of its inputs by block. */
+export function viewSubmissionBody(input: { team: string; user: string; viewId: string; metadata: string; values: Record<string, string> }): string {
+  const payload = {
+    type: "view_submission",
+    team: { id: input.team, domain: "acme" },
+    user: { id: input.user, username: input.user.toLowerCase(), team_id: input.team },
+    api_app_id: "A0TESTAPP",
+    trigger_id: `${Date.now()}.1.${crypto.randomUUID().replaceAll("-", "")}`,
+    view: {
+      id: input.viewId,
+      type: "modal",
+      callback_id: "edit_request",
+      private_metadata: input.metadata,
+      state: { values: Object.fromEntries(Object.entries(input.values).map(([block, value]) => [block, { value: { type: "plain_text_input", value } }])) },
+    },
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

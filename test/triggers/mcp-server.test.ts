@@ -123,3 +123,39 @@ describe("/mcp: the runtime as an MCP server", () => {
     expect(statuses.slice(3)).toEqual([429]);
   });
 });
+
+describe("/mcp: decisions (invariant 13)", () => {
+  it("edits over MCP as one of two approvers; the launcher on MCP is refused as on the API; the edited call runs once", async () => {
+    const label = `mcp-board-${crypto.randomUUID()}`;
+    const fixed = `${label}-fixed`;
+    const marker = model.script("mcp-server-board", [{ tool: "board_change", args: { label, env: "production" } }, { tool: "done_for_now", args: { message: "changed" } }]);
+    // Launched over the API with the default credential: its "default" name is the requester on every channel.
+    const { thread } = await launch("probe", `board ${marker}`, { threadId: "mcp-server-board" });
+    const requestId = (await settle(thread.id)).pending?.requestId;
+    const launcher = await connect("test-token");
+    try {
+      const self = await launcher.callTool({ name: "respond", arguments: { threadId: thread.id, requestId, decision: "approve" } });
+      expect(self).toMatchObject({ isError: true, structuredContent: { error: { code: "self_approval_refused" } } });
+    } finally {
+      await launcher.close();
+    }
+    const manager = await connect("rm-token-1234");
+    try {
+      const bad = await manager.callTool({ name: "respond", arguments: { threadId: thread.id, requestId, decision: "edit", args: { env: "staging" } } });
+      expect(bad).toMatchObject({ isError: true, structuredContent: { error: { code: "field_not_editable" } } });
+      expect((await manager.callTool({ name: "respond", arguments: { threadId: thread.id, requestId, decision: "edit", args: { label: fixed } } })).isError).toBeFalsy();
+    } finally {
+      await manager.close();
+    }
+    expect((await settle(thread.id)).pending).toMatchObject({ approvals: { required: 2, given: [{ by: { kind: "mcp", id: "release-manager" } }] } });
+    const intern = await connect("intern-token-1234");
+    try {
+      expect((await intern.callTool({ name: "respond", arguments: { threadId: thread.id, requestId, approved: true } })).isError).toBeFalsy();
+    } finally {
+      await intern.close();
+    }
+    expect((await settle(thread.id)).status).toBe("done");
+    expect(executions.get(fixed)).toBe(1);
+    expect(executions.get(label)).toBeUndefined();
+  });
+});

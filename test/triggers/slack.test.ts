@@ -5,7 +5,7 @@
  * Interactivity and commands are called through the Worker's fetch handler with an
  * execution context, so a test can see the answer before the work done after it.
  */
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Event } from "../../src/core";
@@ -14,6 +14,7 @@ import { api, eventsOf, fireTimer, launch, settle, thread, wakeRows } from "../s
 import { clock, executions, model, slackApi } from "../support/harness";
 import { approveValue, buttonsOf, clickBody, commandBody, MISSING_CHANNEL, signedSlackRequest, SLACK_TEST_TOKEN, type SlackCall } from "../support/slack";
 import { SLACK_TEST_CHANNEL } from "../support/slack-agent";
+import { slackPost } from "../support/slack-post";
 import { SlashCommand, threadIdOf } from "../../src/triggers/slack/commands";
 
 const run = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
@@ -50,15 +51,6 @@ async function waitingOnSlack(tool: string, label: string) {
   const posted = sent?.data.posted;
   if (!posted) throw new Error("no Slack post recorded");
   return { id, requestId: view.pending?.requestId ?? "", posted, call: posts[0] as SlackCall };
-}
-
-/** A signed POST to a Slack route through the Worker's fetch handler; `finished` waits for the work after the answer. */
-async function slackPost(path: string, body: string, options: { timestampSeconds?: number; secret?: string; retryNum?: number; signature?: string } = {}) {
-  const signed = await signedSlackRequest(body, { timestampSeconds: options.timestampSeconds ?? Math.floor(clock.now() / 1000), ...options });
-  if (options.signature) signed.headers["x-slack-signature"] = options.signature;
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(`https://agents.test${path}`, { method: "POST", headers: signed.headers, body }), env, ctx);
-  return { response, finished: () => waitOnExecutionContext(ctx) };
 }
 
 const click = (who: string, value: string, action: "approve" | "reject" = "approve", triggerId?: string) =>

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import template from "../../../prompts/deploybot.md";
 import terse from "../../../prompts/deploybot.terse.md";
-import { defineAgent, defineTool, doneForNow, parseApprovers, requestMoreInformation } from "../define";
+import { countSetting, defineAgent, defineTool, doneForNow, flagSetting, parseApprovers, requestMoreInformation } from "../define";
 import { Environment, targetFrom, type Service } from "./target";
 
 const deployInput = z.object({
@@ -20,6 +20,11 @@ const deployTool = (service: Service) =>
     onHumanTimeout: "escalate",
     // Who may approve a production deploy (DEPLOY_APPROVERS); empty = any verified principal.
     approvers: (env) => parseApprovers(env.DEPLOY_APPROVERS),
+    // Invariant 13: how many distinct people approve a production deploy, and whether its requester may be one.
+    approvals: { required: (env) => countSetting(env.DEPLOY_APPROVALS_REQUIRED, 1) },
+    selfApproval: (env) => flagSetting(env.DEPLOY_SELF_APPROVAL, "DEPLOY_SELF_APPROVAL", true),
+    // An approver may fix the tag; never the environment (that would move the change past its board).
+    editable: ["tag"],
     timeoutMs: 120_000,
     run: (args, ctx) => targetFrom(ctx.env, ctx.fetch).deploy({ service, ...args }, ctx.signal),
   });

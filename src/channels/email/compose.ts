@@ -1,4 +1,5 @@
 import { createMimeMessage, Mailbox } from "mimetext";
+import { quorumLine } from "../edit-form";
 import type { PendingView, ThreadFull } from "../../core";
 import { fullSentence } from "../notification";
 import type { OutboundEmail } from "./send";
@@ -101,6 +102,10 @@ function body(c: Conversation, content: EmailContent): string {
     lines.push(`${c.agent} needs your approval before it runs ${request.tool?.name ?? "a tool"}.`, "");
     if (request.tool) lines.push("Arguments:", JSON.stringify(request.tool.args, null, 2), "");
     lines.push(request.message, "", 'Reply with "approve" or "reject" as the first word; anything after it is passed on as a comment.');
+    const quorum = quorumLine(request);
+    if (quorum) lines.push(quorum);
+    // A mail reply cannot carry edited arguments safely: the page behind the link can (docs/humans.md).
+    if (request.editable?.length) lines.push(`To change ${request.editable.join(", ")} before approving, use the web page below.`);
   } else {
     lines.push(request.message, "", "Reply to this email with your answer.");
   }

@@ -1,4 +1,5 @@
 import type { JsonObject, PendingView, Principal, ThreadFull } from "../../core";
+import { quorumLine } from "../edit-form";
 import { fullSentence } from "../notification";
 
 // Block Kit messages for human requests. Everything the model wrote (the message, the
@@ -14,6 +15,8 @@ export type SlackMessage = { readonly text: string; readonly blocks: readonly Js
 export type ButtonValue = { readonly t: string; readonly r: string };
 export const APPROVE_ACTION = "approve";
 export const REJECT_ACTION = "reject";
+/** Opens a modal to change the request's editable fields and approve (edit-modal.ts). */
+export const EDIT_ACTION = "edit";
 
 /** How a request ended, for the update of its message. */
 export type RequestEnd =
@@ -70,6 +73,8 @@ export function requestMessage(input: RequestMessageInput): SlackMessage {
   const blocks = body(input);
   const prefix = escalation ? `ESCALATION${escalation.contact ? ` for ${escapeText(escalation.contact)}` : ""}: nobody answered in time. ` : "";
   blocks.push(context(`${prefix}Answer by ${slackDate(request.deadline)}${request.approvers?.length ? ` · approvers: ${escapeText(request.approvers.join(", "))}` : ""}`));
+  const quorum = quorumLine(request);
+  if (quorum || request.selfApproval === false) blocks.push(context(escapeText([quorum, request.selfApproval === false ? "The requester may not approve." : ""].filter(Boolean).join(" "))));
   if (request.kind === "approval") {
     const value = JSON.stringify({ t: threadId, r: request.requestId } satisfies ButtonValue);
     blocks.push({
@@ -77,6 +82,7 @@ export function requestMessage(input: RequestMessageInput): SlackMessage {
       block_id: `request:${request.requestId}`.slice(0, 255),
       elements: [
         { type: "button", action_id: APPROVE_ACTION, style: "primary", text: { type: "plain_text", text: "Approve" }, value },
+        ...(request.editable?.length ? [{ type: "button", action_id: EDIT_ACTION, text: { type: "plain_text", text: "Edit…" }, value }] : []),
         { type: "button", action_id: REJECT_ACTION, style: "danger", text: { type: "plain_text", text: "Reject" }, value },
         ...(request.link ? [{ type: "button", action_id: "open_page", text: { type: "plain_text", text: "Open page" }, url: request.link }] : []),
       ],

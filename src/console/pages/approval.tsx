@@ -4,6 +4,7 @@ import type { JsonObject, PendingView, ThreadView } from "../../core";
 import { short } from "../summary";
 import { Ago } from "./timeline";
 import { Deadline } from "./layout";
+import { editInputs, quorumLine } from "../../channels/edit-form";
 
 // One pending request as a card an operator decides from: the tool's arguments as a
 // key/value table marked against the last call of the same tool in this thread, who may
@@ -88,7 +89,24 @@ export const InboxEntry: FC<{ item: InboxItem; returnTo: string; now: number }> 
       {request.tool ? <ArgsTable id={id} args={request.tool.args} {...(previous ? { previous } : {})} /> : null}
       <dl class="facts">
         <dt>Who may answer</dt>
-        <dd>{request.approvers?.length ? request.approvers.join(", ") : "any signed-in operator"}</dd>
+        <dd>
+          {request.approvers?.length ? request.approvers.join(", ") : "any signed-in operator"}
+          {request.selfApproval === false ? " (not the requester)" : ""}
+        </dd>
+        {request.approvals ? (
+          <>
+            <dt>Approvals</dt>
+            <dd class="quorum">{quorumLine(request)}</dd>
+          </>
+        ) : null}
+        {request.edited ? (
+          <>
+            <dt>Edited</dt>
+            <dd>
+              by {request.edited.by.id}; the agent asked for <code>{JSON.stringify(request.edited.originalArgs)}</code>
+            </dd>
+          </>
+        ) : null}
         <dt>Deadline</dt>
         <dd>
           <span class="countdown" data-countdown={request.deadline}></span> <Deadline at={request.deadline} />
@@ -110,6 +128,17 @@ export const InboxEntry: FC<{ item: InboxItem; returnTo: string; now: number }> 
             <textarea id={`${id}-answer`} name="answer" rows={2} required maxlength={32000}></textarea>
           </>
         ) : null}
+        {request.kind === "approval"
+          ? editInputs(request).map((e) => (
+              <>
+                <label for={`${id}-${e.name}`}>
+                  Change {e.field}
+                  {e.json ? " (JSON)" : ""}
+                </label>
+                <input id={`${id}-${e.name}`} name={e.name} value={e.value} maxlength={32000} />
+              </>
+            ))
+          : null}
         <label for={`${id}-comment`}>Comment (optional)</label>
         <textarea id={`${id}-comment`} name="comment" rows={1} maxlength={32000}></textarea>
         <div class="actions">
@@ -118,6 +147,11 @@ export const InboxEntry: FC<{ item: InboxItem; returnTo: string; now: number }> 
               <button type="submit" name="decision" value="approve" class="approve">
                 Approve
               </button>
+              {request.editable?.length ? (
+                <button type="submit" name="decision" value="edit" class="approve">
+                  Approve with changes
+                </button>
+              ) : null}
               <button type="submit" name="decision" value="reject" class="reject" data-confirm="Reject this request?">
                 Reject
               </button>

@@ -2,6 +2,7 @@
 import type { Child, FC } from "hono/jsx";
 import type { Event, JsonObject, ThreadView } from "../../core";
 import type { UsageTotals } from "../../runtime/index/thread-index-stats";
+import type { TraceLink } from "../../traces/link";
 import { Layout, StackTable, StatusBadge } from "./layout";
 import { summaryContext, type SummaryContext } from "../summary";
 import { InboxEntry, type InboxItem } from "./approval";
@@ -90,7 +91,13 @@ export function elapsed(ms: number): string {
 const ENDED = new Set(["done", "failed", "cancelled"]);
 
 /** The part of the thread page that changes with its status: facts, the open requests, every action in one place. */
-export const ThreadHeader: FC<{ thread: ThreadView; now: number; variants: readonly string[]; previous?: Readonly<Record<string, JsonObject>> }> = ({ thread, now, variants, previous }) => {
+export const ThreadHeader: FC<{ thread: ThreadView; now: number; variants: readonly string[]; trace: TraceLink; previous?: Readonly<Record<string, JsonObject>> }> = ({
+  thread,
+  now,
+  variants,
+  trace,
+  previous,
+}) => {
   const ended = ENDED.has(thread.status);
   const control = (verb: "pause" | "resume" | "cancel", label: string, cls = "") => (
     <form method="post" action={`/console/threads/${thread.id}/${verb}`} class="inline">
@@ -145,6 +152,16 @@ export const ThreadHeader: FC<{ thread: ThreadView; now: number; variants: reado
             </dd>
           </>
         ) : null}
+        <dt>Trace</dt>
+        <dd id="thread-trace">
+          {trace.url ? (
+            <a href={trace.url} rel="noopener noreferrer" target="_blank">
+              <code>{trace.id}</code>
+            </a>
+          ) : (
+            <code>{trace.id}</code>
+          )}
+        </dd>
       </dl>
       {thread.result ? <p>Result: {thread.result.message}</p> : null}
       {thread.error ? (
@@ -192,14 +209,16 @@ export const ThreadPage: FC<{
   now: number;
   /** The page shows events up to this seq (older pages do not follow the stream). */
   upTo: number;
+  /** The thread's trace (OTEL export, docs/observability.md): its id, and a link when OTEL_TRACE_URL is set. */
+  trace: TraceLink;
   previous?: Readonly<Record<string, JsonObject>>;
-}> = ({ who, thread, events, variants, eventTypes, now, upTo, previous }) => {
+}> = ({ who, thread, events, variants, eventTypes, now, upTo, trace, previous }) => {
   const first = events[0]?.seq ?? upTo + 1;
   const latest = upTo >= thread.lastSeq;
   return (
     <Layout title={thread.id} nav="threads" who={who}>
       <h1>Thread {thread.id}</h1>
-      <ThreadHeader thread={thread} now={now} variants={variants} {...(previous ? { previous } : {})} />
+      <ThreadHeader thread={thread} now={now} variants={variants} trace={trace} {...(previous ? { previous } : {})} />
       <p>
         <a href={`/console/threads/${thread.id}/context`}>Context: what the next model step sees, what it leaves out</a>
       </p>

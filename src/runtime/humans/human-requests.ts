@@ -1,4 +1,4 @@
-import type { AgentDefinition, AgentRegistry, ToolDefinition } from "../../agents";
+import type { AgentDefinition, AgentRegistry } from "../../agents";
 import { activeChannels, MAX_NOTIFICATION_ATTEMPTS, notifyRetryBaseMs, retryDelayMs, type Notification } from "../../channels";
 import { linkUrl, signLink } from "../../channels/links";
 import {
@@ -21,6 +21,7 @@ import { SLACK_CHANNEL } from "../../channels/slack/config";
 import { SlackError } from "../../channels/slack/api";
 import { rememberPost } from "../../channels/slack/directory";
 import { sendSlack, slackWanted } from "./slack-outbox";
+import { requestPolicy } from "./approval-policy";
 
 /** What the human-request machinery needs from its thread object; passed in, not reached for. */
 export type HumanRequestsHost = ThreadHost & {
@@ -65,11 +66,11 @@ export class HumanRequests {
     // A fork asks again for a call whose copied approval it voided: a new request, new id.
     const requestId = RequestId.parse(host.log.store.wasRequested(base) ? `${base}_${state.lastSeq}` : base);
     const tool = request.call ? agent.tool(request.call.tool) : undefined;
-    const approvers = approversOf(tool, host.env);
-    if (!approvers.ok) {
+    const policy = request.kind === "approval" ? requestPolicy(tool, host.env) : { ok: true as const, value: {} };
+    if (!policy.ok) {
       // A malformed setting is the operator's to fix: fail the thread with a clear message
       // rather than throw inside the step (which left the thread running forever).
-      host.append({ type: "thread_failed", data: { code: "configuration_error", message: approvers.message } }, { kind: "runtime" });
+      host.append({ type: "thread_failed", data: { code: "configuration_error", message: policy.message } }, { kind: "runtime" });
       return;
     }
     // Most specific wins: the thread's launch setting, then the tool's, then the agent's.
@@ -90,7 +91,7 @@ export class HumanRequests {
         // Most specific wins here too: the launch's policy, then the tool's, then the agent's.
         onTimeout: state.onHumanTimeout ?? tool?.onHumanTimeout ?? agent.onHumanTimeout,
         notify: this.channelNames(),
-        ...approvers.value,
+        ...policy.value,
       },
       key: `request:${requestId}`,
     });
@@ -261,17 +262,3 @@ export class HumanRequests {
   }
 }
 
-/**
- * The tool's named approvers for this request, read when it is asked (absent = any verified
- * principal); a malformed entry (a list read from the environment) is a value, not a throw.
- */
-function approversOf(tool: ToolDefinition | undefined, env: Env): { ok: true; value: { approvers?: string[] } } | { ok: false; message: string } {
-  let approvers: readonly string[];
-  try {
-    approvers = tool && "approvers" in tool && tool.approvers ? tool.approvers(env) : [];
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    return { ok: false, message: `Tool ${tool?.name ?? "?"} has a malformed approver list: ${why} Fix the setting (e.g. DEPLOY_APPROVERS) and launch the thread again.`.slice(0, 1_000) };
-  }
-  return { ok: true, value: approvers.length > 0 ? { approvers: [...approvers] } : {} };
-}

@@ -1,7 +1,8 @@
 import { statusOf, type Event, type ThreadState } from "../../core";
-import type { DuePart } from "../thread/host";
 import { indexShard, LAUNCH_TEXT_MAX } from "./thread-index";
 import { statsColumns } from "./thread-index-stats";
+import type { DecisionRow } from "./decision-rows";
+import type { DuePart } from "../thread/host";
 
 /** At most one push per thread per this many ms; the list is eventually consistent anyway. */
 export const INDEX_PUSH_INTERVAL_MS = 1_000;
@@ -32,7 +33,12 @@ export class IndexSync {
     private readonly now: () => number,
     /** A push is owed at `at` (epoch ms), or no longer owed (undefined); the wake calls `push`. */
     private readonly later: (at: number | undefined) => void,
+    /** The thread's decisions logged after a seq (the audit export's rows); absent: none are pushed. */
+    private readonly decisions?: (afterSeq: number) => DecisionRow[],
   ) {}
+
+  /** Decisions up to this seq have reached the index (in memory: after a restart all are pushed again, idempotently). */
+  #decisionsThrough = 0;
 
   /** An event was appended: the list shows the newest one's type, and searches the launch message. */
   saw(event: Event): void {
@@ -54,14 +60,14 @@ export class IndexSync {
     this.later(this.#lastPushAt + INDEX_PUSH_INTERVAL_MS);
   }
 
-  /** The wake's part: a summary push that failed or was throttled is owed (`sync_index`). */
+  /** The wake-up's part: a push that failed or was throttled is owed; it pushes what the log says then. */
   duePart(state: () => ThreadState | undefined): DuePart {
     return {
       kinds: ["sync_index"],
       due: (_obligation, _at, retries) => {
         retries.clear("sync_index");
-        const current = state();
-        if (current) this.push(current);
+        const now = state();
+        if (now) this.push(now);
       },
       settled: () => this.settled,
     };
@@ -91,7 +97,10 @@ export class IndexSync {
     };
     this.#pending = this.#pending.then(async () => {
       try {
-        await indexShard(this.env, state.id).upsert(summary);
+        // Read when the push runs, not when it was asked: a queued push carries everything logged by then.
+        const rows = this.decisions?.(this.#decisionsThrough) ?? [];
+        await indexShard(this.env, state.id).upsert(summary, rows);
+        this.#decisionsThrough = Math.max(this.#decisionsThrough, ...rows.map((r) => r.seq));
       } catch (error) {
         console.error("thread index update failed; retrying in 10 s", error);
         this.later(this.now() + 10_000);

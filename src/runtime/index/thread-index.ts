@@ -11,6 +11,8 @@ import {
   type VariantTotals,
 } from "./thread-index-stats";
 import { setting } from "../../settings";
+import { DecisionRow } from "./decision-rows";
+import { migrateDecisions, newerFirst, readDecisions, removeDecisions, writeDecisions, type DecisionCursor, type DecisionQuery } from "./thread-index-decisions";
 
 /** How much of a launch message the index keeps: enough to recognise and search a thread by. */
 export const LAUNCH_TEXT_MAX = 200;
@@ -75,10 +77,13 @@ export class ThreadIndex extends DurableObject<Env> {
       created_at TEXT NOT NULL, updated_at TEXT NOT NULL, last_seq INTEGER NOT NULL)`);
     ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS threads_newest ON threads (created_at DESC, id DESC)");
     migrateStatsColumns(ctx.storage.sql);
+    migrateDecisions(ctx.storage.sql);
   }
 
-  upsert(summary: ThreadSummary): void {
+  /** The thread's summary, and its decisions logged since its last push (the audit export). */
+  upsert(summary: ThreadSummary, decisions: readonly DecisionRow[] = []): void {
     const s = ThreadSummary.parse(summary);
+    writeDecisions(this.ctx.storage.sql, decisions);
     this.ctx.storage.sql.exec(
       `INSERT INTO threads (id, agent, status, created_at, updated_at, last_seq, variant, steps, errors, escalations, prompt_tokens, completion_tokens, pending, launch, last_event)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -110,6 +115,12 @@ export class ThreadIndex extends DurableObject<Env> {
   /** Forgets a thread (DELETE /v1/threads/{id}, retention). */
   remove(id: string): void {
     this.ctx.storage.sql.exec("DELETE FROM threads WHERE id = ?", id);
+    removeDecisions(this.ctx.storage.sql, id);
+  }
+
+  /** This shard's decisions, newest first (GET /v1/decisions). */
+  decisions(query: DecisionQuery): DecisionRow[] {
+    return readDecisions(this.ctx.storage.sql, query);
   }
 
   /** This shard's token usage per variant for one agent. */
@@ -218,4 +229,16 @@ export async function variantStats(env: Env, agent: string): Promise<Record<stri
 export async function usageTotals(env: Env, agent: string, window: UsageWindow): Promise<Record<string, UsageTotals>> {
   const shards = shardCount(env);
   return mergeUsage(await Promise.all(Array.from({ length: shards }, (_, i) => env.THREAD_INDEX.getByName(`shard-${i}`).usage(agent, window))));
+}
+
+/** Decisions newest first across all shards: each shard returns its newest page, then we merge (as listThreads). */
+export async function listDecisions(env: Env, query: DecisionQuery): Promise<{ decisions: DecisionRow[]; next?: DecisionCursor }> {
+  // Parsed again: RPC's types cannot carry the rows' open-ended argument objects.
+  const pages = await Promise.all(
+    Array.from({ length: shardCount(env) }, async (_, i) => DecisionRow.array().parse(await env.THREAD_INDEX.getByName(`shard-${i}`).decisions({ ...query, limit: query.limit + 1 }))),
+  );
+  const merged = pages.flat().sort(newerFirst);
+  const decisions = merged.slice(0, query.limit);
+  const last = decisions[decisions.length - 1];
+  return merged.length > query.limit && last ? { decisions, next: { at: last.at, threadId: last.threadId, seq: last.seq } } : { decisions };
 }

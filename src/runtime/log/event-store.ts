@@ -208,6 +208,11 @@ export class EventStore {
     return this.sql.exec<Row>(`SELECT * FROM events WHERE ${ANSWERS} AND seq < ? ORDER BY seq`, seq).toArray().map(toEvent);
   }
 
+  /** Human answers and timeouts after `seq`, oldest first (the audit export's rows, partial index). */
+  answersAfter(seq: number): Event[] {
+    return this.sql.exec<Row>(`SELECT * FROM events WHERE ${ANSWERS} AND seq > ? ORDER BY seq`, seq).toArray().map(toEvent);
+  }
+
   /** Every human request is appended under the key `request:{requestId}` (human-requests.ts), so the unique key index answers. */
   wasRequested(requestId: string): boolean {
     return this.byKey(`request:${requestId}`)?.type === "human_requested";

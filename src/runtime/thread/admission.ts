@@ -6,6 +6,7 @@ import {
   type EventSource,
   type HumanAnswer,
   type Rejection,
+  sameAnswer,
   threadView,
   type ThreadState,
   type ThreadView,
@@ -19,6 +20,7 @@ import type { CommandResult, Launched, LaunchInput, Result } from "../thread-rpc
 import { closedHow, replayed } from "./command-results";
 import type { ThreadHost } from "./host";
 import { fullRejection, mustFill, threadCap } from "./thread-cap";
+import { editCheck } from "../humans/approval-policy";
 
 export type AdmissionHost = Pick<ThreadHost, "log" | "now" | "append" | "kick"> & {
   /** Read at each use: the caps may change under a live object (tests do). */
@@ -76,6 +78,7 @@ export class Admission {
         ...(input.parent ? { parent: input.parent, depth: input.depth ?? 1 } : {}),
         ...(choice.variant ? { variant: choice.variant } : {}),
         ...(input.replyChannels?.length ? { replyChannels: [...input.replyChannels] } : {}),
+        ...(input.by ? { by: input.by } : {}),
       },
       key: "launch",
       ...(source ? { source } : {}),
@@ -105,10 +108,11 @@ export class Admission {
     if (!state) return notFound("here");
     // A retry of an answer that was taken gets its original, even once the thread is full.
     const original = key ? log.store.byKey(`response:${key}`) : undefined;
-    if (original) return this.replayed(original, { type: "human_responded", data: answer });
+    if (original) return this.replayedAnswer(original, answer);
     const full = this.full(state);
     if (full) return full;
-    const decision = decideResponse(state, answer, new Date(now()).toISOString(), this.history(answer.requestId));
+    const check = editCheck(this.host.agents.get(state.agent), this.host.env());
+    const decision = decideResponse(state, answer, new Date(now()).toISOString(), this.history(answer.requestId), check);
     if (!decision.ok && "expire" in decision) {
       // The deadline passed but its timer has not fired yet: the log settles the race now.
       const request = state.pending.find((r) => r.requestId === decision.expire);
@@ -159,6 +163,12 @@ export class Admission {
     const appended = this.host.append({ ...decision.event, ...(key ? { key } : {}), ...(source ? { source } : {}) });
     this.host.kick();
     return { ok: true as const, value: { thread: this.host.view(), event: appended.event, duplicate: appended.duplicate } };
+  }
+
+  /** A retried answer (same key): the logged one if it is the same answer, else 409 idempotency_key_reused. */
+  private replayedAnswer(original: Event, answer: HumanAnswer): Result<CommandResult> {
+    if (original.type === "human_responded" && sameAnswer(original.data, answer)) return { ok: true, value: { thread: this.host.view(), event: original, duplicate: true } };
+    return this.replayed(original, { type: "retry", data: answer });
   }
 
   private replayed(original: Event, attempt: { type: string; data: unknown }): Result<CommandResult> {

@@ -2,7 +2,8 @@ import { timers, type RuntimeRetries, type RuntimeRetryKind, type TimerOptions }
 import { logLine } from "../../log";
 import type { ThreadLog } from "../log/thread-log";
 import type { DuePart, RetryBook } from "./host";
-import { TimerPayload } from "./timers";
+import { TimerPayload, WAKE } from "./timers";
+import { SdkJobs } from "./sdk-jobs";
 import { WakeAlarm, type AlarmStorage } from "./wake-alarm";
 import { setting } from "../../settings";
 
@@ -13,8 +14,8 @@ export type DueWorkHost = {
   readonly now: () => number;
   /** The object's one alarm (ctx.storage): the thread owns it, not the SDK's scheduler. */
   readonly alarm: AlarmStorage;
-  /** Another owner's due time the alarm must also wake for (the SDK's job queue, while it holds rows), in epoch ms. */
-  also(): number | undefined;
+  /** The object's SQLite, where the SDK keeps its own job queue (sdk-jobs.ts). */
+  readonly sql: SqlStorage;
   /** The correlation id of the wake in progress, for its log line. */
   correlation(): string | undefined;
 };
@@ -29,6 +30,7 @@ export class DueWork {
   /** Retries of calls that failed on the wire, which the log cannot see (see core/timers.ts). */
   readonly #retries: RuntimeRetries = {};
   #wake: WakeAlarm | undefined;
+  #sdk: SdkJobs | undefined;
   /** Step loop runs in progress, and the heartbeat that keeps the object in memory while it is busy (wakeAt). */
   #runs = 0;
   #heartbeatAt: number | undefined;
@@ -74,7 +76,7 @@ export class DueWork {
     }
     if (this.#runs === 0 && !atOnce) this.#heartbeatAt = undefined;
     else if (this.#heartbeatAt === undefined || this.#heartbeatAt <= now) this.#heartbeatAt = now + HEARTBEAT_MS;
-    return earliest(earliest(next, this.#heartbeatAt), this.host.also());
+    return earliest(earliest(next, this.#heartbeatAt), this.#sdk?.due);
   }
 
   /**
@@ -104,12 +106,20 @@ export class DueWork {
     void this.wake.rearm();
   }
 
+  /** The SDK's own job queue, read when this instance started (sdk-jobs.ts): its earliest job, if any. */
+  get sdk(): SdkJobs {
+    this.#sdk ??= new SdkJobs(this.host.sql);
+    return this.#sdk;
+  }
+
   /**
    * This instance has started (its first RPC or alarm). The SDK's own start re-arms the
    * alarm from its queue when that start changed the queue (it drops a keep-alive row an
    * older version left), after start() above armed ours: so check ours once more.
    */
   started(): void {
+    if (this.#sdk) return;
+    this.#sdk = new SdkJobs(this.host.sql);
     if (!this.host.log.state) return;
     this.wake.forget();
     void this.wake.rearm();
@@ -128,7 +138,7 @@ export class DueWork {
    * resulting state. An early wake does nothing but re-arm; a late or repeated one finds
    * the work done.
    */
-  async fire(payload: unknown): Promise<void> {
+  async fire(payload: unknown = WAKE): Promise<void> {
     // The platform cleared the alarm as it fired it (or the SDK's driver ran and may have written it).
     this.wake.forget();
     if (!TimerPayload.safeParse(payload).success) console.error("ignoring malformed timer payload", JSON.stringify(payload));

@@ -22,7 +22,7 @@ export type ReactionsHost = {
   syncIndex(): void;
   /** Whether a step loop run is in progress (it pushes its counts at its end). */
   looping(): boolean;
-  /** The thread ended (delegation.ts: report to the parent, cancel the children). */
+  /** The thread ended (delegation.ts: report to the parent, cancel the children; trace-export.ts: its root span). */
   ended(): void;
   /** Re-arm the one wake-up from the log. */
   rearm(): void;

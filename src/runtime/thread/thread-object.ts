@@ -18,6 +18,7 @@ import { sendWithBinding } from "../../channels/email/send";
 import { applyEmailReply } from "../humans/email-replies";
 import { HumanRequests } from "../humans/human-requests";
 import { IndexSync } from "../index/index-sync";
+import { decisionRows } from "../index/decision-rows";
 import type { Appended } from "../log/event-store";
 import { ThreadLog } from "../log/thread-log";
 import type { CommandResult, EmailReply, ForkInput, Launched, LaunchInput, Result, RuntimeDeps, StreamOpened, StreamOptions, ThreadRpc } from "../thread-rpc";
@@ -25,14 +26,13 @@ import { Admission, notFound } from "./admission";
 import { Delegation } from "./delegation";
 import { DueWork } from "./due-work";
 import { Erasure } from "./erasure";
-import { SdkJobs } from "./sdk-jobs";
-import { WAKE } from "./timers";
 import { modelInput, modelOf, type EffectsHost } from "./effects";
 import { checkFork, forkKey } from "./fork";
 import type { ThreadHost } from "./host";
 import { reactions, type Reaction } from "./reactions";
 import { StepLoop } from "./step-loop";
 import { StreamHub } from "./stream-hub";
+import { TraceExport } from "./trace-export";
 
 /**
  * Builds the thread Durable Object class for a set of agents. The object is a thin
@@ -63,7 +63,7 @@ export function threadObject(deps: RuntimeDeps) {
     /** The correlation id of the newest input (request, mail, tick, timer): step log lines carry it. */
     #correlation: string | undefined;
     #hub: StreamHub | undefined;
-    #sdk: SdkJobs | undefined; // the SDK's own job queue, read once this instance has started (sdk-jobs.ts)
+    readonly traces = new TraceExport({ env: () => this.env, log: () => this.log, sql: () => this.ctx.storage.sql, now, fetch: outbound, retryAt: (at) => this.due.retryAt("export_traces", at) });
 
     get log(): ThreadLog {
       this.#log ??= new ThreadLog(this.ctx.storage.sql);
@@ -104,7 +104,7 @@ export function threadObject(deps: RuntimeDeps) {
     }
 
     get index(): IndexSync {
-      this.#index ??= new IndexSync(this.env, now, (at) => this.due.retryAt("sync_index", at));
+      this.#index ??= new IndexSync(this.env, now, (at) => this.due.retryAt("sync_index", at), (after) => decisionRows(this.log.store, this.log.state, after));
       return this.#index;
     }
 
@@ -121,6 +121,7 @@ export function threadObject(deps: RuntimeDeps) {
           this.syncIndex(); // the run's step, error and escalation counts (variant stats)
           // Whatever the loop appended may have queued notifications (e.g. the outcome to a reply channel).
           this.humans.deliver();
+          this.traces.flush(); // the spans this run ended, as one batch in the background (trace-export.ts)
         },
         retryAt: (kind, at) => this.due.retryAt(kind, at),
         correlation: () => this.#correlation,
@@ -130,13 +131,14 @@ export function threadObject(deps: RuntimeDeps) {
 
     /** The timer handler and the one wake-up; each part below does the obligation kinds it owns. */
     get due(): DueWork {
-      const host = { env: () => this.env, log: this.log, now, alarm: this.ctx.storage, also: () => this.#sdk?.due, correlation: () => this.#correlation };
+      const host = { env: () => this.env, log: this.log, now, alarm: this.ctx.storage, sql: this.ctx.storage.sql, correlation: () => this.#correlation };
       this.#due ??= new DueWork(host, () => [
         this.loop.duePart,
         this.humans.duePart,
         this.delegation.duePart,
         this.index.duePart(() => this.log.state),
         this.erasure.duePart,
+        this.traces.duePart,
       ]);
       return this.#due;
     }
@@ -171,7 +173,7 @@ export function threadObject(deps: RuntimeDeps) {
         stepAppended: (type) => this.loop.appended(type),
         syncIndex: () => this.syncIndex(),
         looping: () => Boolean(this.loop.driving),
-        ended: () => this.delegation.ended(),
+        ended: () => (this.delegation.ended(), this.traces.flush()),
         rearm: () => void this.due.wake.rearm(),
         notifyStreams: () => this.#hub?.notify(),
         mustFill: (state) => this.admission.mustFill(state),
@@ -192,8 +194,6 @@ export function threadObject(deps: RuntimeDeps) {
 
     private async ready(): Promise<void> {
       await this.lifecycle.start();
-      if (this.#sdk) return;
-      this.#sdk = new SdkJobs(this.ctx.storage.sql);
       this.due.started();
     }
 
@@ -319,7 +319,7 @@ export function threadObject(deps: RuntimeDeps) {
         await this.delegation.busy;
       }
       if (this.log.state) this.index.flush(this.log.state);
-      await this.index.settled;
+      await Promise.all([this.index.settled, this.traces.settled]);
       await this.due.wake.settled;
       return this.log.state ? this.view() : null;
     }
@@ -327,12 +327,12 @@ export function threadObject(deps: RuntimeDeps) {
     /** The alarm: the thread's one wake-up (due-work.ts); the SDK's handler first only while its queue holds a row (sdk-jobs.ts). */
     override async alarm(): Promise<void> {
       await this.ready();
-      if (this.#sdk?.due !== undefined) {
+      if (this.due.sdk.due !== undefined) {
         await super.alarm();
-        if (!this.#sdk.afterDriver()) return; // the SDK ran a pending destroy
+        if (!this.due.sdk.afterDriver()) return; // the SDK ran a pending destroy
       }
       this.#correlation = `timer-${crypto.randomUUID()}`;
-      await this.due.fire(WAKE);
+      await this.due.fire();
     }
 
     /** The callback of wake-up rows an older version scheduled through the SDK (sdk-jobs.ts): a plain wake. */

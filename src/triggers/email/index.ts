@@ -103,7 +103,7 @@ async function receive(message: ForwardableEmailMessage, env: Env, agents: Agent
 
   const threadId = await threadIdForMessage(agent.name, mail.messageId);
   const launched = await threadStub(env, threadId).launch(
-    { threadId, agent: agent.name, message: launchMessage(sender, mail), replyChannels: [EMAIL_CHANNEL] },
+    { threadId, agent: agent.name, message: launchMessage(sender, mail), replyChannels: [EMAIL_CHANNEL], by: { kind: "email", id: sender, verifiedBy } },
     source,
   );
   if (!launched.ok) return refuse(launched.rejection.message);

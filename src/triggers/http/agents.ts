@@ -39,6 +39,7 @@ export function agentRoutes(agents: AgentRegistry, outbound: typeof fetch = (inp
         ...(body.humanTimeoutSeconds ? { humanTimeoutSeconds: body.humanTimeoutSeconds } : {}),
         ...(body.onHumanTimeout ? { onHumanTimeout: body.onHumanTimeout } : {}),
         ...(body.variant !== undefined ? { variant: body.variant } : {}),
+        by: c.var.principal,
       },
       httpSource(c, key ? { idempotencyKey: key } : undefined),
     );

@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { MAX_ANSWER_CHARS, requestPage, resultPage, type ResultPageInput } from "../../channels/approval-page";
 import { verifyLink, type LinkClaims } from "../../channels/links";
+import { patchFromForm, quorumLine } from "../../channels/edit-form";
 import type { Rejection, RequestId, ThreadView } from "../../core";
 import { threadStub, type ThreadRpc } from "../../runtime/thread-stub";
 import { ApiError } from "./errors";
@@ -34,7 +35,7 @@ const EXPIRED = () => fail(410, "This link has expired", "The time to answer thi
 const UNKNOWN_THREAD = () => fail(404, "This request no longer exists", "The thread this link points to was not found.");
 
 const FormFields = z.object({
-  decision: z.enum(["approve", "reject"]).optional(),
+  decision: z.enum(["approve", "reject", "edit"]).optional(),
   comment: z.string().max(MAX_ANSWER_CHARS).optional(),
   answer: z.string().max(MAX_ANSWER_CHARS).optional(),
 });
@@ -84,11 +85,12 @@ export function humanLinkRoutes() {
     const stub = threadStub(c.env, threadId);
     const thread = await stub.thread();
     if (!thread) return UNKNOWN_THREAD();
-    const tool = thread.pendingRequests.find((r) => r.requestId === requestId)?.tool;
+    const request = thread.pendingRequests.find((r) => r.requestId === requestId);
+    const tool = request?.tool;
     const result = await stub.respond(
       {
         requestId,
-        ...(decision ? { approved: decision === "approve" } : {}),
+        ...(decision === "edit" ? { decision, args: request ? patchFromForm(request, form) : {} } : decision ? { approved: decision === "approve" } : {}),
         ...(comment?.trim() ? { comment } : {}),
         ...(answer?.trim() ? { answer } : {}),
         // The link was issued to one recipient; whoever holds it answers as that recipient.
@@ -101,6 +103,10 @@ export function humanLinkRoutes() {
     const event = result.value.event;
     const approved = event.type === "human_responded" ? event.data.approved : undefined;
     const what = tool ? `${tool.name} ` : "The action ";
+    const still = result.value.thread.pendingRequests.find((r) => r.requestId === requestId);
+    const quorum = still ? quorumLine(still) : undefined;
+    if (approved === true && quorum) return html(200, resultPage({ title: "Approval recorded", tone: "success", message: `${quorum} ${what}runs once enough people approved. You can close this page.` }));
+    if (event.type === "human_responded" && event.data.decision === "edit") return html(200, resultPage({ title: "Approved with your changes", tone: "success", message: `${what}will run with ${JSON.stringify(event.data.args)}. You can close this page.` }));
     if (approved === true) return html(200, resultPage({ title: "Approved", tone: "success", message: `${what}will run now. You can close this page.` }));
     if (approved === false) return html(200, resultPage({ title: "Rejected", tone: "success", message: `${what}will not run; the agent has been told. You can close this page.` }));
     return html(200, resultPage({ title: "Answer recorded", tone: "success", message: "The agent has your answer. You can close this page." }));
@@ -119,6 +125,14 @@ async function rejected(rejection: Rejection, back: string, closing: () => Promi
       return fail(409, "This request has expired", "The time to answer it passed before your answer arrived; nothing was changed.");
     case "approval_required":
       return fail(400, "Choose Approve or Reject", "Your answer was not recorded. Go back and press one of the two buttons.", back);
+    case "self_approval_refused":
+      return fail(403, "You may not approve your own request", `${rejection.message} Nothing was recorded.`);
+    case "already_approved":
+      return fail(409, "You already approved this request", "It needs someone else's approval too; nothing was changed.");
+    case "field_not_editable":
+    case "invalid_arguments":
+    case "edit_not_allowed":
+      return fail(400, "These changes were not accepted", `${rejection.message} Nothing was recorded.`, back);
     case "answer_required":
       return fail(400, "Please write an answer", "Your answer was empty, so nothing was recorded.", back);
     case "thread_not_found":

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JsonObject, RequestId, ThreadId, TimeoutPolicy } from "../../core";
+import { DecisionWord, JsonObject, RequestId, ThreadId, TimeoutPolicy } from "../../core";
 
 // Request bodies are strict: a misspelled field is a 400, not silently ignored.
 
@@ -21,6 +21,10 @@ export const MessageBody = z.strictObject({ text: z.string().min(1).max(MAX_MESS
 
 export const ResponseBody = z.strictObject({
   requestId: RequestId,
+  /** approve, reject, or edit (approve `args` instead); `approved` is the shorthand of approve/reject. */
+  decision: DecisionWord.optional(),
+  /** decision "edit": the fields to change (the tool's `editable` ones), over the held arguments. */
+  args: JsonObject.optional(),
   approved: z.boolean().optional(),
   comment: z.string().max(MAX_MESSAGE_CHARS).optional(),
   answer: z.string().min(1).max(MAX_MESSAGE_CHARS).optional(),
@@ -56,13 +60,22 @@ export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,200}$/, "1-200 pr
 export const Cursor = z.object({ createdAt: z.string(), id: z.string() });
 
 export function encodeCursor(cursor: z.infer<typeof Cursor>): string {
-  return btoa(JSON.stringify(cursor)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return encodeToken(cursor);
 }
 
 export function decodeCursor(text: string): z.infer<typeof Cursor> | undefined {
+  return decodeToken(text, Cursor);
+}
+
+/** An opaque cursor: base64url of the position's JSON. */
+export function encodeToken(value: unknown): string {
+  return btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The position back, or undefined for anything this API did not issue. */
+export function decodeToken<S extends z.ZodType>(text: string, schema: S): z.infer<S> | undefined {
   try {
-    const json = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-    const parsed = Cursor.safeParse(JSON.parse(json));
+    const parsed = schema.safeParse(JSON.parse(atob(text.replace(/-/g, "+").replace(/_/g, "/"))));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

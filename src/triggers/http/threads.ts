@@ -11,6 +11,7 @@ import { limitDepth, requireJson } from "./validate";
 import { resumeFrom, streamResponse } from "./stream";
 import { contractApp, serve } from "./contract/serve";
 import * as route from "./contract/thread-routes";
+import { traceLink } from "../../traces/link";
 import { httpSource } from "./source";
 
 /** A thread object's answer, or its rejection thrown for the one error handler. */
@@ -48,7 +49,8 @@ export function threadRoutes() {
   serve(routes, route.getThread, async (c) => {
     const thread = await stub(c).thread(c.var.principal);
     if (!thread) throw new ApiError(404, "thread_not_found", `No thread ${c.var.threadId}.`);
-    return sendJson(c, thread);
+    // The trace id is derived from the thread id (src/traces/ids.ts): the same whether or not the export is on.
+    return sendJson(c, { ...thread, traceId: traceLink(c.env, thread.id).id });
   });
 
   serve(routes, route.threadEvents, async (c) => {
@@ -76,6 +78,8 @@ export function threadRoutes() {
     const answer = {
       requestId: body.requestId as RequestId,
       ...(body.approved !== undefined ? { approved: body.approved } : {}),
+      ...(body.decision !== undefined ? { decision: body.decision } : {}),
+      ...(body.args !== undefined ? { args: body.args } : {}),
       ...(body.comment !== undefined ? { comment: body.comment } : {}),
       ...(body.answer !== undefined ? { answer: body.answer } : {}),
       by: c.var.principal,

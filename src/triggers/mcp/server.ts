@@ -2,7 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { AgentRegistry } from "../../agents/types";
-import { RequestId, ThreadId, type EventSource, type Principal, type Rejection } from "../../core";
+import { DecisionWord, JsonObject, RequestId, ThreadId, type EventSource, type Principal, type Rejection } from "../../core";
 import type { Result } from "../../runtime/thread-rpc";
 import { threadStub } from "../../runtime/thread-stub";
 import { agentList, newThreadId } from "../http/agents";
@@ -65,7 +65,7 @@ export function runtimeMcpServer(agents: AgentRegistry, caller: McpCaller): McpS
       if (!agent) return refused({ code: "unknown_agent", message: `No agent named "${args.agent.slice(0, 40)}".` });
       const threadId = args.threadId === undefined ? newThreadId() : threadIdOf(args.threadId);
       if (!threadId) return badThreadId(args.threadId ?? "");
-      const result = await threadStub(env, threadId).launch({ threadId, agent: agent.name, message: args.message }, source);
+      const result = await threadStub(env, threadId).launch({ threadId, agent: agent.name, message: args.message, by: principal }, source);
       return result.ok ? ok(`Thread ${threadId} is ${result.value.thread.status}.`, result.value.thread) : refused(result.rejection);
     },
   );
@@ -97,10 +97,13 @@ export function runtimeMcpServer(agents: AgentRegistry, caller: McpCaller): McpS
   server.registerTool(
     "respond",
     {
-      description: "Answer a thread's open request: approve or reject an approval (approved, comment), or answer a question (answer).",
+      description:
+        "Answer a thread's open request: decide an approval (decision approve | reject | edit, or approved true/false; an edit approves `args`, the tool's editable fields, instead), or answer a question (answer).",
       inputSchema: {
         threadId: z.string().min(1).max(64),
         requestId: z.string().min(1).max(64),
+        decision: DecisionWord.optional(),
+        args: JsonObject.optional(),
         approved: z.boolean().optional(),
         comment: z.string().max(4000).optional(),
         answer: z.string().max(32_000).optional(),
@@ -113,6 +116,8 @@ export function runtimeMcpServer(agents: AgentRegistry, caller: McpCaller): McpS
       const answer = {
         requestId: RequestId.parse(args.requestId),
         ...(args.approved !== undefined ? { approved: args.approved } : {}),
+        ...(args.decision !== undefined ? { decision: args.decision } : {}),
+        ...(args.args !== undefined ? { args: args.args } : {}),
         ...(args.comment !== undefined ? { comment: args.comment } : {}),
         ...(args.answer !== undefined ? { answer: args.answer } : {}),
         by: principal,

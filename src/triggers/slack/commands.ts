@@ -65,6 +65,8 @@ export async function planCommand(env: Env, agents: AgentRegistry, command: Slas
         message: clip(text),
         metadata: { slackChannel: command.channel_id, slackUser: command.user_id, slackTeam: command.team_id },
         ...(slackConfig(env) ? { replyChannels: [SLACK_CHANNEL] } : {}),
+        // The same identity a click of this user answers as (interactions.ts).
+        by: { kind: "slack", id: `${command.team_id}:${command.user_id}`, verifiedBy: "slack_signature" },
       },
       source,
     );

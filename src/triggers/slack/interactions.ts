@@ -1,6 +1,9 @@
 import { z } from "zod";
-import { APPROVE_ACTION, escapeText as escape, REJECT_ACTION, who } from "../../channels/slack/blocks";
-import { RequestId, ThreadId, type EventSource, type Principal } from "../../core";
+import { APPROVE_ACTION, EDIT_ACTION, escapeText as escape, REJECT_ACTION, who } from "../../channels/slack/blocks";
+import { openEditModal } from "./edit-modal";
+import { slackPrincipal } from "./principal";
+import { parseButtonValue } from "./values";
+import { RequestId, ThreadId, type EventSource } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
 import { logLine } from "../../log";
 import { ApiError } from "../http/errors";
@@ -25,10 +28,9 @@ export const BlockActions = z.object({
 });
 export type BlockActions = z.infer<typeof BlockActions>;
 
-const ButtonValue = z.object({ t: ThreadId, r: RequestId });
 
-/** Parses the `payload` field; other interaction types (shortcuts, modals) are acknowledged and ignored. */
-export function clickOf(form: URLSearchParams): BlockActions | undefined {
+/** The `payload` field's JSON and its type; a malformed one is a 400. The route acts on block_actions and view_submission and acknowledges the rest. */
+export function payloadOf(form: URLSearchParams): { readonly type: string; readonly json: unknown } {
   const raw = form.get("payload");
   if (raw === null) throw new ApiError(400, "malformed_payload", "An interaction needs a payload field holding Slack's JSON.");
   let json: unknown;
@@ -39,21 +41,19 @@ export function clickOf(form: URLSearchParams): BlockActions | undefined {
   }
   const type = z.object({ type: z.string() }).safeParse(json);
   if (!type.success) throw new ApiError(400, "malformed_payload", "The payload has no type.");
-  if (type.data.type !== "block_actions") return undefined;
-  return BlockActions.parse(json); // a ZodError is a 400 (onError)
+  return { type: type.data.type, json };
 }
 
-export function slackPrincipal(team: string, user: string): Principal {
-  return { kind: "slack", id: `${team}:${user}`, verifiedBy: "slack_signature" };
-}
 
 /** The work after the acknowledgement: answer the request, or tell the clicker why not. */
 export async function handleClick(env: Env, fetcher: typeof fetch, click: BlockActions): Promise<void> {
-  const action = click.actions.find((a) => a.action_id === APPROVE_ACTION || a.action_id === REJECT_ACTION);
+  const action = click.actions.find((a) => a.action_id === APPROVE_ACTION || a.action_id === REJECT_ACTION || a.action_id === EDIT_ACTION);
   const team = click.user.team_id ?? click.team?.id;
   if (!action?.value || !team) return; // a link button, or not ours
-  const value = parseValue(action.value);
+  const value = parseButtonValue(action.value);
   if (!value) return;
+  // Edit opens a modal; its submission is the answer (edit-modal.ts).
+  if (action.action_id === EDIT_ACTION) return openEditModal(env, fetcher, click, value);
   const by = slackPrincipal(team, click.user.id);
   const source: EventSource = { kind: "webhook", detail: { source: "slack", interaction: "block_actions", user: click.user.id, team, ...(click.channel ? { channel: click.channel.id } : {}) } };
   const approved = action.action_id === APPROVE_ACTION;
@@ -85,13 +85,4 @@ async function alreadyDecided(env: Env, threadId: ThreadId, requestId: RequestId
   const how = await threadStub(env, threadId).requestHistory(requestId);
   if (how === "timed_out") return "This request already timed out. Your click changed nothing.";
   return `This request is no longer open${view ? ` (thread ${view.status})` : ""}. Your click changed nothing.`;
-}
-
-function parseValue(raw: string): z.infer<typeof ButtonValue> | undefined {
-  try {
-    const parsed = ButtonValue.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -2,7 +2,7 @@ import { pinReply, threadOfPost } from "../../channels/slack/directory";
 import { RequestId, ThreadId, type EventSource, type JsonObject } from "../../core";
 import { threadStub } from "../../runtime/thread-stub";
 import { ApiError } from "../http/errors";
-import { slackPrincipal } from "./interactions";
+import { slackPrincipal } from "./principal";
 
 // A person's reply in the Slack thread of a message we posted (an Events API `message`
 // with `thread_ts`): the answer to the thread's open question, as the verified Slack user,

@@ -5,7 +5,8 @@ import { limitBody } from "../http/validate";
 import { rateLimit } from "../http/rate-limit";
 import { logLine } from "../../log";
 import { commandOf, planCommand } from "./commands";
-import { clickOf, handleClick } from "./interactions";
+import { BlockActions, handleClick, payloadOf } from "./interactions";
+import { submitEdit, ViewSubmission } from "./edit-modal";
 import { formOf, verifiedSlack, type SlackEnv } from "./verify";
 
 // POST /v1/slack/interactions and /v1/slack/commands: not behind the bearer token; Slack's
@@ -18,7 +19,13 @@ export function slackRoutes(agents: AgentRegistry, options: { readonly now: () =
 
   routes.post("/interactions", limitBody, verifiedSlack(now), async (c) => {
     await rateLimit(c.env.WEBHOOK_RATE_LIMIT, "webhook:slack", "WEBHOOK_RATE_LIMIT");
-    const click = clickOf(formOf(c.var.rawBody, c.req.header("content-type")));
+    const payload = payloadOf(formOf(c.var.rawBody, c.req.header("content-type")));
+    // A modal's submission is answered in the response (Slack shows errors on its fields): well within Slack's 3 s.
+    if (payload.type === "view_submission") {
+      const answer = await submitEdit(c.env, ViewSubmission.parse(payload.json));
+      return answer ? sendJson(c, answer) : c.body(null, 200);
+    }
+    const click = payload.type === "block_actions" ? BlockActions.parse(payload.json) : undefined;
     if (click) c.executionCtx.waitUntil(afterResponse("slack_click_failed", handleClick(c.env, fetcher, click)));
     return c.body(null, 200);
   });

@@ -7,7 +7,7 @@ import { ErrorBody } from "./schemas";
 const ERROR_MEANING = {
   400: "Malformed or schema-violating input (code says which); nothing was changed.",
   401: "Missing or wrong credential.",
-  403: "Forbidden: signed-out or cross-site console request.",
+  403: "Forbidden: not an approver of this request, the requester approving its own call (self_approval_refused), or a signed-out or cross-site console request.",
   404: "Unknown agent or thread.",
   405: "Method not allowed.",
   409: "State conflict (e.g. already_paused, not_paused, thread_closed, already_answered).",

@@ -19,6 +19,8 @@ export const ErrorBody = z
   })
   .openapi("Error");
 
+const PrincipalView = z.object({ kind: z.string(), id: z.string(), verifiedBy: z.string() }).openapi("Principal");
+
 const ThreadStatus = z.enum(["running", "waiting_for_human", "paused", "done", "failed", "cancelled", "waiting_for_agent"]);
 
 export const PendingRequest = z
@@ -33,6 +35,17 @@ export const PendingRequest = z
     onTimeout: z.enum(["deny", "escalate", "fail"]),
     escalated: z.boolean(),
     link: z.string().optional(),
+    approvers: z.array(z.string()).optional(),
+    approvals: z
+      .object({ required: z.number().int(), given: z.array(z.object({ by: PrincipalView, at: z.string() })) })
+      .optional()
+      .openapi({ description: "A quorum: distinct approvals needed, and who approved the arguments held now (\"1 of 2\")." }),
+    editable: z.array(z.string()).optional().openapi({ description: "Argument fields an approver may change (decision \"edit\")." }),
+    selfApproval: z.literal(false).optional().openapi({ description: "The thread's launcher may not approve or edit this call (403 self_approval_refused)." }),
+    edited: z
+      .object({ originalArgs: z.record(z.string(), Json), by: PrincipalView })
+      .optional()
+      .openapi({ description: "A human edited the call: the model's arguments and the editor; tool.args holds the edited ones." }),
   })
   .openapi("PendingRequest");
 
@@ -74,6 +87,11 @@ export const Thread = z
       .object({ seq: z.number().int(), at: z.string(), cap: z.number().int() })
       .optional()
       .openapi({ description: "The thread reached its cap on events (MAX_THREAD_EVENTS) and escalated; outside input gets 409 thread_full." }),
+    traceId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .optional()
+      .openapi({ description: "The thread's OpenTelemetry trace id (GET /v1/threads/{id}): derived from the thread id, so it is the same whether or not OTLP export is on (docs/observability.md)." }),
   })
   .openapi("Thread");
 

@@ -92,10 +92,12 @@ export const postResponse = createRoute({
   method: "post",
   path: "/{id}/responses",
   tags,
-  summary: "Answer a pending human request (approve, reject, answer)",
+  summary: "Answer a pending human request (approve, reject, edit, answer)",
+  description:
+    "An approval takes `decision` (approve, reject, edit) or the shorthand `approved`. An edit approves the call with `args` (only the tool's editable fields) instead; its policy is evaluated again on them. A quorum stays open until enough distinct principals approved; one rejection ends it. 403 self_approval_refused: the thread's launcher where the tool's policy forbids it.",
   security: bearer,
   request: { params, headers: idempotencyHeader, body: jsonBody(ResponseBody) },
-  responses: { 200: json(CommandResult, "The answer was recorded."), ...errors(400, 401, 404, 409, 413, 415) },
+  responses: { 200: json(CommandResult, "The answer was recorded."), ...errors(400, 401, 403, 404, 409, 413, 415) },
 });
 
 const control = (verb: "pause" | "resume" | "cancel", summary: string) =>
