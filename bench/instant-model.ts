@@ -16,7 +16,19 @@ export async function instantModel(input: RequestInfo | URL, init?: RequestInit)
   }
   // Read the body as the real endpoint would, so its size counts in the step.
   const text = await request.text();
-  const body = JSON.parse(text) as { model: string };
+  const body = JSON.parse(text) as { model: string; tools?: unknown[] };
+  // A summary request (compaction: no tools) gets plain text, as a real model gives: a long
+  // thread is then compacted once, instead of retrying a failed summary every few steps.
+  if (!body.tools?.length) {
+    return Response.json({
+      id: `chatcmpl-bench-${++ids}`,
+      object: "chat.completion",
+      created: 1_700_000_000,
+      model: body.model,
+      choices: [{ index: 0, finish_reason: "stop", logprobs: null, message: { role: "assistant", content: "Earlier: the user answered questions about which version to deploy." } }],
+      usage: { prompt_tokens: 1000, completion_tokens: 12, total_tokens: 1012 },
+    });
+  }
   // A thread whose newest input asks to finish ends (the bench times the end of a run).
   const finish = text.includes(FINISH);
   const call = { message: finish ? "Deployed." : "Which version should I deploy?" };

@@ -83,15 +83,6 @@ export function nextDue(obligations: readonly Obligation[]): number | undefined 
   return earliest;
 }
 
-/**
- * The wake-up time for a due time: rounded UP to the whole second. The Agent SDK stores a
- * schedule's time floored to the second, so an unrounded wake would run up to 999 ms
- * before the deadline and find nothing due; a rounded-up one is never early.
- */
-export function wakeSecond(dueAt: number): number {
-  return Math.ceil(Math.max(0, dueAt) / 1000);
-}
-
 // ---- Model retry backoff (Factor 9: a flaky endpoint gets time, not a hammering) ----
 
 /** Errors worth waiting for: the endpoint is overloaded, down, slow or unreachable. Others go straight back to the model. */

@@ -7,7 +7,6 @@ import {
   replay,
   RETRY_AFTER_CAP_MS,
   timers,
-  wakeSecond,
   type Event,
   type ThreadState,
 } from "../../src/core";
@@ -71,15 +70,6 @@ describe("timers(state)", () => {
   it("a paused thread's model retry waits for the resume; an ended thread owes nothing", () => {
     expect(timers(thread(modelFailed(T0 + 1_000), ev("thread_paused", {})))).toEqual([]);
     expect(timers(thread(request("r1", T0 + 2_000), ev("thread_cancelled", {})))).toEqual([]);
-  });
-});
-
-describe("wakeSecond", () => {
-  it("rounds UP to the whole second, so the SDK's flooring never makes a wake early", () => {
-    expect(wakeSecond(T0)).toBe(T0 / 1000);
-    expect(wakeSecond(T0 + 1)).toBe(T0 / 1000 + 1);
-    expect(wakeSecond(T0 + 999)).toBe(T0 / 1000 + 1);
-    for (const due of [T0 + 1, T0 + 400, T0 + 999, T0 + 1_000]) expect(wakeSecond(due) * 1000).toBeGreaterThanOrEqual(due);
   });
 });
 
@@ -201,11 +191,6 @@ describe("timers(state): every obligation, due exactly when it should be", () =>
     expect(nextDue([o(10), o(30), o(20)])).toBe(10);
     expect(nextDue([o(20), o(30), o(10)])).toBe(10);
     expect(nextDue([o(7)])).toBe(7);
-  });
-
-  it("a due time in the past (or at once, 0) wakes at second 0, never at a negative time", () => {
-    expect(wakeSecond(0)).toBe(0);
-    expect(wakeSecond(-5_000)).toBe(0);
   });
 });
 

@@ -141,15 +141,10 @@ describe("deploybot over real HTTP, through a SIGKILL", () => {
     target.release("GET /tags");
     dev = await start(stateDir);
 
-    // Nothing wakes a Durable Object by itself after a restart until a request or an alarm
-    // arrives (the Agent SDK's keepAlive heartbeat alarm would, within 30 s). Observe a
-    // quiet second: no model call, no tool call. This is the one wall-clock wait: there is
-    // no timer to drive in another process.
-    const modelCalls = [model.model.consumed("e2e-kill-deploy"), model.model.consumed("e2e-kill-tags")];
-    await new Promise((r) => setTimeout(r, 1000));
-    expect([model.model.consumed("e2e-kill-deploy"), model.model.consumed("e2e-kill-tags")]).toEqual(modelCalls);
-    expect([target.count("POST /deployments"), target.count("GET /tags")]).toEqual([deploysBefore, tagsBefore]);
-
+    // After a restart the object is woken by a request or by its alarm: the heartbeat armed
+    // while the tools ran (30 s, due-work.ts) is the deadman that resumes it by itself. On a
+    // slow machine the restart alone can outlast it, so no quiet window is asserted here;
+    // whoever wakes it, each call below runs as often as the log allows, and no more.
     // A GET wakes the object: onStart resumes the step loop from the log.
     for (const id of Object.values(ids)) {
       const woken = await v1<ThreadView>(`/threads/${id}`);

@@ -70,3 +70,35 @@ describe("EventStore idempotency keys (invariant 4)", () => {
     });
   });
 });
+
+describe("EventStore appends write few rows (issue 31: rows are billed)", () => {
+  it("an event without a key writes one row, with a key two; the key stays unique; seqs run on after the last", async () => {
+    await runInDurableObject(env.THREADS.getByName("store-rows"), (_instance, state) => {
+      const meter = new SqlMeter();
+      const store = new EventStore(meter.sql(state.storage.sql));
+      const at = "2025-01-01T00:00:00.000Z";
+      meter.take();
+      store.append({ type: "user_messaged", data: { text: "no key" } }, at);
+      expect(meter.take().written).toBe(1);
+      store.append({ type: "user_messaged", data: { text: "keyed" }, key: "msg:rows-1" }, at);
+      expect(meter.take().written).toBe(2);
+      // The partial index still refuses a second row under one key, whatever the caller checks first.
+      expect(() => state.storage.sql.exec("INSERT INTO events (type, data, at, key) VALUES ('user_messaged', '{}', ?, 'msg:rows-1')", at)).toThrow(/UNIQUE/);
+      expect(store.byKey("msg:rows-1")?.seq).toBe(2);
+      expect(store.append({ type: "user_messaged", data: { text: "next" } }, at).event.seq).toBe(3);
+    });
+  });
+
+  it("a log created with the old columns (AUTOINCREMENT, key UNIQUE) keeps them and gets no second key index", async () => {
+    await runInDurableObject(env.THREADS.getByName("store-rows-old"), (_instance, state) => {
+      const sql = state.storage.sql;
+      sql.exec(`CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, data TEXT NOT NULL, at TEXT NOT NULL, key TEXT UNIQUE, source TEXT)`);
+      const store = new EventStore(sql);
+      const at = "2025-01-01T00:00:00.000Z";
+      store.append({ type: "user_messaged", data: { text: "old" }, key: "msg:old-1" }, at);
+      expect(store.append({ type: "user_messaged", data: { text: "old" }, key: "msg:old-1" }, at).duplicate).toBe(true);
+      const keyIndexes = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND (name = 'events_key' OR name LIKE 'sqlite_autoindex_%')").toArray();
+      expect(keyIndexes.map((r) => r.name)).toEqual(["sqlite_autoindex_events_1"]);
+    });
+  });
+});

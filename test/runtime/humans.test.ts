@@ -124,7 +124,7 @@ describe("deadlines on alarms", () => {
     expect(Date.parse(pending.deadline) - requested).toBeGreaterThan(119_000);
     expect(Date.parse(pending.deadline) - requested).toBeLessThanOrEqual(120_000);
     // The one wake-up is at the deadline rounded UP to the second: the SDK floors, so never early.
-    expect(await deadlineTimers(id)).toEqual([{ requestId: pending.requestId, time: Math.ceil(Date.parse(pending.deadline) / 1000) }]);
+    expect(await deadlineTimers(id)).toEqual([{ requestId: pending.requestId, time: Date.parse(pending.deadline) }]);
   });
 
   it("timeout (deny): appended exactly once even if the alarm fires late and twice; the model sees it", async () => {
@@ -151,7 +151,7 @@ describe("deadlines on alarms", () => {
     try {
       const { id, view } = await start([guarded("alarm-1"), { tool: "request_more_information", args: { message: "timed out; now what?" } }]);
       const { requestId, deadline } = pendingOf(view);
-      vi.setSystemTime(Math.ceil(Date.parse(deadline) / 1000) * 1000);
+      vi.setSystemTime(Date.parse(deadline));
       expect(await runDurableObjectAlarm(env.THREADS.getByName(id))).toBe(true);
       await settle(id);
       const events = await eventsOf(id);

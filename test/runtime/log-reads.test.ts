@@ -71,7 +71,7 @@ describe("questions about the log read a bounded number of rows", () => {
       for (const name of ["events_closing", "events_mail_in", "events_mail", "events_answers", "events_sent"]) sql.exec(`DROP INDEX ${name}`);
       expect(new EventStore(sql).sentAnyOf(["<old@agents.test>"])).toBe(true);
       const indexes = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND name LIKE 'events_%' ORDER BY name").toArray();
-      expect(indexes.map((r) => r.name)).toEqual(["events_answers", "events_closing", "events_mail", "events_mail_in", "events_sent"]);
+      expect(indexes.map((r) => r.name)).toEqual(["events_answers", "events_closing", "events_key", "events_mail", "events_mail_in", "events_sent"]);
     });
   });
 });

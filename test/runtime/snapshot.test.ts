@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { SNAPSHOT_VERSION, ThreadId, type JsonObject, type ThreadState } from "../../src/core";
 import { MAX_SNAPSHOT_BYTES, SNAPSHOT_EVERY, SnapshotStore } from "../../src/runtime/log/snapshot-store";
 import { ThreadLog } from "../../src/runtime/log/thread-log";
+import { SqlMeter } from "../../bench/sql-meter";
 import { api, eventsOf, launch, settle, thread, types } from "../support/api";
 import { model } from "../support/harness";
 
@@ -98,6 +99,40 @@ describe("state snapshots (invariant 1: provably equal to a full replay)", () =>
       const metadata: JsonObject = { blob: "x".repeat(MAX_SNAPSHOT_BYTES) };
       expect(store.save({ ...small, lastSeq: 200, metadata })).toBe(false);
       expect(store.load()?.lastSeq).toBe(100);
+    });
+  });
+
+  it("a cold instance reads the newest events from the window snapshot (one row), not back through the log; the same events in the same order", async () => {
+    await runInDurableObject(stubOf("snap-window"), (_instance, state) => {
+      const sql = state.storage.sql;
+      const log = new ThreadLog(sql);
+      const at = "2025-01-01T00:00:00.000Z";
+      log.append({ type: "thread_launched", data: { threadId: ThreadId.parse("snap-window"), agent: "deploybot", message: "go" }, key: "launch" }, at);
+      for (let i = 2; i <= 1_310; i++) log.append({ type: "user_messaged", data: { text: `m${i}` } }, at);
+      const newest = (store: ThreadLog["store"], n: number) => {
+        const seqs: number[] = [];
+        for (const event of store.newestFirst()) {
+          if (seqs.length === n) break;
+          seqs.push(event.seq);
+        }
+        return seqs;
+      };
+      const warm = newest(log.store, 1_000);
+      // A wake: a new instance on the same storage, counted.
+      const meter = new SqlMeter();
+      const cold = new ThreadLog(meter.sql(sql));
+      expect(cold.state).toStrictEqual(log.state);
+      const seqs = newest(cold.store, 1_000);
+      expect(seqs).toEqual(warm);
+      expect(seqs).toEqual(Array.from({ length: 1_000 }, (_, i) => 1_310 - i));
+      // The snapshot, the replay after it (< SNAPSHOT_EVERY), the window row, the newest seq: not 1,000 rows.
+      expect(meter.take().read).toBeLessThanOrEqual(SNAPSHOT_EVERY + 4);
+      // A second render reads the tail from memory.
+      expect(newest(cold.store, 1_000)).toEqual(warm);
+      expect(meter.take().read).toBeLessThanOrEqual(1);
+      // Past the window (older than the newest 1,024), storage serves the rest, in order, without a gap or a repeat.
+      const all = [...cold.store.newestFirst()].map((e) => e.seq);
+      expect(all).toEqual(Array.from({ length: 1_310 }, (_, i) => 1_310 - i));
     });
   });
 });

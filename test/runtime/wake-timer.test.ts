@@ -1,65 +1,102 @@
 import { describe, expect, it } from "vitest";
-import { WakeTimer, type Scheduler, type ScheduleRow } from "../../src/runtime/thread/timers";
+import { WakeAlarm, type AlarmStorage } from "../../src/runtime/thread/wake-alarm";
 
-/** A scheduler that keeps its rows in memory and counts what the wake-up asks of it. */
-function fakeScheduler() {
-  let rows: ScheduleRow[] = [];
-  let next = 0;
-  const calls = { list: 0, cancel: 0, schedule: 0 };
-  const scheduler: Scheduler = {
-    listSchedules: () => {
-      calls.list++;
-      return rows;
+/** An alarm slot in memory that counts what the wake-up asks of it. */
+function fakeAlarm() {
+  let alarm: number | null = null;
+  const calls = { get: 0, set: 0, delete: 0 };
+  const storage: AlarmStorage = {
+    getAlarm: async () => {
+      calls.get++;
+      return alarm;
     },
-    cancelSchedule: async (id) => {
-      calls.cancel++;
-      rows = rows.filter((r) => r.id !== id);
+    setAlarm: async (at) => {
+      calls.set++;
+      alarm = at;
     },
-    schedule: async (when) => {
-      calls.schedule++;
-      const row = { id: `row-${++next}`, callback: "onTimer", time: when.getTime() / 1000 };
-      rows = [...rows, row];
-      return row;
+    deleteAlarm: async () => {
+      calls.delete++;
+      alarm = null;
     },
   };
-  return { scheduler, calls, rows: () => rows, drop: (id: string) => (rows = rows.filter((r) => r.id !== id)) };
+  return { storage, calls, alarm: () => alarm, fire: () => (alarm = null) };
 }
 
-describe("WakeTimer skips the scheduler when nothing changed", () => {
-  it("a re-arm to the second it armed itself reads nothing; a new second, a firing row or a new instance read again", async () => {
-    const fake = fakeScheduler();
-    let target: number | undefined = 100;
-    const wake = new WakeTimer(fake.scheduler, () => target);
+describe("WakeAlarm keeps the one alarm at the due millisecond, and touches storage only when it changes", () => {
+  it("a re-arm to the time it set itself asks nothing; a new time writes once; a fired alarm or a new instance asks storage once", async () => {
+    const fake = fakeAlarm();
+    let target: number | undefined = 100_123;
+    const wake = new WakeAlarm(fake.storage, () => target);
     await wake.rearm();
-    expect(fake.calls).toEqual({ list: 1, cancel: 0, schedule: 1 });
+    expect(fake.alarm()).toBe(100_123); // to the millisecond: no rounding
+    expect(fake.calls).toEqual({ get: 1, set: 1, delete: 0 });
     await wake.rearm();
     await wake.rearm();
-    expect(fake.calls).toEqual({ list: 1, cancel: 0, schedule: 1 });
+    expect(fake.calls).toEqual({ get: 1, set: 1, delete: 0 });
 
-    target = 105;
+    target = 105_001;
     await wake.rearm();
-    expect(fake.calls).toEqual({ list: 2, cancel: 1, schedule: 2 });
-    expect(fake.rows().map((r) => r.time)).toEqual([105]);
+    expect(fake.calls).toEqual({ get: 1, set: 2, delete: 0 });
+    expect(fake.alarm()).toBe(105_001);
 
-    // The armed row starts to fire (the SDK deletes it after the callback): never trusted again.
-    const firing = fake.rows()[0]?.id as string;
-    wake.firing(firing);
-    fake.drop(firing);
+    // The alarm fires (the platform clears it): what is armed is unknown until asked.
+    fake.fire();
+    wake.forget();
     await wake.rearm();
-    expect(fake.calls).toEqual({ list: 3, cancel: 1, schedule: 3 });
-    expect(fake.rows()).toHaveLength(1);
+    expect(fake.calls).toEqual({ get: 2, set: 3, delete: 0 });
+    expect(fake.alarm()).toBe(105_001);
 
-    // Nothing owed: the row is cancelled once, and later re-arms to "nothing" read nothing.
+    // Nothing owed: deleted once, and later re-arms to "nothing" touch nothing.
     target = undefined;
     await wake.rearm();
     await wake.rearm();
-    expect(fake.calls).toEqual({ list: 4, cancel: 2, schedule: 3 });
-    expect(fake.rows()).toEqual([]);
+    expect(fake.calls).toEqual({ get: 2, set: 3, delete: 1 });
+    expect(fake.alarm()).toBeNull();
 
-    // A new instance knows nothing of what the last one armed.
-    target = 105;
-    const fresh = new WakeTimer(fake.scheduler, () => target);
+    // A new instance asks once, and writes nothing when storage already holds the target.
+    target = 105_001;
+    await fake.storage.setAlarm(105_001);
+    const fresh = new WakeAlarm(fake.storage, () => target);
     await fresh.rearm();
-    expect(fake.calls.list).toBe(5);
+    expect(fake.calls).toEqual({ get: 3, set: 4, delete: 1 });
+  });
+
+  it("re-arms are serialized and the newest state lands last", async () => {
+    const fake = fakeAlarm();
+    let target: number | undefined = 1_000;
+    const wake = new WakeAlarm(fake.storage, () => target);
+    const first = wake.rearm();
+    target = 2_000;
+    const second = wake.rearm();
+    target = 3_000;
+    const third = wake.rearm();
+    await Promise.all([first, second, third]);
+    expect(fake.alarm()).toBe(3_000);
+  });
+
+  it("a storage error leaves the state unknown, and the next re-arm writes again", async () => {
+    const fake = fakeAlarm();
+    let fail = true;
+    const storage: AlarmStorage = {
+      ...fake.storage,
+      setAlarm: async (at) => {
+        if (fail) throw new Error("storage gone");
+        await fake.storage.setAlarm(at);
+      },
+    };
+    const wake = new WakeAlarm(storage, () => 7_000);
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => errors.push(args);
+    try {
+      await wake.rearm();
+    } finally {
+      console.error = original;
+    }
+    expect(errors).toHaveLength(1);
+    expect(fake.alarm()).toBeNull();
+    fail = false;
+    await wake.rearm();
+    expect(fake.alarm()).toBe(7_000);
   });
 });

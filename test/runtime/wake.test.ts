@@ -1,8 +1,8 @@
 /**
- * Invariant 9 through the Agent SDK's own job driver: every timer kind fires because time
- * passed and workerd ran the object's alarm (`runDurableObjectAlarm`), never because a
- * test called `onTimer` or edited the SDK's tables. Time passes for the SDK and for us
- * alike: vitest's fake Date reaches the Durable Objects, which run in the test's isolate.
+ * Invariant 9 through the object's own alarm: every timer kind fires because time passed
+ * and workerd ran the object's alarm (`runDurableObjectAlarm`), never because a test
+ * called a handler. vitest's fake Date reaches the Durable Objects, which run in the
+ * test's isolate.
  *
  * This is the file that fails if any timer kind is ever lost again: each test lets the
  * due time pass, runs the alarm, and expects the obligation's event.
@@ -18,9 +18,11 @@ import { model, webhook } from "../support/harness";
 import type { ScriptStep } from "../support/scripted-model";
 
 beforeEach(() => {
-  // Frozen at 1 ms past a whole second: every deadline then needs the most rounding up
-  // (999 ms), the worst case for the SDK's flooring, and every run is the same.
-  vi.useFakeTimers({ toFake: ["Date"], now: Math.floor(Date.now() / 1000) * 1000 + 1 });
+  // Frozen at 1 ms past a whole second: a wake-up rounded to the second (as the SDK's
+  // scheduler stored them) would be 999 ms off; ours is at the due millisecond. A day ahead
+  // of the real clock: workerd's own alarm (set on the test's clock) then never fires by
+  // itself in the middle of a test, behind a clock that stands still; runDurableObjectAlarm does.
+  vi.useFakeTimers({ toFake: ["Date"], now: Math.floor(Date.now() / 1000) * 1000 + 86_400_000 + 1 });
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -32,13 +34,13 @@ const uid = (p: string) => `wake-${p}-${++n}-${Math.random().toString(36).slice(
 const done = (message = "done"): ScriptStep => ({ tool: "done_for_now", args: { message } });
 const count = (events: Event[], type: Event["type"]) => events.filter((e) => e.type === type).length;
 
-/** Time passes, for the SDK's scheduler and for the runtime alike. */
+/** Time passes, for the runtime's clock. */
 const pass = (ms: number) => vi.setSystemTime(Date.now() + ms);
 
-/** Time passes until the wake-up for `dueAt` is due (the due time rounded up to the second). */
-const passTo = (dueAt: string | number) => vi.setSystemTime(Math.max(Date.now(), Math.ceil(new Date(dueAt).getTime() / 1000) * 1000));
+/** Time passes until the wake-up for `dueAt` is due: the due millisecond itself. */
+const passTo = (dueAt: string | number) => vi.setSystemTime(Math.max(Date.now(), new Date(dueAt).getTime()));
 
-/** workerd fires the object's alarm: the SDK drives whatever jobs are due by now. */
+/** workerd fires the object's alarm: the thread does whatever is due by now. */
 async function alarm(id: string): Promise<ThreadView> {
   await runDurableObjectAlarm(env.THREADS.getByName(id));
   return settle(id);
@@ -50,15 +52,13 @@ async function start(agent: string, steps: ScriptStep[], extra: Record<string, u
   return { id, view: await settle(id) };
 }
 
-/** Exactly one wake-up is armed, at the given deadline rounded UP to the second. */
+/** Exactly one wake-up is armed, at the given deadline to the millisecond. */
 async function expectOneWakeAt(id: string, dueAt: string) {
   const rows = await wakeRows(id);
-  expect(rows).toHaveLength(1);
-  expect(rows[0]?.time).toBe(Math.ceil(Date.parse(dueAt) / 1000));
-  expect(rows[0]?.payload).toEqual({ type: "wake" });
+  expect(rows).toEqual([{ time: Date.parse(dueAt) }]);
 }
 
-describe("every timer kind fires through the SDK's job driver", () => {
+describe("every timer kind fires through the object's alarm", () => {
   it("human deadline (deny): an alarm before it changes nothing; at it, one timeout, and the model hears of it", async () => {
     const { id, view } = await start("probe", [{ tool: "guarded", args: { label: uid("deny") } }, done()], { humanTimeoutSeconds: 2, onHumanTimeout: "deny" });
     expect(view.status).toBe("waiting_for_human");
@@ -70,7 +70,11 @@ describe("every timer kind fires through the SDK's job driver", () => {
     expect(count(await eventsOf(id), "human_timed_out")).toBe(0);
     await expectOneWakeAt(id, deadline); // still armed after an alarm with nothing due
 
-    pass(Date.parse(deadline) - Date.now() + 999); // the wake second may be up to 999 ms after the deadline
+    pass(Date.parse(deadline) - Date.now() - 1);
+    await alarm(id); // 1 ms before the deadline: nothing yet
+    expect(count(await eventsOf(id), "human_timed_out")).toBe(0);
+    await expectOneWakeAt(id, deadline);
+    pass(1); // at the deadline's millisecond
     const after = await alarm(id);
     expect(after.status).toBe("done");
     const events = await eventsOf(id);
@@ -185,10 +189,12 @@ describe("every timer kind fires through the SDK's job driver", () => {
   it("an early wake (a row left by an older version) does nothing but re-arm, and that re-arm survives", async () => {
     const { id, view } = await start("probe", [{ tool: "guarded", args: { label: uid("early") } }, done()], { humanTimeoutSeconds: 3, onHumanTimeout: "deny" });
     const requestId = view.pending!.requestId;
-    // An old per-kind row due a second early, as the SDK's flooring used to make it.
+    // An old per-kind row in the SDK's queue, due a second early as its flooring used to make
+    // it, found by the next instance (rows like it exist only in objects an older version armed).
     await runInDurableObject(env.THREADS.getByName(id), async (instance) => {
       await instance.schedule(new Date(Date.now() + 1_000), "onTimer", { type: "human_deadline", requestId }, { idempotent: true });
     });
+    await evictDurableObject(env.THREADS.getByName(id));
     const before = await eventsOf(id);
     pass(1_500);
     await alarm(id);

@@ -53,26 +53,31 @@ export async function fireTimer(id: string, payload: Record<string, unknown>): P
   });
 }
 
-/** The thread's armed wake-ups (`onTimer` schedules): there is at most one. `time` is in whole seconds. */
-export async function wakeRows(id: string): Promise<{ id: string; time: number; payload: unknown }[]> {
+/**
+ * The thread's armed wake-up: the object's one alarm, as a list of at most one; `time` is
+ * in epoch ms. The SDK's job queue must hold no wake-up of ours (the thread owns its alarm).
+ */
+export async function wakeRows(id: string): Promise<{ time: number }[]> {
   const { runInDurableObject } = await import("cloudflare:test");
-  return runInDurableObject(env.THREADS.getByName(id), async (instance) => {
+  return runInDurableObject(env.THREADS.getByName(id), async (instance, state) => {
     await instance.idle();
-    return (await instance.listSchedules()).filter((s) => s.callback === "onTimer").map((s) => ({ id: s.id, time: s.time, payload: s.payload }));
+    const scheduled = (await instance.listSchedules()).filter((s) => s.callback === "onTimer");
+    if (scheduled.length > 0) throw new Error(`thread ${id} scheduled ${scheduled.length} wake-ups through the SDK; it must own its alarm`);
+    const alarm = await state.storage.getAlarm();
+    return alarm === null ? [] : [{ time: alarm }];
   });
 }
 
 /**
  * The open requests whose deadline the thread's one wake-up is armed for (the wake is at
- * the earliest deadline rounded up to the second), as `{requestId, time}`.
+ * the earliest deadline, to the millisecond), as `{requestId, time}`.
  */
 export async function deadlineTimers(id: string): Promise<{ requestId: string; time: number }[]> {
   const rows = await wakeRows(id);
-  if (rows.length > 1) throw new Error(`thread ${id} has ${rows.length} wake-ups armed; there must be at most one`);
   const view = await thread(id).thread();
   const row = rows[0];
   if (!row || !view) return [];
-  return view.pendingRequests.filter((r) => Math.ceil(Date.parse(r.deadline) / 1000) === row.time).map((r) => ({ requestId: r.requestId, time: row.time }));
+  return view.pendingRequests.filter((r) => Date.parse(r.deadline) === row.time).map((r) => ({ requestId: r.requestId, time: row.time }));
 }
 
 export async function respond(id: string, body: Record<string, unknown>) {

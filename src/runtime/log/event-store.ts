@@ -14,18 +14,32 @@ type Row = { seq: number; type: string; data: string; at: string; key: string | 
  */
 export class EventStore {
   readonly #tail = new EventTail();
+  /** Older events from the window snapshot, read only if a render reaches below the tail (see `useWindow`). */
+  #window: (() => Event[]) | undefined;
   /** The launch: the first event never changes, and every step's context starts with it. */
   #first: Event | undefined;
 
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS events (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      type TEXT NOT NULL,
-      data TEXT NOT NULL,
-      at TEXT NOT NULL,
-      key TEXT UNIQUE,
-      source TEXT
-    )`);
+    // Rows billed per append (issue 31): a plain INTEGER PRIMARY KEY (the seq is the rowid:
+    // no AUTOINCREMENT counter row to rewrite; events are never deleted one by one, so the
+    // next seq is always the last + 1) and a partial unique index on the key, which an event
+    // without a key does not touch. A log created before keeps its columns (`key TEXT UNIQUE`,
+    // AUTOINCREMENT: three rows per append) and must not get a second key index besides, so
+    // the key index is created only with the table (both in one synchronous write). Asking
+    // sqlite_master instead would read every schema row on every start.
+    try {
+      sql.exec(`CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        type TEXT NOT NULL,
+        data TEXT NOT NULL,
+        at TEXT NOT NULL,
+        key TEXT,
+        source TEXT
+      )`);
+      sql.exec(KEY_INDEX);
+    } catch (error) {
+      if (!/already exists/i.test(String(error))) throw error;
+    }
     // Partial indexes, so no question a thread asks reads its whole log (issue 15). SQLite
     // writes them in the same transaction as the event, so they cannot drift from it, and
     // only for the few events they cover. Created on first start of an older thread, they are
@@ -97,9 +111,16 @@ export class EventStore {
     for (const row of this.sql.exec<Row>("SELECT * FROM events ORDER BY seq ASC")) yield toEvent(row);
   }
 
-  /** Events after `seq`, oldest first, read lazily: a wake replays only the tail after its snapshot. */
-  *after(seq: number): Generator<Event> {
-    for (const row of this.sql.exec<Row>("SELECT * FROM events WHERE seq > ? ORDER BY seq ASC", seq)) yield toEvent(row);
+  /**
+   * Events after `seq`, oldest first, read lazily: a wake replays only the tail after its
+   * snapshot. With `remember`, they become the in-memory tail (they are the newest events).
+   */
+  *after(seq: number, remember = false): Generator<Event> {
+    for (const row of this.sql.exec<Row>("SELECT * FROM events WHERE seq > ? ORDER BY seq ASC", seq)) {
+      const event = toEvent(row);
+      if (remember) this.#tail.appended(event, row.data.length);
+      yield event;
+    }
   }
 
   /**
@@ -111,9 +132,17 @@ export class EventStore {
     // The newest events come from memory (see event-tail.ts); storage only below them. One
     // indexed read checks the memory still ends at the newest row (another writer, such as
     // a test's own EventStore on the same storage, would make it stale).
-    if (this.#tail.newest !== this.lastSeq()) this.#tail.clear();
-    yield* this.#tail.newestFirst();
-    let before = Math.min(this.#tail.oldest, Number.MAX_SAFE_INTEGER);
+    const newest = this.lastSeq();
+    if (this.#tail.newest !== newest) this.#tail.clear();
+    let before = newest + 1;
+    for (const event of this.#tail.newestFirst()) {
+      before = event.seq;
+      yield event;
+    }
+    for (const event of this.belowFromWindow(before - 1)) {
+      before = event.seq;
+      yield event;
+    }
     for (;;) {
       const rows = this.sql.exec<Row>("SELECT * FROM events WHERE seq < ? ORDER BY seq DESC LIMIT ?", before, pageSize).toArray();
       for (const row of rows) {
@@ -124,6 +153,37 @@ export class EventStore {
       const last = rows[rows.length - 1];
       if (!last || rows.length < pageSize) return;
       before = last.seq;
+    }
+  }
+
+  /**
+   * A cold instance's window: the newest events as of its snapshot, saved with it (one row),
+   * so the first render reads one row instead of a page per 64 events back to its budget.
+   * Read lazily, once: a wake that renders nothing never parses it.
+   */
+  useWindow(load: () => Event[]): void {
+    this.#window = load;
+  }
+
+  /** The newest events as this instance holds them, oldest first, ending at `seq` (empty if it does not hold that one). */
+  window(seq: number, maxChars: number): Event[] {
+    return this.#tail.newest === seq ? this.#tail.run(maxChars) : [];
+  }
+
+  /** Yields (newest first) the window snapshot's events from seq `from` down, as long as they run on without a gap, and keeps them in the tail. */
+  private *belowFromWindow(from: number): Generator<Event> {
+    const load = this.#window;
+    if (!load) return;
+    this.#window = undefined;
+    const events = load();
+    let expected = from;
+    for (let i = events.length - 1; i >= 0; i--) {
+      const event = events[i] as Event;
+      if (event.seq > expected) continue; // newer than the tail's bottom: already yielded
+      if (event.seq !== expected) return; // a gap: storage serves the rest
+      this.#tail.readBelow(event, JSON.stringify(event.data).length);
+      yield event;
+      expected--;
     }
   }
 
@@ -212,6 +272,7 @@ const MAIL_IN = "json_extract(source, '$.kind') = 'email'";
 const SENT = "type = 'notification_sent'";
 const ANSWERS = "type IN ('human_responded', 'human_timed_out')";
 const MAIL = `(${MAIL_IN} OR (${SENT} AND json_extract(data, '$.messageId') IS NOT NULL))`;
+const KEY_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS events_key ON events (key) WHERE key IS NOT NULL";
 const INDEXES = [
   `CREATE INDEX IF NOT EXISTS events_closing ON events (json_extract(data, '$.requestId')) WHERE ${CLOSING}`,
   `CREATE INDEX IF NOT EXISTS events_mail_in ON events (seq) WHERE ${MAIL_IN}`,

@@ -59,6 +59,14 @@ export class EventTail {
     this.#chars += chars;
   }
 
+  /** The cached run, oldest first, cut to its newest `maxChars` characters of data (a window snapshot, snapshot-store.ts). */
+  run(maxChars: number): Event[] {
+    let chars = 0;
+    let from = this.#events.length;
+    while (from > 0 && chars + (this.#sizes[from - 1] ?? 0) <= maxChars) chars += this.#sizes[--from] ?? 0;
+    return this.#events.slice(from);
+  }
+
   clear(): void {
     this.#events = [];
     this.#sizes = [];

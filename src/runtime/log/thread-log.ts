@@ -1,6 +1,6 @@
 import { reduce, replay, type Event, type MaybeThread, type NewEvent } from "../../core";
 import { EventStore, type Appended } from "./event-store";
-import { SNAPSHOT_EVERY, SnapshotStore } from "./snapshot-store";
+import { MAX_WINDOW_CHARS, SNAPSHOT_EVERY, SnapshotStore } from "./snapshot-store";
 
 /**
  * The log plus its reduced state. The state is a cache of `replay(log)`, advanced by the
@@ -29,7 +29,10 @@ export class ThreadLog {
     const usable = snapshot && snapshot.lastSeq <= this.store.lastSeq() ? snapshot : undefined;
     const from = usable?.lastSeq ?? 0;
     this.#snapshotDue = from + SNAPSHOT_EVERY;
-    this.#state = replay(this.store.after(from), usable?.state);
+    // The events after the snapshot become the in-memory tail, the window saved with it continues
+    // the tail downwards when a context render first needs it (read then, not here).
+    this.#state = replay(this.store.after(from, true), usable?.state);
+    if (usable) this.store.useWindow(() => this.#snapshots.window(from));
     // A log written before snapshots existed (or by another reducer version) gets one now.
     this.#snapshotIfDue();
   }
@@ -70,7 +73,7 @@ export class ThreadLog {
     const state = this.#state;
     if (!state || state.lastSeq < this.#snapshotDue) return;
     // If it is too large to store, the older snapshot stays (still valid); retry N events later.
-    this.#snapshots.save(state);
+    if (this.#snapshots.save(state)) this.#snapshots.saveWindow(state.lastSeq, this.store.window(state.lastSeq, MAX_WINDOW_CHARS));
     this.#snapshotDue = state.lastSeq + SNAPSHOT_EVERY;
   }
 }

@@ -1,8 +1,10 @@
-import { nextDue, timers, wakeSecond, type RuntimeRetries, type RuntimeRetryKind, type TimerOptions } from "../../core";
+import { timers, type RuntimeRetries, type RuntimeRetryKind, type TimerOptions } from "../../core";
 import { logLine } from "../../log";
 import type { ThreadLog } from "../log/thread-log";
 import type { DuePart, RetryBook } from "./host";
-import { TimerPayload, WakeTimer, type Scheduler } from "./timers";
+import { TimerPayload, WAKE } from "./timers";
+import { SdkJobs } from "./sdk-jobs";
+import { WakeAlarm, type AlarmStorage } from "./wake-alarm";
 import { setting } from "../../settings";
 
 export type DueWorkHost = {
@@ -10,8 +12,10 @@ export type DueWorkHost = {
   env(): Env;
   readonly log: ThreadLog;
   readonly now: () => number;
-  /** The SDK's scheduler (the Agent itself). */
-  readonly scheduler: Scheduler;
+  /** The object's one alarm (ctx.storage): the thread owns it, not the SDK's scheduler. */
+  readonly alarm: AlarmStorage;
+  /** The object's SQLite, where the SDK keeps its own job queue (sdk-jobs.ts). */
+  readonly sql: SqlStorage;
   /** The correlation id of the wake in progress, for its log line. */
   correlation(): string | undefined;
 };
@@ -25,7 +29,11 @@ export type DueWorkHost = {
 export class DueWork {
   /** Retries of calls that failed on the wire, which the log cannot see (see core/timers.ts). */
   readonly #retries: RuntimeRetries = {};
-  #wake: WakeTimer | undefined;
+  #wake: WakeAlarm | undefined;
+  #sdk: SdkJobs | undefined;
+  /** Step loop runs in progress, and the heartbeat that keeps the object in memory while it is busy (wakeAt). */
+  #runs = 0;
+  #heartbeatAt: number | undefined;
   readonly #book: RetryBook = {
     set: (kind, at) => {
       this.#retries[kind] = at;
@@ -41,13 +49,51 @@ export class DueWork {
     private readonly parts: () => readonly DuePart[],
   ) {}
 
-  /** The thread's one wake-up, armed at the earliest timed obligation in the log. */
-  get wake(): WakeTimer {
-    this.#wake ??= new WakeTimer(this.host.scheduler, () => {
-      const due = nextDue(timers(this.host.log.state, this.#retries, this.timerOptions()));
-      return due === undefined ? undefined : wakeSecond(due);
-    });
+  /** The thread's one wake-up, armed at the earliest timed obligation in the log (to the millisecond). */
+  get wake(): WakeAlarm {
+    this.#wake ??= new WakeAlarm(this.host.alarm, () => this.wakeAt());
     return this.#wake;
+  }
+
+  /**
+   * When the alarm must next fire (epoch ms): the earliest obligation with a time, the SDK's
+   * own job while its queue holds one, and the heartbeat while this instance is busy. Busy
+   * means a step loop run is in progress or an obligation is owed "at once" (time 0: an
+   * outbox item's first attempt, a report to the parent), which this instance does right
+   * after the append that created it; the alarm need not fire for it, only keep the object
+   * in memory and be the deadman should the instance die first: an instance that dies is
+   * woken within HEARTBEAT_MS, and its start resumes the work from the log. The heartbeat
+   * stays put while it lies ahead, so a busy step writes the alarm once, not per append.
+   * An obligation whose time has passed keeps that time: the alarm fires at once for it.
+   */
+  wakeAt(): number | undefined {
+    const now = this.host.now();
+    let next: number | undefined;
+    let atOnce = false;
+    for (const o of timers(this.host.log.state, this.#retries, this.timerOptions())) {
+      if (o.dueAt <= 0) atOnce = true;
+      else next = earliest(next, o.dueAt);
+    }
+    if (this.#runs === 0 && !atOnce) this.#heartbeatAt = undefined;
+    else if (this.#heartbeatAt === undefined || this.#heartbeatAt <= now) this.#heartbeatAt = now + HEARTBEAT_MS;
+    return earliest(earliest(next, this.#heartbeatAt), this.#sdk?.due);
+  }
+
+  /**
+   * Keeps the object in memory while `work` runs (a step loop run: a model call may take
+   * minutes), as the SDK's keepAlive did, without its job rows: the run makes the instance
+   * busy, so the alarm is a heartbeat HEARTBEAT_MS away (see wakeAt), and each heartbeat
+   * moves it on while the run lasts; the end of the run re-arms from the log.
+   */
+  async keepAliveWhile(work: () => Promise<void>): Promise<void> {
+    this.#runs++;
+    void this.wake.rearm();
+    try {
+      await work();
+    } finally {
+      this.#runs--;
+      void this.wake.rearm();
+    }
   }
 
   /**
@@ -57,6 +103,25 @@ export class DueWork {
    */
   start(): void {
     for (const part of this.parts()) part.start?.();
+    void this.wake.rearm();
+  }
+
+  /** The SDK's own job queue, read when this instance started (sdk-jobs.ts): its earliest job, if any. */
+  get sdk(): SdkJobs {
+    this.#sdk ??= new SdkJobs(this.host.sql);
+    return this.#sdk;
+  }
+
+  /**
+   * This instance has started (its first RPC or alarm). The SDK's own start re-arms the
+   * alarm from its queue when that start changed the queue (it drops a keep-alive row an
+   * older version left), after start() above armed ours: so check ours once more.
+   */
+  started(): void {
+    if (this.#sdk) return;
+    this.#sdk = new SdkJobs(this.host.sql);
+    if (!this.host.log.state) return;
+    this.wake.forget();
     void this.wake.rearm();
   }
 
@@ -73,7 +138,9 @@ export class DueWork {
    * resulting state. An early wake does nothing but re-arm; a late or repeated one finds
    * the work done.
    */
-  async fire(payload: unknown): Promise<void> {
+  async fire(payload: unknown = WAKE): Promise<void> {
+    // The platform cleared the alarm as it fired it (or the SDK's driver ran and may have written it).
+    this.wake.forget();
     if (!TimerPayload.safeParse(payload).success) console.error("ignoring malformed timer payload", JSON.stringify(payload));
     else if ((await this.doDue()) === "erased") return; // the storage is gone, and so is every timer
     await this.wake.rearm();
@@ -99,4 +166,14 @@ export class DueWork {
     for (const part of parts) await part.settled?.();
     return undefined;
   }
+}
+
+/**
+ * While the instance is busy, the alarm fires at least this often: an object is evicted
+ * after 70-140 s without an event (the SDK's keepAlive heartbeat is 30 s, for the same reason).
+ */
+export const HEARTBEAT_MS = 30_000;
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }

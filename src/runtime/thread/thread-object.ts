@@ -116,7 +116,7 @@ export function threadObject(deps: RuntimeDeps) {
         now,
         effects: () => this.effects,
         append: (event, source) => this.append(event, source),
-        keepAliveWhile: (work) => this.keepAliveWhile(work),
+        keepAliveWhile: (work) => this.due.keepAliveWhile(work),
         afterRun: () => {
           this.syncIndex(); // the run's step, error and escalation counts (variant stats)
           // Whatever the loop appended may have queued notifications (e.g. the outcome to a reply channel).
@@ -131,7 +131,8 @@ export function threadObject(deps: RuntimeDeps) {
 
     /** The timer handler and the one wake-up; each part below does the obligation kinds it owns. */
     get due(): DueWork {
-      this.#due ??= new DueWork({ env: () => this.env, log: this.log, now, scheduler: this, correlation: () => this.#correlation }, () => [
+      const host = { env: () => this.env, log: this.log, now, alarm: this.ctx.storage, sql: this.ctx.storage.sql, correlation: () => this.#correlation };
+      this.#due ??= new DueWork(host, () => [
         this.loop.duePart,
         this.humans.duePart,
         this.delegation.duePart,
@@ -193,6 +194,7 @@ export function threadObject(deps: RuntimeDeps) {
 
     private async ready(): Promise<void> {
       await this.lifecycle.start();
+      this.due.started();
     }
 
     // ---- RPC: commands (each admitted by the pure core before anything is appended, admission.ts) ----
@@ -322,12 +324,19 @@ export function threadObject(deps: RuntimeDeps) {
       return this.log.state ? this.view() : null;
     }
 
-    /**
-     * The one timer handler: the thread's wake-up (see due-work.ts and timers.ts). `schedule`
-     * is the SDK's row for this run, which it deletes afterwards: the re-arm never keeps it.
-     */
-    async onTimer(payload: unknown, schedule?: { readonly id?: string }): Promise<void> {
-      this.due.wake.firing(schedule?.id);
+    /** The alarm: the thread's one wake-up (due-work.ts); the SDK's handler first only while its queue holds a row (sdk-jobs.ts). */
+    override async alarm(): Promise<void> {
+      await this.ready();
+      if (this.due.sdk.due !== undefined) {
+        await super.alarm();
+        if (!this.due.sdk.afterDriver()) return; // the SDK ran a pending destroy
+      }
+      this.#correlation = `timer-${crypto.randomUUID()}`;
+      await this.due.fire();
+    }
+
+    /** The callback of wake-up rows an older version scheduled through the SDK (sdk-jobs.ts): a plain wake. */
+    async onTimer(payload: unknown): Promise<void> {
       await this.ready();
       this.#correlation = `timer-${crypto.randomUUID()}`;
       await this.due.fire(payload);
@@ -384,8 +393,7 @@ export function threadObject(deps: RuntimeDeps) {
 
     /** The thread summary changed: its index shard hears of it (throttled, see index-sync.ts). */
     private syncIndex(): void {
-      const state = this.log.state;
-      if (state) this.index.changed(state);
+      if (this.log.state) this.index.changed(this.log.state);
     }
   };
 }

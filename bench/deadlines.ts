@@ -1,0 +1,98 @@
+/// <reference types="node" />
+/**
+ * BENCH ONLY: deadline lateness on the real clock (invariant 9, issue 31). 1,000 deploybot
+ * threads wait for a human at once under `wrangler dev`, their deadlines spread over 60 s;
+ * lateness is the log's own account: the `human_timed_out` event's `at` minus the request's
+ * deadline. The policy is `fail`: a timeout ends the thread, with no model step after it,
+ * like the Workflows peer whose `waitForEvent` timeout ends its instance. Nothing polls while the deadlines fire (the client would add its own load): the
+ * logs are read once the last deadline has passed. While all of them wait, the bench pages
+ * through `GET /v1/threads?status=waiting_for_human` and times each page.
+ */
+import { auth, call } from "./client";
+import type { BenchServer } from "./dev-server";
+import { ms, stats } from "./measure";
+
+type Row = [metric: string, value: string, baseline: string, ratio: string, target: string, verdict: string];
+type Ev = { type: string; at: string; data: { requestId?: string; deadline?: string } };
+
+const THREADS = Number(process.env["DEADLINE_THREADS"] ?? "1000");
+/** The first deadline is this long after the first launch: every thread is waiting before any fires. */
+const LEAD_S = Number(process.env["DEADLINE_LEAD_S"] ?? "150");
+const SPREAD_S = 60;
+
+export async function deadlineRows(s: BenchServer): Promise<Row[]> {
+  const ids = Array.from({ length: THREADS }, (_, i) => `waiting-${i}`);
+  const started = Date.now();
+  // Each thread's timeout puts its deadline LEAD_S + (0..60 s) after the first launch.
+  await inFlight(25, ids, async (id, i) => {
+    const offset = LEAD_S + (i * SPREAD_S) / THREADS - (Date.now() - started) / 1000;
+    const humanTimeoutSeconds = Math.max(1, Math.round(offset));
+    await call(s, "/v1/agents/deploybot/threads", { method: "POST", headers: auth, body: JSON.stringify({ message: "which tag?", threadId: id, humanTimeoutSeconds, onHumanTimeout: "fail" }) });
+  });
+  const launchedIn = (Date.now() - started) / 1000;
+  console.error(`deadlines: ${THREADS} threads launched in ${launchedIn.toFixed(0)} s`);
+
+  // All of them wait now: page through the list and time each page.
+  const pages: number[] = [];
+  let listed = 0;
+  let cursor: string | undefined;
+  do {
+    const t = performance.now();
+    const page = (await call(s, `/v1/threads?status=waiting_for_human&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { headers: auth })) as { threads: { id: string }[]; next?: string };
+    pages.push(performance.now() - t);
+    listed += page.threads.filter((t) => t.id.startsWith("waiting-")).length;
+    cursor = page.next;
+  } while (cursor);
+
+  // Wait for the last deadline (and a margin), then read every log once.
+  const lastDeadline = started + (LEAD_S + SPREAD_S) * 1000;
+  await new Promise((r) => setTimeout(r, Math.max(0, lastDeadline - Date.now()) + 5_000));
+  const late: number[] = [];
+  const open = new Set(ids);
+  const giveUp = Date.now() + 60_000;
+  while (open.size > 0 && Date.now() < giveUp) {
+    await inFlight(25, [...open], async (id) => {
+      const { events } = (await call(s, `/v1/threads/${id}/events?after=0&limit=100`, { headers: auth })) as { events: Ev[] };
+      const timedOut = events.find((e) => e.type === "human_timed_out");
+      const request = events.find((e) => e.type === "human_requested" && e.data.requestId === timedOut?.data.requestId);
+      if (!timedOut || !request?.data.deadline) return;
+      late.push(Date.parse(timedOut.at) - Date.parse(request.data.deadline));
+      open.delete(id);
+    });
+    if (open.size > 0) await new Promise((r) => setTimeout(r, 2_000));
+  }
+  const st = stats(late);
+  const max = Math.max(...late);
+  const early = late.filter((l) => l < 0).length;
+  const pageStats = stats(pages);
+  return [
+    [
+      `deadline lateness, ${late.length} of ${THREADS} threads waiting at once, deadlines spread over ${SPREAD_S} s, wrangler dev (p50 / p99 / max)`,
+      `${ms(st.p50)} / ${ms(st.p99)} / ${ms(max)}`,
+      "—",
+      "—",
+      "all fire, none early, p99 ≤ 100 ms",
+      late.length === THREADS && early === 0 && st.p99 <= 100 ? "pass" : `FAIL (${THREADS - late.length} never fired, ${early} early, p99 ${ms(st.p99)})`,
+    ],
+    [
+      `GET /v1/threads?status=waiting_for_human, ${pages.length} pages of 100 while they wait (p50 / max per page; listed ${listed})`,
+      `${ms(pageStats.p50)} / ${ms(Math.max(...pages))}`,
+      "—",
+      `${((pages.at(-1) ?? 0) / (pages[0] ?? 1)).toFixed(2)}x last/first`,
+      "flat; all listed",
+      listed === THREADS ? "pass (all listed)" : `FAIL (${listed} of ${THREADS} listed)`,
+    ],
+    [`launching the ${THREADS} threads (25 in flight)`, `${launchedIn.toFixed(0)} s`, "—", "—", `< ${LEAD_S} s (all wait at once)`, launchedIn < LEAD_S ? "pass" : "FAIL (some fired before all waited)"],
+    ["Workflows peer (step.waitForEvent with a timeout, 1,000 instances)", "not measured", "—", "—", "—", "not built in this round (issue 31 quotes p50 47 ms / p99 114 ms)"],
+  ];
+}
+
+/** Runs `op` over `items` with at most `n` in flight. */
+async function inFlight<T>(n: number, items: readonly T[], op: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      for (let i = next++; i < items.length; i = next++) await op(items[i] as T, i);
+    }),
+  );
+}
