@@ -247,12 +247,41 @@ describe("decisions: old logs and retries", () => {
     expect(log.state.pending).toHaveLength(1);
   });
 
+  it("a retry matches only when every part is the same: request, decision, patch, comment, answer and person", () => {
+    const approved = { requestId: rid("r1"), approved: true, by: ALICE_MAIL };
+    const same: HumanAnswer = { requestId: rid("r1"), approved: true, by: ALICE_CONSOLE };
+    expect(sameAnswer(approved, same)).toBe(true);
+    expect(sameAnswer(approved, { ...same, decision: "approve" })).toBe(true);
+    expect(sameAnswer(approved, { ...same, requestId: rid("r2") })).toBe(false);
+    expect(sameAnswer(approved, { ...same, approved: false })).toBe(false);
+    expect(sameAnswer(approved, { ...same, decision: "reject", approved: undefined } as HumanAnswer)).toBe(false);
+    expect(sameAnswer(approved, { ...same, comment: "lgtm" })).toBe(false);
+    expect(sameAnswer(approved, { ...same, answer: "yes" })).toBe(false);
+    expect(sameAnswer(approved, { ...same, by: CAROL })).toBe(false);
+    // An edit that changed nothing was logged as a plain approval: its retry is the same answer.
+    expect(sameAnswer(approved, { requestId: rid("r1"), decision: "edit", args: { tag: "v1" }, by: ALICE_MAIL })).toBe(true);
+    // A logged edit: a retry must send the same values for the fields it sends.
+    const edited = { requestId: rid("r1"), approved: true, decision: "edit" as const, args: { tag: "v2", environment: "production" }, by: ALICE_MAIL };
+    expect(sameAnswer(edited, { requestId: rid("r1"), decision: "edit", args: { tag: "v2", environment: "production" }, by: ALICE_MAIL })).toBe(true);
+    expect(sameAnswer(edited, { requestId: rid("r1"), decision: "edit", args: { tag: "v2", environment: "staging" }, by: ALICE_MAIL })).toBe(false);
+    expect(sameAnswer(edited, { requestId: rid("r1"), decision: "approve", by: ALICE_MAIL })).toBe(false);
+    const rejected = { requestId: rid("r1"), approved: false, by: ALICE_MAIL };
+    expect(sameAnswer(rejected, { requestId: rid("r1"), approved: false, by: ALICE_MAIL })).toBe(true);
+    expect(sameAnswer(rejected, { requestId: rid("r1"), approved: true, by: ALICE_MAIL })).toBe(false);
+  });
+
   it("principalKey: an address is one person on every channel; names and Slack users are their own", () => {
     expect(principalKey(ALICE_MAIL)).toBe(principalKey(ALICE_CONSOLE));
     expect(principalKey({ kind: "link", id: "alice@example.com", verifiedBy: "signed_link" })).toBe(principalKey(ALICE_MAIL));
     expect(principalKey(LAUNCHER)).toBe(principalKey(LAUNCHER_ON_MCP));
     expect(principalKey({ kind: "link", id: "webhook", verifiedBy: "signed_link" })).not.toBe(principalKey({ kind: "api", id: "webhook", verifiedBy: "api_token" }));
     expect(principalKey(BOB)).toBe("slack:t0ops:u0bob");
+    // Exact keys: a mail principal without an address, a channel link, a credential name, in any case.
+    expect(principalKey({ kind: "email", id: "Postmaster", verifiedBy: "dmarc" })).toBe("email:postmaster");
+    expect(principalKey({ kind: "link", id: "Webhook", verifiedBy: "signed_link" })).toBe("link:webhook");
+    expect(principalKey({ kind: "api", id: "Carol", verifiedBy: "api_token" })).toBe("name:carol");
+    expect(principalKey(ALICE_CONSOLE)).toBe("address:alice@example.com");
+    expect(principalKey({ kind: "email", id: "ops", verifiedBy: "dmarc" })).not.toBe(principalKey({ kind: "link", id: "ops", verifiedBy: "signed_link" }));
   });
 });
 
