@@ -5,9 +5,9 @@ import { Log, ev, rid } from "./fixtures";
 // Chat messages posted for a request (Slack) are updated in place when the request ends:
 // the reducer turns each request's posts into one "closed" outbox item, whatever ended it.
 
-const posted = (requestId: string, ts: string, purpose: "request" | "escalation" = "request"): EventBody => ({
+const posted = (requestId: string, ts: string, purpose: "request" | "escalation" = "request", channel = "slack"): EventBody => ({
   type: "notification_sent",
-  data: { requestId: rid(requestId), channel: "slack", purpose, attempt: 1, posted: { channel: "C1", ts } },
+  data: { requestId: rid(requestId), channel, purpose, attempt: 1, posted: { channel: "C1", ts } },
 });
 
 function approvalPosted() {
@@ -18,7 +18,7 @@ function approvalPosted() {
   return log;
 }
 
-const closedItem = (ts: string[]) => ({ requestId: "r1", channel: "slack", purpose: "closed", attempts: 0, messages: ts.map((t) => ({ channel: "C1", ts: t })) });
+const closedItem = (ts: string[], requestId = "r1", channel = "slack") => ({ requestId, channel, purpose: "closed", attempts: 0, messages: ts.map((t) => ({ channel: "C1", ts: t })) });
 
 describe("posts of a request and their update when it ends", () => {
   it("a post is remembered while its request is open and roots the thread's chat thread", () => {
@@ -68,18 +68,12 @@ describe("posts of a request and their update when it ends", () => {
 });
 
 describe("posts of two open requests on two channels", () => {
-  const postOn = (requestId: string, channel: string, ts: string): EventBody => ({
-    type: "notification_sent",
-    data: { requestId: rid(requestId), channel, purpose: "request", attempt: 1, posted: { channel: "C1", ts } },
-  });
-  const closed = (requestId: string, channel: string, ts: string[]) => ({ requestId, channel, purpose: "closed", attempts: 0, messages: ts.map((t) => ({ channel: "C1", ts: t })) });
-
   function twoOpen() {
     const log = Log.launched();
     log.decide("c1", "deploy", { env: "production" });
     log.add(ev.approvalRequested("r1", { callId: "c1", tool: "deploy", args: { env: "production" } }, { notify: ["slack", "slack-ops"] }));
     log.add(ev.inputRequested("r2", "Which tag?", { notify: ["slack", "email"] }));
-    log.add(postOn("r1", "slack", "1.1"), postOn("r1", "slack-ops", "1.2"), postOn("r2", "slack", "1.3"));
+    log.add(posted("r1", "1.1", "request", "slack"), posted("r1", "1.2", "request", "slack-ops"), posted("r2", "1.3", "request", "slack"));
     // r2's mail failed and waits for its retry: an outbox item of the still-open request.
     log.add(ev.notificationFailed("r2", "email", { retryAt: "2025-01-01T00:10:00.000Z" }));
     return log;
@@ -92,30 +86,30 @@ describe("posts of two open requests on two channels", () => {
     log.add(ev.responded("r1", { approved: true }));
     expect(log.state.posted).toEqual([{ requestId: "r2", channel: "slack", message: { channel: "C1", ts: "1.3" } }]);
     expect(log.state.outbox).toContainEqual(retry);
-    expect(log.state.outbox.filter((i) => i.purpose === "closed")).toEqual([closed("r1", "slack", ["1.1"]), closed("r1", "slack-ops", ["1.2"])]);
+    expect(log.state.outbox.filter((i) => i.purpose === "closed")).toEqual([closedItem(["1.1"], "r1", "slack"), closedItem(["1.2"], "r1", "slack-ops")]);
   });
 
   it("a late post of the closed request joins its queued update, even while another request is open; the other's end queues its own", () => {
     const log = twoOpen();
-    log.add(ev.responded("r1", { approved: true }), postOn("r1", "slack", "1.4"));
+    log.add(ev.responded("r1", { approved: true }), posted("r1", "1.4", "request", "slack"));
     expect(log.state.posted).toEqual([{ requestId: "r2", channel: "slack", message: { channel: "C1", ts: "1.3" } }]);
-    expect(log.state.outbox.filter((i) => i.purpose === "closed")).toEqual([closed("r1", "slack", ["1.1", "1.4"]), closed("r1", "slack-ops", ["1.2"])]);
+    expect(log.state.outbox.filter((i) => i.purpose === "closed")).toEqual([closedItem(["1.1", "1.4"], "r1", "slack"), closedItem(["1.2"], "r1", "slack-ops")]);
     log.add(ev.message("v1.2.3")); // answers the question r2
     expect(log.state.posted).toBeUndefined();
-    expect(log.state.outbox.filter((i) => i.purpose === "closed")).toEqual([closed("r1", "slack", ["1.1", "1.4"]), closed("r1", "slack-ops", ["1.2"]), closed("r2", "slack", ["1.3"])]);
+    expect(log.state.outbox.filter((i) => i.purpose === "closed")).toEqual([closedItem(["1.1", "1.4"], "r1", "slack"), closedItem(["1.2"], "r1", "slack-ops"), closedItem(["1.3"], "r2", "slack")]);
   });
 
   it("the thread's end closes both requests: one update per request, even on the same channel", () => {
     const log = twoOpen();
     log.add(ev.cancelled());
     expect(log.state.posted).toBeUndefined();
-    expect(log.state.outbox.filter((i) => i.purpose === "closed")).toEqual([closed("r1", "slack", ["1.1"]), closed("r1", "slack-ops", ["1.2"]), closed("r2", "slack", ["1.3"])]);
+    expect(log.state.outbox.filter((i) => i.purpose === "closed")).toEqual([closedItem(["1.1"], "r1", "slack"), closedItem(["1.2"], "r1", "slack-ops"), closedItem(["1.3"], "r2", "slack")]);
   });
 
   it("a message while only an approval is open closes nothing: the approval's posts stay", () => {
     const log = Log.launched();
     log.decide("c1", "deploy", { env: "production" });
-    log.add(ev.approvalRequested("r1", { callId: "c1", tool: "deploy", args: { env: "production" } }, { notify: ["slack"] }), postOn("r1", "slack", "1.1"));
+    log.add(ev.approvalRequested("r1", { callId: "c1", tool: "deploy", args: { env: "production" } }, { notify: ["slack"] }), posted("r1", "1.1", "request", "slack"));
     const before = log.state;
     log.add(ev.message("any news?"));
     expect(log.state.posted).toEqual(before.posted);
