@@ -6,9 +6,10 @@
  * deadline. The policy is `fail`: a timeout ends the thread, with no model step after it,
  * like the Workflows peer whose `waitForEvent` timeout ends its instance. Nothing polls while the deadlines fire (the client would add its own load): the
  * logs are read once the last deadline has passed. While all of them wait, the bench pages
- * through `GET /v1/threads?status=waiting_for_human` and times each page.
+ * through `GET /v1/threads?status=waiting_for_human` and times each page. Then the peer, Cloudflare
+ * Workflows' `step.waitForEvent`, is measured the same way (`peerRows`).
  */
-import { auth, call } from "./client";
+import { auth, bench, call } from "./client";
 import type { BenchServer } from "./dev-server";
 import { ms, stats } from "./measure";
 
@@ -19,6 +20,8 @@ const THREADS = Number(process.env["DEADLINE_THREADS"] ?? "1000");
 /** The first deadline is this long after the first launch: every thread is waiting before any fires. */
 const LEAD_S = Number(process.env["DEADLINE_LEAD_S"] ?? "150");
 const SPREAD_S = 60;
+/** The peer's first deadline is this long after its first instance starts. */
+const PEER_LEAD_S = Number(process.env["PEER_LEAD_S"] ?? "90");
 
 export async function deadlineRows(s: BenchServer): Promise<Row[]> {
   const ids = Array.from({ length: THREADS }, (_, i) => `waiting-${i}`);
@@ -32,7 +35,11 @@ export async function deadlineRows(s: BenchServer): Promise<Row[]> {
   const launchedIn = (Date.now() - started) / 1000;
   console.error(`deadlines: ${THREADS} threads launched in ${launchedIn.toFixed(0)} s`);
 
-  // All of them wait now: page through the list and time each page.
+  // All of them wait now. The list is eventually consistent (a thread pushes its summary at
+  // most once per INDEX_PUSH_INTERVAL_MS, 1 s, in src/runtime/index/index-sync.ts): give the
+  // last launches' pushes time to land (the module is not importable from Node: it uses cloudflare:workers).
+  await new Promise((r) => setTimeout(r, 3_000));
+  // Page through the list and time each page.
   const pages: number[] = [];
   let listed = 0;
   let cursor: string | undefined;
@@ -83,7 +90,51 @@ export async function deadlineRows(s: BenchServer): Promise<Row[]> {
       listed === THREADS ? "pass (all listed)" : `FAIL (${listed} of ${THREADS} listed)`,
     ],
     [`launching the ${THREADS} threads (25 in flight)`, `${launchedIn.toFixed(0)} s`, "—", "—", `< ${LEAD_S} s (all wait at once)`, launchedIn < LEAD_S ? "pass" : "FAIL (some fired before all waited)"],
-    ["Workflows peer (step.waitForEvent with a timeout, 1,000 instances)", "not measured", "—", "—", "—", "not built in this round (issue 31 quotes p50 47 ms / p99 114 ms)"],
+    ...(await peerRows(s)),
+  ];
+}
+
+/**
+ * The peer, in the same run and on the same `wrangler dev`, after ours have all fired (so
+ * neither loads the other): THREADS Workflows instances (bench/worker.ts, PeerWaitWorkflow)
+ * each `step.waitForEvent` with a timeout, deadlines spread over the same SPREAD_S, the
+ * first PEER_LEAD_S after the first start. Lateness is the instance's own account.
+ */
+export async function peerRows(s: BenchServer): Promise<Row[]> {
+  const ids = Array.from({ length: THREADS }, (_, i) => `peer-${i}`);
+  const first = Date.now() + PEER_LEAD_S * 1000;
+  const instances = ids.map((id, i) => ({ id, deadline: Math.round(first + (i * SPREAD_S * 1000) / THREADS) }));
+  const started = Date.now();
+  for (let i = 0; i < instances.length; i += 100) await bench(s, "peer-start", JSON.stringify(instances.slice(i, i + 100)));
+  const startedIn = (Date.now() - started) / 1000;
+  console.error(`deadlines: ${THREADS} Workflows instances started in ${startedIn.toFixed(0)} s`);
+  await new Promise((r) => setTimeout(r, Math.max(0, first + SPREAD_S * 1000 - Date.now()) + 5_000));
+  const late: number[] = [];
+  let open = ids;
+  const giveUp = Date.now() + 60_000;
+  while (open.length > 0 && Date.now() < giveUp) {
+    const still: string[] = [];
+    for (let i = 0; i < open.length; i += 100) {
+      const batch = open.slice(i, i + 100);
+      const outcomes = (await bench(s, "peer-outcomes", JSON.stringify(batch))) as ({ deadline: number; timedOutAt: number | null } | null)[];
+      outcomes.forEach((o, j) => {
+        if (o?.timedOutAt != null) late.push(o.timedOutAt - o.deadline);
+        else still.push(batch[j] as string);
+      });
+    }
+    open = still;
+    if (open.length > 0) await new Promise((r) => setTimeout(r, 2_000));
+  }
+  const st = stats(late);
+  return [
+    [
+      `peer: Workflows step.waitForEvent timeout, ${late.length} of ${THREADS} instances waiting at once, same spread, same wrangler dev (p50 / p99 / max)`,
+      `${ms(st.p50)} / ${ms(st.p99)} / ${ms(Math.max(...late))}`,
+      "—",
+      "—",
+      "the platform's own human wait",
+      late.length === THREADS ? `reference (started in ${startedIn.toFixed(0)} s)` : `${THREADS - late.length} never fired`,
+    ],
   ];
 }
 

@@ -6,8 +6,9 @@
  * runs, so timing spans inside the Worker cannot see CPU time; the sampling profiler can.
  */
 import { resolve } from "node:path";
-import { bench, growTo, launch } from "./client";
-import { startBenchServer } from "./dev-server";
+import { auth, bench, call, growTo, launch } from "./client";
+import { startBenchServer, type BenchServer } from "./dev-server";
+import { rate } from "./measure";
 
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
 type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[] };
@@ -18,6 +19,7 @@ const EVENTS = Number(process.env["PROFILE_EVENTS"] ?? "1000");
 async function main(): Promise<void> {
   const server = await startBenchServer(resolve(process.cwd()));
   try {
+    if (process.argv.includes("--ingest")) return await ingestProfile(server);
     await launch(server, "profiled");
     await growTo(server, "profiled", EVENTS);
     for (let i = 0; i < 20; i++) await bench(server, `step/profiled/warm-${i}`);
@@ -39,13 +41,47 @@ async function main(): Promise<void> {
     const wall = performance.now() - started;
     const { profile } = (await devtools.send("Profiler.stop")) as { profile: Profile };
     devtools.close();
-    report(profile, wall);
+    report(profile, wall, STEPS, "step", `${STEPS} steps @${EVENTS} events`);
   } finally {
     await server.stop();
   }
 }
 
-function report(profile: Profile, wallMs: number): void {
+/**
+ * `npm run bench:profile -- --ingest`: where the CPU of HTTP ingest goes, POST /messages to
+ * 100 paused threads (the append path alone), 100 in flight, beside the bare-insert
+ * baseline's requests profiled the same way.
+ */
+async function ingestProfile(server: BenchServer): Promise<void> {
+  const ids = Array.from({ length: 100 }, (_, i) => `ingest-${i}`);
+  await Promise.all(ids.map((id) => launch(server, id).then(() => call(server, `/v1/threads/${id}/pause`, { method: "POST", headers: auth }))));
+  const total = STEPS * 10;
+  const post = (i: number) => call(server, `/v1/threads/${ids[i % 100]}/messages`, { method: "POST", headers: auth, body: JSON.stringify({ text: `use v1.2.${i}` }) });
+  const insert = (i: number) => bench(server, `baseline/${ids[i % 100]}`, "x".repeat(200));
+  await rate(500, 100, post);
+  await rate(500, 100, insert);
+  for (const [name, op] of [["baseline insert", insert], ["POST /messages, paused", post]] as const) {
+    const devtools = await connect(await inspectorUrl(server));
+    await devtools.send("Profiler.enable");
+    await devtools.send("Profiler.setSamplingInterval", { interval: 100 });
+    await devtools.send("Profiler.start");
+    const started = performance.now();
+    await rate(total, 100, op);
+    const wall = performance.now() - started;
+    const { profile } = (await devtools.send("Profiler.stop")) as { profile: Profile };
+    devtools.close();
+    report(profile, wall, total, "request", `${total} requests, ${name}`);
+  }
+}
+
+async function inspectorUrl(server: BenchServer): Promise<string> {
+  const targets = (await (await fetch(`http://127.0.0.1:${server.inspector}/json`)).json()) as { webSocketDebuggerUrl: string; title?: string }[];
+  const target = targets.find((t) => !t.title?.includes("internal")) ?? targets[0];
+  if (!target) throw new Error("no inspector target");
+  return target.webSocketDebuggerUrl;
+}
+
+function report(profile: Profile, wallMs: number, n: number, unit: string, what: string): void {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
@@ -60,8 +96,8 @@ function report(profile: Profile, wallMs: number): void {
     fn.set(`${frame.functionName || "(anonymous)"} ${where}:${frame.lineNumber + 1}`, (fn.get(`${frame.functionName || "(anonymous)"} ${where}:${frame.lineNumber + 1}`) ?? 0) + t);
     file.set(where, (file.get(where) ?? 0) + t);
   }
-  const top = (m: Map<string, number>, n: number) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, t]) => `${(t / STEPS).toFixed(3).padStart(7)} ms/step  ${((100 * t) / total).toFixed(1).padStart(5)}%  ${k}`);
-  console.log(`${STEPS} steps @${EVENTS} events; wall ${(wallMs / STEPS).toFixed(2)} ms/step; sampled ${(total / STEPS).toFixed(2)} ms/step of which idle/program/GC ${(idle / STEPS).toFixed(2)}`);
+  const top = (m: Map<string, number>, count: number) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, count).map(([k, t]) => `${(t / n).toFixed(3).padStart(7)} ms/${unit}  ${((100 * t) / total).toFixed(1).padStart(5)}%  ${k}`);
+  console.log(`\n${what}; wall ${(wallMs / n).toFixed(2)} ms/${unit}; sampled ${(total / n).toFixed(2)} ms/${unit} of which idle/program/GC ${(idle / n).toFixed(2)}`);
   console.log("\nby file (self time):\n" + top(file, 25).join("\n"));
   console.log("\nby function (self time):\n" + top(fn, 40).join("\n"));
 }

@@ -16,7 +16,7 @@ import type { Rows } from "./sql-meter";
 import { deliver, rawMail } from "../test/e2e/support/mail";
 import { BENCH_SENDER } from "./mail-thread";
 import { needleRows } from "./needle";
-import { deadlineRows } from "./deadlines";
+import { deadlineRows, peerRows } from "./deadlines";
 import { decisionRows } from "./decisions";
 import { startOtlpReceiver } from "../test/e2e/support/otlp-receiver";
 
@@ -34,6 +34,8 @@ async function main(): Promise<void> {
   // `npm run bench -- --deadlines`: only the deadline lateness (1,000 threads; about three minutes).
   // `npm run bench -- --flat`: only the baseline and the flat-with-log-size table (a few minutes).
   const onlyDeadlines = process.argv.includes("--deadlines");
+  // `npm run bench -- --peer`: only the Workflows peer of the deadline row (DEADLINE_THREADS instances).
+  const onlyPeer = process.argv.includes("--peer");
   const onlyFlat = process.argv.includes("--flat");
   // `npm run bench -- --decisions`: only the audit export rows (GET /v1/decisions at 100 and 10,000 decisions).
   const onlyDecisions = process.argv.includes("--decisions");
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     if (onlyDecisions) rows.push(...(await decisionRows(server)));
     else if (onlyTraces) await traceCost(server);
     else if (onlyDeadlines) rows.push(...(await deadlineRows(server)));
+    else if (onlyPeer) rows.push(...(await peerRows(server)));
     else await measure(server, onlyFlat);
   } catch (error) {
     // What workerd said last explains a dropped connection better than the client's stack.
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
-  if (onlyDeadlines || onlyFlat || onlyDecisions || onlyTraces) return print(Date.now() - started);
+  if (onlyDeadlines || onlyPeer || onlyFlat || onlyDecisions || onlyTraces) return print(Date.now() - started);
   const bundle = await bundleSize(root);
   rows.push(["bundle (wrangler deploy --dry-run), raw", kib(bundle.raw), "—", "—", "—", "info"]);
   // The tokenizer's BPE ranks (gpt-tokenizer: cl100k_base, ~0.45 MiB gzipped) are

@@ -8,7 +8,7 @@
  *     instance would, read the database size, and do nothing (the round trip to subtract).
  * Never deployed: wrangler.toml at the root points at src/index.ts, not here.
  */
-import { DurableObject } from "cloudflare:workers";
+import { DurableObject, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { agents } from "../src/agents";
 import { ThreadId, type CallId, type RequestId } from "../src/core";
 import { ThreadLog } from "../src/runtime/log/thread-log";
@@ -19,7 +19,7 @@ import { SqlMeter, type Rows } from "./sql-meter";
 import type { DecisionRow } from "../src/runtime/index/decision-rows";
 import { indexShard } from "../src/runtime/index/thread-index";
 
-type BenchEnv = Env & { BASELINE: DurableObjectNamespace<Baseline> };
+type BenchEnv = Env & { BASELINE: DurableObjectNamespace<Baseline>; WAIT_PEER: Workflow<PeerWait> };
 
 /** BENCH ONLY: outbound mail goes nowhere; the Message-ID we composed is the one "sent". */
 const discardMail = async () => ({});
@@ -204,6 +204,48 @@ export class Baseline extends DurableObject<BenchEnv> {
   }
 }
 
+/** BENCH ONLY: what a peer instance waits for: its deadline (epoch ms). */
+type PeerWait = { deadline: number };
+/** BENCH ONLY: a peer instance's account of its wait: when its timeout fired (null: an event came). */
+type PeerOutcome = { deadline: number; timedOutAt: number | null };
+
+/**
+ * BENCH ONLY: the peer the deadline row is compared with (issue 31): Cloudflare Workflows'
+ * own human-wait primitive, `step.waitForEvent` with a timeout, under the same `wrangler dev`.
+ * Its timeout is set so that it fires at `deadline`; the instance's output says when it did
+ * (workerd's clock, read as the timeout's rejection arrives, as ours is read as the alarm runs).
+ */
+export class PeerWaitWorkflow extends WorkflowEntrypoint<BenchEnv, PeerWait> {
+  override async run(event: Readonly<WorkflowEvent<PeerWait>>, step: WorkflowStep): Promise<PeerOutcome> {
+    const { deadline } = event.payload;
+    try {
+      await step.waitForEvent("human answer", { type: "human-answer", timeout: Math.max(1, deadline - Date.now()) });
+      return { deadline, timedOutAt: null };
+    } catch {
+      return { deadline, timedOutAt: Date.now() };
+    }
+  }
+}
+
+/** BENCH ONLY: starts peer instances `ids`, each with its deadline, in batches of 100 (the platform's batch limit). */
+async function peerStart(env: BenchEnv, instances: { id: string; deadline: number }[]): Promise<number> {
+  for (let i = 0; i < instances.length; i += 100) {
+    const batch = instances.slice(i, i + 100).map(({ id, deadline }) => ({ id, params: { deadline } }));
+    await env.WAIT_PEER.createBatch(batch);
+  }
+  return instances.length;
+}
+
+/** BENCH ONLY: each peer instance's outcome, or null while it still waits. */
+async function peerOutcomes(env: BenchEnv, ids: string[]): Promise<(PeerOutcome | null)[]> {
+  return Promise.all(
+    ids.map(async (id) => {
+      const status = await (await env.WAIT_PEER.get(id)).status();
+      return status.status === "complete" ? (status.output as PeerOutcome) : null;
+    }),
+  );
+}
+
 /**
  * BENCH ONLY: decisions [from, from + n) written into the index shards through the same
  * upsert a thread's sync uses (10 decisions per thread, one second apart), without running
@@ -265,6 +307,10 @@ async function bench(request: Request, env: BenchEnv): Promise<Response> {
       return Response.json(await threads(env, id).benchWake());
     case "size":
       return Response.json(await threads(env, id).benchSize());
+    case "peer-start":
+      return Response.json(await peerStart(env, (await request.json()) as { id: string; deadline: number }[]));
+    case "peer-outcomes":
+      return Response.json(await peerOutcomes(env, (await request.json()) as string[]));
     case "decisions-seed":
       return Response.json(await seedDecisions(env, Number(url.searchParams.get("from") ?? "0"), n));
     default:
