@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   const server = await startBenchServer(resolve(process.cwd()));
   try {
     if (process.argv.includes("--ingest")) return await ingestProfile(server);
+    if (process.argv.includes("--deadlines")) return await deadlineProfile(server);
     await launch(server, "profiled");
     await growTo(server, "profiled", EVENTS);
     for (let i = 0; i < 20; i++) await bench(server, `step/profiled/warm-${i}`);
@@ -72,6 +73,33 @@ async function ingestProfile(server: BenchServer): Promise<void> {
     devtools.close();
     report(profile, wall, total, "request", `${total} requests, ${name}`);
   }
+}
+
+/**
+ * `npm run bench:profile -- --deadlines`: where the CPU goes while deadlines fire. STEPS
+ * deploybot threads wait for a human, their deadlines spread over 10 s starting 20 s after
+ * the first launch (the bench's 1,000 over 60 s is the same rate); the profile covers the
+ * firing. Each timeout ends its thread (policy `fail`).
+ */
+async function deadlineProfile(server: BenchServer): Promise<void> {
+  const started = Date.now();
+  const leadS = 20;
+  const spreadS = 10;
+  for (let i = 0; i < STEPS; i++) {
+    const offset = leadS + (i * spreadS) / STEPS - (Date.now() - started) / 1000;
+    const body = { message: "which tag?", threadId: `waiting-${i}`, humanTimeoutSeconds: Math.max(1, Math.round(offset)), onHumanTimeout: "fail" };
+    await call(server, "/v1/agents/deploybot/threads", { method: "POST", headers: auth, body: JSON.stringify(body) });
+  }
+  await new Promise((r) => setTimeout(r, Math.max(0, started + (leadS - 1) * 1000 - Date.now())));
+  const devtools = await connect(await inspectorUrl(server));
+  await devtools.send("Profiler.enable");
+  await devtools.send("Profiler.setSamplingInterval", { interval: 100 });
+  await devtools.send("Profiler.start");
+  const t = performance.now();
+  await new Promise((r) => setTimeout(r, (spreadS + 3) * 1000));
+  const { profile } = (await devtools.send("Profiler.stop")) as { profile: Profile };
+  devtools.close();
+  report(profile, performance.now() - t, STEPS, "timeout", `${STEPS} deadlines firing over ${spreadS} s`);
 }
 
 async function inspectorUrl(server: BenchServer): Promise<string> {

@@ -1,7 +1,7 @@
 import compactionPrompt from "../../../prompts/compaction.md";
 import type { AgentDefinition } from "../../agents";
 import { promptVersion } from "../../agents/prompt";
-import { block, DEFAULT_LIMITS, modelRetryDelayMs, type CompactionMark, type ContextSection, type EventSource, type NewEvent, type RenderedThread, type Tokenizer } from "../../core";
+import { block, DEFAULT_LIMITS, modelRetryDelayMs, type CompactionMark, type Event, type ContextSection, type EventSource, type NewEvent, type RenderedThread, type Tokenizer } from "../../core";
 import type { ModelConfig } from "../../model/config";
 import { summarise } from "../../model/summarise";
 import { logLine } from "../../log";
@@ -36,14 +36,12 @@ export async function compact(host: CompactionHost, agent: AgentDefinition, conf
   if (waiting && host.now() < waiting.until) return false;
   const range = rangeToCompact(rendered.sections, host.log.state?.context?.compactions ?? []);
   if (!range) return false;
-  const events = host.log.events(range.fromSeq - 1, Math.min(MAX_COMPACT_READ, range.toSeq - range.fromSeq + 1));
   // The summary request must itself fit the budget: take the range's oldest events that do.
   const room = Math.floor(agent.context.tokens / 2);
   const blocks: string[] = [];
   let tokens = 0;
   let toSeq = range.fromSeq;
-  for (const event of events) {
-    if (event.seq > range.toSeq) break;
+  for (const event of oldestFirst(host.log, range.fromSeq, Math.min(range.toSeq, range.fromSeq + MAX_COMPACT_READ - 1))) {
     const text = block(event, DEFAULT_LIMITS.maxBlockChars);
     if (text !== undefined) {
       const n = counter.count(`${text}\n\n`);
@@ -83,6 +81,23 @@ export async function compact(host: CompactionHost, agent: AgentDefinition, conf
     key: `compact:${range.fromSeq}:${toSeq}`,
   }, { kind: "runtime" });
   return !appended.duplicate;
+}
+
+/** Rows per read of a range being summarised: a summary that fills its room early reads at most one page past it (rows read are billed). */
+export const COMPACT_PAGE = 32;
+
+/** Events fromSeq..toSeq, oldest first, read a page at a time as the caller goes. */
+export function* oldestFirst(log: ThreadLog, fromSeq: number, toSeq: number): Generator<Event> {
+  for (let after = fromSeq - 1; after < toSeq; ) {
+    const page = log.events(after, Math.min(COMPACT_PAGE, toSeq - after));
+    for (const event of page) {
+      if (event.seq > toSeq) return;
+      yield event;
+    }
+    const last = page[page.length - 1];
+    if (!last || page.length < Math.min(COMPACT_PAGE, toSeq - after)) return;
+    after = last.seq;
+  }
 }
 
 /**
