@@ -4,23 +4,36 @@ import { statsColumns } from "./thread-index-stats";
 import type { DecisionRow } from "./decision-rows";
 import type { DuePart } from "../thread/host";
 
-/** At most one push per thread per this many ms; the list is eventually consistent anyway. */
+/** A new status other than running reaches the index within this many ms (at most one push per thread per interval). */
 export const INDEX_PUSH_INTERVAL_MS = 1_000;
+/**
+ * Anything else the list shows (newest seq and event, age, counters, and a thread going
+ * back to running) within this many ms. A thread that takes a message a second would
+ * otherwise call its shard every second for a summary whose status did not change (issue
+ * 31: a push per second per busy thread was a third of the cost of ingest).
+ */
+export const INDEX_TOUCH_INTERVAL_MS = 10_000;
 
 /**
  * Pushes a thread's summary to its index shard, one push at a time and in order, and at
  * most once per INDEX_PUSH_INTERVAL_MS: a busy thread changes status and counters several
- * times per step, and each push is a call into another Durable Object. A change inside
- * the interval marks the summary stale and asks for one trailing push at the end of the
- * interval (`later`, which the thread's one wake-up honours); `flush` (idle) pushes a
- * stale summary at once. A failed push asks for a retry the same way; the wake pushes
+ * times per step, and each push is a call into another Durable Object. What a change is
+ * worth decides how soon it goes: a new status that someone may be waiting to see
+ * (waiting_for_human, paused, an end) within INDEX_PUSH_INTERVAL_MS, the rest within
+ * INDEX_TOUCH_INTERVAL_MS. A change that cannot go yet marks the summary stale and asks
+ * for one trailing push at the end of its interval (`later`, which the thread's one
+ * wake-up honours); a more urgent change brings that push forward. `flush` (idle) pushes
+ * a stale summary at once. A failed push asks for a retry the same way; the wake pushes
  * whatever the log says then.
  */
 export class IndexSync {
   #pending: Promise<void> = Promise.resolve();
   #lastPushAt = Number.NEGATIVE_INFINITY;
   #stale = false;
-  #trailing = false;
+  /** When the trailing push is owed (epoch ms), if one is. */
+  #trailingAt: number | undefined;
+  /** The status the shard was last sent (undefined: nothing sent by this instance). */
+  #pushedStatus: string | undefined;
   /** The thread is being erased: no summary may be pushed after its removal. */
   #erased = false;
   /** The newest event this object appended; pushed only while it is the state's newest (after a restart the shard keeps what it has). */
@@ -51,13 +64,16 @@ export class IndexSync {
     return this.#pending;
   }
 
-  /** The summary changed: push now, or once the interval since the last push is over. */
+  /** The summary changed: push now, or once the interval since the last push (as urgent as the change) is over. */
   changed(state: ThreadState): void {
-    if (this.now() - this.#lastPushAt >= INDEX_PUSH_INTERVAL_MS) return this.push(state);
+    const status = statusOf(state);
+    const urgent = status !== this.#pushedStatus && status !== "running";
+    const due = this.#lastPushAt + (urgent ? INDEX_PUSH_INTERVAL_MS : INDEX_TOUCH_INTERVAL_MS);
+    if (this.now() >= due) return this.push(state);
     this.#stale = true;
-    if (this.#trailing) return;
-    this.#trailing = true;
-    this.later(this.#lastPushAt + INDEX_PUSH_INTERVAL_MS);
+    if (this.#trailingAt !== undefined && this.#trailingAt <= due) return;
+    this.#trailingAt = due;
+    this.later(due);
   }
 
   /** The wake-up's part: a push that failed or was throttled is owed; it pushes what the log says then. */
@@ -82,12 +98,14 @@ export class IndexSync {
     if (this.#erased) return;
     this.#lastPushAt = this.now();
     this.#stale = false;
-    this.#trailing = false;
+    this.#trailingAt = undefined;
     this.later(undefined);
+    const status = statusOf(state);
+    this.#pushedStatus = status;
     const summary = {
       id: state.id,
       agent: state.agent,
-      status: statusOf(state),
+      status,
       createdAt: state.createdAt,
       updatedAt: state.updatedAt,
       lastSeq: state.lastSeq,
@@ -103,7 +121,9 @@ export class IndexSync {
         this.#decisionsThrough = Math.max(this.#decisionsThrough, ...rows.map((r) => r.seq));
       } catch (error) {
         console.error("thread index update failed; retrying in 10 s", error);
-        this.later(this.now() + 10_000);
+        this.#pushedStatus = undefined; // unknown to the shard: the next new status is urgent again
+        this.#trailingAt = this.now() + 10_000;
+        this.later(this.#trailingAt);
       }
     });
   }
