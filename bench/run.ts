@@ -41,9 +41,12 @@ async function main(): Promise<void> {
   const onlyDecisions = process.argv.includes("--decisions");
   // `npm run bench -- --traces`: only the OTLP export's cost per step, on vs off (a minute).
   const onlyTraces = process.argv.includes("--traces");
+  // `npm run bench -- --ingest`: only HTTP ingest, running and paused threads (a minute).
+  const onlyIngest = process.argv.includes("--ingest");
   try {
     if (onlyDecisions) rows.push(...(await decisionRows(server)));
     else if (onlyTraces) await traceCost(server);
+    else if (onlyIngest) await ingest(server);
     else if (onlyDeadlines) rows.push(...(await deadlineRows(server)));
     else if (onlyPeer) rows.push(...(await peerRows(server)));
     else await measure(server, onlyFlat);
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
-  if (onlyDeadlines || onlyPeer || onlyFlat || onlyDecisions || onlyTraces) return print(Date.now() - started);
+  if (onlyDeadlines || onlyPeer || onlyFlat || onlyDecisions || onlyTraces || onlyIngest) return print(Date.now() - started);
   const bundle = await bundleSize(root);
   rows.push(["bundle (wrangler deploy --dry-run), raw", kib(bundle.raw), "—", "—", "—", "info"]);
   // The tokenizer's BPE ranks (gpt-tokenizer: cl100k_base, ~0.45 MiB gzipped) are
