@@ -50,8 +50,9 @@ async function main(): Promise<void> {
 
 /**
  * `npm run bench:profile -- --ingest`: where the CPU of HTTP ingest goes, POST /messages to
- * 100 paused threads (the append path alone), 100 in flight, beside the bare-insert
- * baseline's requests profiled the same way.
+ * 100 paused threads (the append path alone) and to 100 running ones (each message also
+ * runs model steps), 100 in flight, beside the bare-insert baseline's requests profiled
+ * the same way.
  */
 async function ingestProfile(server: BenchServer): Promise<void> {
   const ids = Array.from({ length: 100 }, (_, i) => `ingest-${i}`);
@@ -59,9 +60,13 @@ async function ingestProfile(server: BenchServer): Promise<void> {
   const total = STEPS * 10;
   const post = (i: number) => call(server, `/v1/threads/${ids[i % 100]}/messages`, { method: "POST", headers: auth, body: JSON.stringify({ text: `use v1.2.${i}` }) });
   const insert = (i: number) => bench(server, `baseline/${ids[i % 100]}`, "x".repeat(200));
+  const running = ids.map((id) => `${id}-running`);
+  await Promise.all(running.map((id) => launch(server, id)));
+  const postRunning = (i: number) => call(server, `/v1/threads/${running[i % 100]}/messages`, { method: "POST", headers: auth, body: JSON.stringify({ text: `use v1.2.${i}` }) });
   await rate(500, 100, post);
   await rate(500, 100, insert);
-  for (const [name, op] of [["baseline insert", insert], ["POST /messages, paused", post]] as const) {
+  await rate(500, 100, postRunning);
+  for (const [name, op] of [["baseline insert", insert], ["POST /messages, paused", post], ["POST /messages, running", postRunning]] as const) {
     const devtools = await connect(await inspectorUrl(server));
     await devtools.send("Profiler.enable");
     await devtools.send("Profiler.setSamplingInterval", { interval: 100 });
