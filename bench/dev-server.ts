@@ -21,12 +21,13 @@ const SECRETS = {
 };
 export const BENCH_TOKEN = SECRETS.API_TOKEN;
 
-export async function startBenchServer(root: string): Promise<BenchServer> {
+/** `vars` override bench/wrangler.toml's [vars] for this server (e.g. LOG_LEVEL). */
+export async function startBenchServer(root: string, vars: Record<string, string> = {}): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), "edge-agents-bench-"));
   const [port, inspector] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
   const envFile = join(dir, "bench.env");
-  writeFileSync(envFile, Object.entries(SECRETS).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n"));
+  writeFileSync(envFile, Object.entries({ ...SECRETS, ...vars }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n"));
   const args = ["dev", "--config", join(root, "bench/wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port)];
   args.push("--inspector-port", String(inspector), "--persist-to", join(dir, "state"), "--env-file", envFile);
   args.push("--show-interactive-dev-session=false", "--log-level", "warn");

@@ -25,6 +25,8 @@ interface OptionalSecrets {
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?: string;
   OTEL_SERVICE_NAME?: string;
   OTEL_CAPTURE_CONTENT?: string;
+  /** A plain var: `info` (default) logs a line per request, step and timer wake; `warn` keeps warnings and errors (docs/operations.md). */
+  LOG_LEVEL?: string;
   /** A link template for the trace in your tracing tool, with `{traceId}`: the console links each thread to it. */
   OTEL_TRACE_URL?: string;
 }

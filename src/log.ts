@@ -13,6 +13,28 @@ export function logLine(msg: string, fields: LogFields, level: "info" | "warn" |
   else console.log(line);
 }
 
+/** The part of the environment logging reads: LOG_LEVEL. */
+export type LogEnv = { readonly LOG_LEVEL?: string | undefined };
+
+const warnedLevels = new Set<string>();
+
+/**
+ * Whether the high-volume lines are wanted: one per HTTP request, per step and per timer
+ * wake. LOG_LEVEL `info` (the default) logs them; `warn` keeps warnings and errors only (and
+ * the rare lines of a human's action, such as a Slack click), for a deployment whose log
+ * volume costs more than it tells. Any other value keeps the default and says so once.
+ */
+export function infoLines(env: LogEnv): boolean {
+  const level = env.LOG_LEVEL?.trim().toLowerCase();
+  if (level === undefined || level === "" || level === "info") return true;
+  if (level === "warn") return false;
+  if (!warnedLevels.has(level)) {
+    warnedLevels.add(level);
+    logLine("setting_invalid", { setting: "LOG_LEVEL", value: level.slice(0, 40), expected: "info or warn", using: "info" }, "warn");
+  }
+  return true;
+}
+
 /** `alice@example.com` -> `a***@example.com`: the domain stays useful, the person does not show. */
 export function redactEmails(text: string): string {
   return text.replace(/([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g, "$1***@$2");

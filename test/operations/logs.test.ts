@@ -1,7 +1,11 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, eventsOf, settle } from "../support/api";
 import { model } from "../support/harness";
-import { redactEmails } from "../../src/log";
+import { infoLines, redactEmails } from "../../src/log";
+import { requestLog, type RequestLogEnv } from "../../src/triggers/http/request-log";
 
 const run = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
 
@@ -67,6 +71,51 @@ describe("structured logs (docs/operations.md)", () => {
       status: 404,
       threadId: `logs-${run}-missing`,
     });
+  });
+
+  it("LOG_LEVEL=warn drops the request and step lines; the thread runs the same and its log holds every event", async () => {
+    const id = `logs-${run}-quiet`;
+    const marker = model.script(id, [{ tool: "request_more_information", args: { message: "which tag?" } }, { tool: "done_for_now", args: { message: "ok" } }]);
+    expect((await api("/v1/agents/deploybot/threads", { method: "POST", json: { message: `go ${marker}`, threadId: id } })).status).toBe(201);
+    await settle(id);
+    // This live object now runs with LOG_LEVEL=warn (its step loop was handed the environment when it was built).
+    await runInDurableObject(env.THREADS.getByName(id), (instance) => {
+      const quiet = { ...(Reflect.get(instance, "env") as Env), LOG_LEVEL: "warn" };
+      Reflect.set(instance, "env", quiet);
+      Reflect.set(Reflect.get(instance.loop, "host") as object, "env", quiet);
+    });
+    const capture = captureLines();
+    try {
+      expect((await api(`/v1/threads/${id}/messages`, { method: "POST", json: { text: "v1.2.3" } })).status).toBe(202);
+      await settle(id);
+    } finally {
+      capture.restore();
+    }
+    expect(capture.lines.filter((l) => l["msg"] === "step" && l["threadId"] === id)).toEqual([]);
+    const events = await eventsOf(id);
+    expect(events.map((e) => e.type).slice(-3)).toEqual(["user_messaged", "model_decided", "thread_finished"]);
+
+    // The HTTP front: the same request with and without the setting.
+    const app = new Hono<RequestLogEnv>().use(requestLog).get("/ping", (c) => c.text("pong"));
+    const quiet = captureLines();
+    try {
+      expect((await app.request("/ping", {}, { LOG_LEVEL: "warn" } as Env)).status).toBe(200);
+      expect((await app.request("/ping", {}, { LOG_LEVEL: "info" } as Env)).status).toBe(200);
+    } finally {
+      quiet.restore();
+    }
+    expect(quiet.lines.filter((l) => l["msg"] === "request")).toEqual([expect.objectContaining({ route: "/ping", status: 200 })]);
+  });
+
+  it("LOG_LEVEL: unset, empty or info keep the lines, warn (any case) drops them, anything else keeps them and warns once", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    expect([{}, { LOG_LEVEL: "" }, { LOG_LEVEL: "info" }, { LOG_LEVEL: " INFO " }].map(infoLines)).toEqual([true, true, true, true]);
+    expect([{ LOG_LEVEL: "warn" }, { LOG_LEVEL: "Warn" }].map(infoLines)).toEqual([false, false]);
+    expect(infoLines({ LOG_LEVEL: `verbose-${run}` })).toBe(true);
+    expect(infoLines({ LOG_LEVEL: `verbose-${run}` })).toBe(true);
+    expect(warn.mock.calls.map(([line]) => JSON.parse(String(line)) as unknown)).toEqual([
+      { level: "warn", msg: "setting_invalid", setting: "LOG_LEVEL", value: `verbose-${run}`, expected: "info or warn", using: "info" },
+    ]);
   });
 
   it("mail addresses are redacted to their first letter and domain", () => {

@@ -1,5 +1,5 @@
 import { timers, type RuntimeRetries, type RuntimeRetryKind, type TimerOptions } from "../../core";
-import { logLine } from "../../log";
+import { infoLines, logLine } from "../../log";
 import type { ThreadLog } from "../log/thread-log";
 import type { DuePart, RetryBook } from "./host";
 import { TimerPayload, WAKE } from "./timers";
@@ -157,7 +157,7 @@ export class DueWork {
     const state = this.host.log.state;
     const at = this.host.now();
     const due = timers(state, this.#retries, this.timerOptions()).filter((o) => o.dueAt <= at);
-    if (due.length > 0 && state) logLine("wake", { correlationId: this.host.correlation(), threadId: state.id, agent: state.agent, due: due.map((o) => o.kind) });
+    if (due.length > 0 && state && infoLines(this.host.env())) logLine("wake", { correlationId: this.host.correlation(), threadId: state.id, agent: state.agent, due: due.map((o) => o.kind) });
     const parts = this.parts();
     for (const obligation of due) {
       const part = parts.find((p) => p.kinds.includes(obligation.kind));

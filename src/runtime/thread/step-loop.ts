@@ -1,6 +1,6 @@
 import type { AgentRegistry } from "../../agents";
 import { next, type RuntimeRetryKind } from "../../core";
-import { logLine } from "../../log";
+import { infoLines, logLine } from "../../log";
 import type { ThreadLog } from "../log/thread-log";
 import { perform, type EffectsHost } from "./effects";
 import type { DuePart } from "./host";
@@ -116,7 +116,7 @@ export class StepLoop {
       try {
         await perform(this.host.effects(), step, state, agent);
       } finally {
-        logLine("step", {
+        if (infoLines(env)) logLine("step", {
           correlationId: this.host.correlation(),
           threadId: state.id,
           agent: state.agent,

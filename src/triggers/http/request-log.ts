@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { correlationIdFrom, logLine } from "../../log";
+import { correlationIdFrom, infoLines, logLine } from "../../log";
 import type { ThreadId } from "../../core";
 
 /**
@@ -20,7 +20,7 @@ export const requestLog: MiddlewareHandler<RequestLogEnv> = async (c, next) => {
     await next();
   } finally {
     c.header("x-correlation-id", correlationId);
-    logLine("request", {
+    if (infoLines(c.env)) logLine("request", {
       correlationId,
       method: c.req.method,
       route: c.req.routePath,
