@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ThreadView } from "../../src/core";
 import { api, deadlineTimers, eventsOf, fireTimer, launch, respond, settle, types } from "../support/api";
+import { WARM_UP_MS } from "../../src/runtime/thread/due-work";
 import { clock, executions, model, webhook } from "../support/harness";
 import type { ScriptStep } from "../support/scripted-model";
 
@@ -123,8 +124,8 @@ describe("deadlines on alarms", () => {
     // The deadline is stamped a moment before the event itself.
     expect(Date.parse(pending.deadline) - requested).toBeGreaterThan(119_000);
     expect(Date.parse(pending.deadline) - requested).toBeLessThanOrEqual(120_000);
-    // The one wake-up is at the deadline rounded UP to the second: the SDK floors, so never early.
-    expect(await deadlineTimers(id)).toEqual([{ requestId: pending.requestId, time: Date.parse(pending.deadline) }]);
+    // The one wake-up warms the thread up WARM_UP_MS before the deadline (it then re-arms at the deadline's millisecond).
+    expect(await deadlineTimers(id)).toEqual([{ requestId: pending.requestId, time: Date.parse(pending.deadline) - WARM_UP_MS }]);
   });
 
   it("timeout (deny): appended exactly once even if the alarm fires late and twice; the model sees it", async () => {

@@ -11,6 +11,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { retryDelayMs } from "../../src/channels";
+import { WARM_UP_MS, warmAt } from "../../src/runtime/thread/due-work";
 import type { Event, ThreadView } from "../../src/core";
 import { api, eventsOf, launch, settle, settleAll, thread, wakeRows } from "../support/api";
 import { BOSS_CHILD_TIMEOUT_SECONDS } from "../support/composition-agents";
@@ -52,10 +53,10 @@ async function start(agent: string, steps: ScriptStep[], extra: Record<string, u
   return { id, view: await settle(id) };
 }
 
-/** Exactly one wake-up is armed, at the given deadline to the millisecond. */
+/** Exactly one wake-up is armed for the given deadline: WARM_UP_MS before it until that moment comes, then at its millisecond. */
 async function expectOneWakeAt(id: string, dueAt: string) {
   const rows = await wakeRows(id);
-  expect(rows).toEqual([{ time: Date.parse(dueAt) }]);
+  expect(rows).toEqual([{ time: warmAt(Date.parse(dueAt), Date.now()) }]);
 }
 
 describe("every timer kind fires through the object's alarm", () => {
@@ -63,12 +64,14 @@ describe("every timer kind fires through the object's alarm", () => {
     const { id, view } = await start("probe", [{ tool: "guarded", args: { label: uid("deny") } }, done()], { humanTimeoutSeconds: 2, onHumanTimeout: "deny" });
     expect(view.status).toBe("waiting_for_human");
     const deadline = view.pending!.deadline;
-    await expectOneWakeAt(id, deadline);
+    // Armed to warm the thread up a second early...
+    expect(await wakeRows(id)).toEqual([{ time: Date.parse(deadline) - WARM_UP_MS }]);
 
-    pass(1_000);
+    pass(Date.parse(deadline) - WARM_UP_MS - Date.now());
     await alarm(id);
     expect(count(await eventsOf(id), "human_timed_out")).toBe(0);
-    await expectOneWakeAt(id, deadline); // still armed after an alarm with nothing due
+    // ...which does nothing but re-arm at the deadline's own millisecond.
+    expect(await wakeRows(id)).toEqual([{ time: Date.parse(deadline) }]);
 
     pass(Date.parse(deadline) - Date.now() - 1);
     await alarm(id); // 1 ms before the deadline: nothing yet

@@ -1,5 +1,6 @@
 /** TEST ONLY: HTTP helpers against the Worker under test, through its real fetch handler. */
 import { exports } from "cloudflare:workers";
+import { WARM_UP_MS } from "../../src/runtime/thread/due-work";
 import { env } from "cloudflare:workers";
 import type { Event, ThreadId, ThreadView } from "../../src/core";
 import { threadStub } from "../../src/runtime/thread-stub";
@@ -70,14 +71,16 @@ export async function wakeRows(id: string): Promise<{ time: number }[]> {
 
 /**
  * The open requests whose deadline the thread's one wake-up is armed for (the wake is at
- * the earliest deadline, to the millisecond), as `{requestId, time}`.
+ * the earliest deadline to the millisecond, or WARM_UP_MS before it until that moment has
+ * come: due-work.ts), as `{requestId, time}`.
  */
 export async function deadlineTimers(id: string): Promise<{ requestId: string; time: number }[]> {
   const rows = await wakeRows(id);
   const view = await thread(id).thread();
   const row = rows[0];
   if (!row || !view) return [];
-  return view.pendingRequests.filter((r) => Date.parse(r.deadline) === row.time).map((r) => ({ requestId: r.requestId, time: row.time }));
+  const armedFor = (deadline: string) => row.time === Date.parse(deadline) || row.time === Date.parse(deadline) - WARM_UP_MS;
+  return view.pendingRequests.filter((r) => armedFor(r.deadline)).map((r) => ({ requestId: r.requestId, time: row.time }));
 }
 
 export async function respond(id: string, body: Record<string, unknown>) {

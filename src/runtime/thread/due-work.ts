@@ -65,6 +65,7 @@ export class DueWork {
    * woken within HEARTBEAT_MS, and its start resumes the work from the log. The heartbeat
    * stays put while it lies ahead, so a busy step writes the alarm once, not per append.
    * An obligation whose time has passed keeps that time: the alarm fires at once for it.
+   * A human's deadline is woken for WARM_UP_MS early (see warmAt).
    */
   wakeAt(): number | undefined {
     const now = this.host.now();
@@ -72,7 +73,7 @@ export class DueWork {
     let atOnce = false;
     for (const o of timers(this.host.log.state, this.#retries, this.timerOptions())) {
       if (o.dueAt <= 0) atOnce = true;
-      else next = earliest(next, o.dueAt);
+      else next = earliest(next, o.kind === "human_deadline" ? warmAt(o.dueAt, now) : o.dueAt);
     }
     if (this.#runs === 0 && !atOnce) this.#heartbeatAt = undefined;
     else if (this.#heartbeatAt === undefined || this.#heartbeatAt <= now) this.#heartbeatAt = now + HEARTBEAT_MS;
@@ -173,6 +174,21 @@ export class DueWork {
  * after 70-140 s without an event (the SDK's keepAlive heartbeat is 30 s, for the same reason).
  */
 export const HEARTBEAT_MS = 30_000;
+
+/**
+ * A waiting thread has usually been evicted by its deadline, and starting it (the SDK's
+ * set-up, the snapshot, the replay after it) is most of the work of a timeout. So the alarm
+ * for a human's deadline fires this long before it: that wake finds nothing due (a wake
+ * never does work early) and re-arms at the deadline itself, now `now` is past the warm-up,
+ * on an instance that is in memory when it comes. One more alarm per deadline, in exchange
+ * for a timeout that is late only by its own few milliseconds (docs/timers.md).
+ */
+export const WARM_UP_MS = 1_000;
+
+/** When to wake for a deadline at `dueAt`: WARM_UP_MS early, unless that moment has come. */
+export function warmAt(dueAt: number, now: number): number {
+  return now < dueAt - WARM_UP_MS ? dueAt - WARM_UP_MS : dueAt;
+}
 
 function earliest(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined ? b : b === undefined ? a : Math.min(a, b);
