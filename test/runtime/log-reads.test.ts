@@ -63,6 +63,32 @@ describe("questions about the log read a bounded number of rows", () => {
     });
   });
 
+  it("pinned events by seq are read from storage once per instance: every later step gets them from memory, the same events", async () => {
+    await runInDurableObject(env.THREADS.getByName("log-reads-pinned"), (_instance, state) => {
+      const meter = new SqlMeter();
+      const store = new EventStore(meter.sql(state.storage.sql));
+      store.append({ type: "thread_launched", data: { threadId: ThreadId.parse("log-reads-pinned"), agent: "deploybot", message: "hi" } }, at);
+      for (let i = 2; i <= 400; i++) store.append({ type: "user_messaged", data: { text: `m${i}` } }, at);
+      meter.take();
+      const pinned = [7, 150, 3, 399];
+      const first = store.bySeq(pinned);
+      expect(first.map((e) => e.seq).sort((a, b) => a - b)).toEqual([3, 7, 150, 399]);
+      expect(meter.take().read).toBeGreaterThanOrEqual(4);
+      expect(store.bySeq(pinned)).toEqual(first); // the next step: the same events...
+      expect(meter.take().read).toBe(0); // ...and no row read
+      // One more pinned event reads that one alone; a seq that does not exist is simply absent.
+      expect(store.bySeq([...pinned, 200, 9_999]).map((e) => e.seq).sort((a, b) => a - b)).toEqual([3, 7, 150, 200, 399]);
+      const rows = meter.take().read;
+      expect(rows).toBeGreaterThan(0);
+      expect(rows).toBeLessThanOrEqual(4);
+      // A fresh instance (after eviction) reads them once again.
+      const cold = new EventStore(meter.sql(state.storage.sql));
+      meter.take();
+      expect(cold.bySeq(pinned)).toEqual(first);
+      expect(meter.take().read).toBeGreaterThanOrEqual(4);
+    });
+  });
+
   it("an older log gets its indexes built once, from what it already holds", async () => {
     await runInDurableObject(env.THREADS.getByName("log-reads-old"), (_instance, state) => {
       const sql = state.storage.sql;

@@ -18,6 +18,8 @@ export class EventStore {
   #window: (() => Event[]) | undefined;
   /** The launch: the first event never changes, and every step's context starts with it. */
   #first: Event | undefined;
+  /** Pinned events read by seq (see bySeq): immutable once written. */
+  readonly #pinned = new Map<number, Event>();
 
   constructor(private readonly sql: SqlStorage) {
     // Rows billed per append (issue 31): a plain INTEGER PRIMARY KEY (the seq is the rowid:
@@ -192,15 +194,30 @@ export class EventStore {
     return this.sql.exec<Row>(`SELECT * FROM events WHERE ${CLOSING} AND json_extract(data, '$.requestId') = ? ORDER BY seq`, requestId).toArray().map(toEvent);
   }
 
-  /** The events with these seqs (the context's pinned events older than its read), by primary key. */
+  /**
+   * The events with these seqs (the context's pinned events older than its read), by
+   * primary key. Every step asks for the same few again (the launch's facts, a human's
+   * decision, an unknown outcome: pinned for the thread's life), and an event never
+   * changes once written, so each is read from storage once per instance (rows read are
+   * billed; issue 31), up to PINNED_CACHE of them.
+   */
   bySeq(seqs: readonly number[]): Event[] {
-    const found: Event[] = [];
-    for (let i = 0; i < seqs.length; i += ID_BATCH) {
-      const batch = seqs.slice(i, i + ID_BATCH);
+    const missing = seqs.filter((seq) => !this.#pinned.has(seq));
+    for (let i = 0; i < missing.length; i += ID_BATCH) {
+      const batch = missing.slice(i, i + ID_BATCH);
       const marks = batch.map(() => "?").join(", ");
-      found.push(...this.sql.exec<Row>(`SELECT * FROM events WHERE seq IN (${marks})`, ...batch).toArray().map(toEvent));
+      for (const row of this.sql.exec<Row>(`SELECT * FROM events WHERE seq IN (${marks})`, ...batch)) this.#remember(toEvent(row));
     }
-    return found;
+    return seqs.flatMap((seq) => this.#pinned.get(seq) ?? []);
+  }
+
+  /** Keeps a pinned event; the oldest kept goes first once PINNED_CACHE are kept (a Map iterates in insertion order). */
+  #remember(event: Event): void {
+    this.#pinned.set(event.seq, event);
+    for (const seq of this.#pinned.keys()) {
+      if (this.#pinned.size <= PINNED_CACHE) break;
+      this.#pinned.delete(seq);
+    }
   }
 
   /** Human answers and timeouts before `seq`, oldest first: pinned in the context however old (partial index). */
@@ -247,6 +264,7 @@ export class EventStore {
   insertCopy(event: Event): void {
     this.#tail.clear();
     this.#first = undefined;
+    this.#pinned.clear();
     const body = EventBody.parse({ type: event.type, data: event.data });
     this.sql.exec(
       "INSERT INTO events (seq, type, data, at, key, source) VALUES (?, ?, ?, ?, ?, ?)",
@@ -267,6 +285,8 @@ export class EventStore {
 // Each query repeats its index's WHERE term word for word: that is how SQLite knows the
 // partial index covers it (test/runtime/log-reads.test.ts counts the rows each one reads).
 const ID_BATCH = 50;
+/** Pinned events kept in memory per instance (a thread pins a handful; a KiB or two each). */
+const PINNED_CACHE = 256;
 const CLOSING = "type IN ('human_responded', 'human_timed_out')";
 const MAIL_IN = "json_extract(source, '$.kind') = 'email'";
 const SENT = "type = 'notification_sent'";
