@@ -202,11 +202,10 @@ export class EventStore {
    * billed; issue 31), up to PINNED_CACHE of them.
    */
   bySeq(seqs: readonly number[]): Event[] {
-    const missing = seqs.filter((seq) => !this.#pinned.has(seq));
-    for (let i = 0; i < missing.length; i += ID_BATCH) {
-      const batch = missing.slice(i, i + ID_BATCH);
-      const marks = batch.map(() => "?").join(", ");
-      for (const row of this.sql.exec<Row>(`SELECT * FROM events WHERE seq IN (${marks})`, ...batch)) this.#remember(toEvent(row));
+    // One point lookup per seq: SQLite counts an `IN (...)` list as two rows read per value, this as one.
+    for (const seq of seqs) {
+      if (this.#pinned.has(seq)) continue;
+      for (const row of this.sql.exec<Row>("SELECT * FROM events WHERE seq = ?", seq)) this.#remember(toEvent(row));
     }
     return seqs.flatMap((seq) => this.#pinned.get(seq) ?? []);
   }
