@@ -218,6 +218,12 @@ async function ingest(s: BenchServer, label: string): Promise<void> {
   rows.push([`rows read / written per ingested message, paused threads (append only)${label}`, perRows(pausedRows, total), "—", "—", "—", "billed"]);
 }
 
+/** Rows of an evicted object's first step: counted from its construction (the meter is the new instance's). */
+async function coldStep(s: BenchServer, id: string): Promise<Rows> {
+  await bench(s, `step/${id}/after-eviction`);
+  return (await bench(s, `rows/${id}`)) as Rows;
+}
+
 const sumRows = (all: readonly Rows[]): Rows => all.reduce((a, b) => ({ read: a.read + b.read, written: a.written + b.written }), { read: 0, written: 0 });
 const perRows = (r: Rows, n: number) => `${(r.read / n).toFixed(1)} / ${(r.written / n).toFixed(1)}`;
 /** p50 of an operation timed `n` times in sequence. */
@@ -234,6 +240,7 @@ async function flat(s: BenchServer, baseNet: number): Promise<void> {
   const cost: Record<Op, Record<number, Stats>> = { step: {}, finish: {}, get: {}, context: {}, wake: {}, mail_out: {}, mail_reply: {} };
   const stepRows: Record<number, Rows> = {};
   const finishRows: Record<number, Rows> = {};
+  const coldRows: Record<number, Rows> = {};
   for (const size of SIZES) {
     // Plain threads: steps (net of a no-op RPC), then the reads, then the end of each run.
     // Finishing ends a thread, so it is timed once per thread: enough threads at every size
@@ -257,10 +264,21 @@ async function flat(s: BenchServer, baseNet: number): Promise<void> {
     cost.get[size] = stats(await timeEach(40, () => call(s, `/v1/threads/${probe}`, { headers: auth })));
     cost.context[size] = stats(await timeEach(40, () => call(s, `/v1/threads/${probe}/context`, { headers: auth })));
     cost.wake[size] = stats((await timeNet(40, () => bench(s, `wake/${probe}`), () => bench(s, `noop/${probe}`))).net);
+    // What an evicted thread pays once on its next step: the object's start (the SDK's own
+    // tables included), the state snapshot and the tail after it, the window, pinned events.
+    let coldSum: Rows = { read: 0, written: 0 };
+    for (const id of ids.slice(1, 6)) {
+      await bench(s, `evict/${id}`);
+      coldSum = sumRows([coldSum, await coldStep(s, id)]);
+    }
+    coldRows[size] = { read: coldSum.read / 5, written: coldSum.written / 5 };
     const finishes: number[] = [];
     let finishRowsSum: Rows = { read: 0, written: 0 };
     for (const id of ids) {
       const noop = await p50(3, () => bench(s, `noop/${id}`));
+      // A run's last step follows its others within seconds: finished warm, as steps are measured
+      // (an evicted object's start is the row above, once per wake, at any length of log).
+      await bench(s, `idle/${id}`);
       await bench(s, `rows/${id}`); // start counting from here
       const [took] = await timeEach(1, async () => {
         if ((await bench(s, `finish/${id}`)) !== "done") throw new Error(`${id} did not finish`);
@@ -334,9 +352,22 @@ async function flat(s: BenchServer, baseNet: number): Promise<void> {
     const r = stepRows[size] as Rows;
     rows.push([`rows read / written per step @${size} events (SQL cursors, SDK scheduler, setAlarm)`, `${r.read.toFixed(1)} / ${r.written.toFixed(1)}`, "—", "—", "flat", "billed"]);
   }
+  const finish10 = finishRows[10] as Rows;
   for (const size of SIZES) {
     const r = finishRows[size] as Rows;
-    rows.push([`rows read / written to finish a run @${size} events (the last step and the end)`, `${r.read.toFixed(1)} / ${r.written.toFixed(1)}`, "—", "—", "flat", "billed"]);
+    const ratio = r.read / Math.max(1, finish10.read);
+    rows.push([
+      `rows read / written to finish a run @${size} events (the last step and the end, warm)`,
+      `${r.read.toFixed(1)} / ${r.written.toFixed(1)}`,
+      size === 10 ? "—" : `${finish10.read.toFixed(1)} read @10`,
+      size === 10 ? "—" : x(r.read, Math.max(1, finish10.read)),
+      size === 10 ? "reference" : "reads ≤ 1.5x @10",
+      size === 10 ? "billed" : ratio <= 1.5 ? "pass" : `FAIL (${ratio.toFixed(2)}x)`,
+    ]);
+  }
+  for (const size of SIZES) {
+    const r = coldRows[size] as Rows;
+    rows.push([`rows read / written by an evicted thread's next step @${size} events (its start, then the step; 5 threads)`, `${r.read.toFixed(1)} / ${r.written.toFixed(1)}`, "—", "—", "once per wake", "billed"]);
   }
 }
 

@@ -72,6 +72,11 @@ export class ThreadObject extends runtime.ThreadObjectBase {
     return true;
   }
 
+  /** BENCH ONLY: ends this instance as an eviction would (the next call starts a new one); the call itself fails. */
+  benchEvict(): void {
+    this.ctx.abort("bench: evict");
+  }
+
   /** BENCH ONLY: an RPC that does nothing: its round trip is subtracted from the others. */
   benchNoop(): number {
     return 0;
@@ -287,6 +292,9 @@ async function bench(request: Request, env: BenchEnv): Promise<Response> {
       return Response.json(await env.BASELINE.getByName(id).fill(await request.text(), n));
     case "noop":
       return Response.json(await threads(env, id).benchNoop());
+    case "evict":
+      // The abort rejects the call that made it: that is the eviction, not a failure.
+      return Response.json(await Promise.resolve(threads(env, id).benchEvict()).then(() => false, () => true));
     case "otel":
       return Response.json(await threads(env, id).benchOtel(url.searchParams.get("endpoint") ?? ""));
     case "step":
