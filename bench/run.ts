@@ -30,7 +30,9 @@ async function main(): Promise<void> {
   // `npm run bench -- --needle`: only the context needle rows (seconds, no server).
   rows.push(...(await needleRows()));
   if (process.argv.includes("--needle")) return print(Date.now() - started);
-  const server = await startBenchServer(root);
+  // BENCH_LOG_LEVEL=warn runs the whole bench with LOG_LEVEL=warn (no line per request, step and wake).
+  const logLevel = process.env["BENCH_LOG_LEVEL"];
+  const server = await startBenchServer(root, logLevel ? { LOG_LEVEL: logLevel } : {});
   // `npm run bench -- --deadlines`: only the deadline lateness (1,000 threads; about three minutes).
   // `npm run bench -- --flat`: only the baseline and the flat-with-log-size table (a few minutes).
   const onlyDeadlines = process.argv.includes("--deadlines");

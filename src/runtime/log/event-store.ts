@@ -18,6 +18,8 @@ export class EventStore {
   #window: (() => Event[]) | undefined;
   /** The launch: the first event never changes, and every step's context starts with it. */
   #first: Event | undefined;
+  /** Every human answer and timeout, once read (see answersBefore). */
+  #answers: Event[] | undefined;
   /** Pinned events read by seq (see bySeq): immutable once written. */
   readonly #pinned = new Map<number, Event>();
 
@@ -88,6 +90,7 @@ export class EventStore {
       ...(source !== null ? { source: JSON.parse(source) as EventSource } : {}),
     } as Event;
     this.#tail.appended(appended, data.length);
+    if (ANSWER_TYPES.has(appended.type)) this.#answers?.push(appended);
     return { event: appended, duplicate: false };
   }
 
@@ -135,7 +138,10 @@ export class EventStore {
     // indexed read checks the memory still ends at the newest row (another writer, such as
     // a test's own EventStore on the same storage, would make it stale).
     const newest = this.lastSeq();
-    if (this.#tail.newest !== newest) this.#tail.clear();
+    if (this.#tail.newest !== newest) {
+      this.#tail.clear();
+      this.#answers = undefined; // the same stale memory: read again when next asked
+    }
     let before = newest + 1;
     for (const event of this.#tail.newestFirst()) {
       before = event.seq;
@@ -219,9 +225,15 @@ export class EventStore {
     }
   }
 
-  /** Human answers and timeouts before `seq`, oldest first: pinned in the context however old (partial index). */
+  /**
+   * Human answers and timeouts before `seq`, oldest first: pinned in the context however old.
+   * Every render asks, so they are read once (partial index) and then kept, each new one
+   * added as it is appended; a render that finds the tail stale (another writer: newestFirst)
+   * drops them with it.
+   */
   answersBefore(seq: number): Event[] {
-    return this.sql.exec<Row>(`SELECT * FROM events WHERE ${ANSWERS} AND seq < ? ORDER BY seq`, seq).toArray().map(toEvent);
+    this.#answers ??= this.sql.exec<Row>(`SELECT * FROM events WHERE ${ANSWERS} ORDER BY seq`).toArray().map(toEvent);
+    return this.#answers.filter((event) => event.seq < seq);
   }
 
   /** Human answers and timeouts after `seq`, oldest first (the audit export's rows, partial index). */
@@ -264,6 +276,7 @@ export class EventStore {
     this.#tail.clear();
     this.#first = undefined;
     this.#pinned.clear();
+    this.#answers = undefined;
     const body = EventBody.parse({ type: event.type, data: event.data });
     this.sql.exec(
       "INSERT INTO events (seq, type, data, at, key, source) VALUES (?, ?, ?, ?, ?, ?)",
@@ -290,6 +303,7 @@ const CLOSING = "type IN ('human_responded', 'human_timed_out')";
 const MAIL_IN = "json_extract(source, '$.kind') = 'email'";
 const SENT = "type = 'notification_sent'";
 const ANSWERS = "type IN ('human_responded', 'human_timed_out')";
+const ANSWER_TYPES: ReadonlySet<string> = new Set(["human_responded", "human_timed_out"]);
 const MAIL = `(${MAIL_IN} OR (${SENT} AND json_extract(data, '$.messageId') IS NOT NULL))`;
 const KEY_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS events_key ON events (key) WHERE key IS NOT NULL";
 const INDEXES = [
