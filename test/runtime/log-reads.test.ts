@@ -87,6 +87,37 @@ describe("questions about the log read a bounded number of rows", () => {
     });
   });
 
+  it("human answers are read once per instance; answers appended later join them without a read; another writer's answer is seen after the render notices", async () => {
+    await runInDurableObject(env.THREADS.getByName("log-reads-answers"), (_instance, state) => {
+      const meter = new SqlMeter();
+      const store = new EventStore(meter.sql(state.storage.sql));
+      const by = { kind: "api" as const, id: "ann", verifiedBy: "api_token" as const };
+      store.append({ type: "thread_launched", data: { threadId: ThreadId.parse("log-reads-answers"), agent: "deploybot", message: "hi" } }, at);
+      store.append({ type: "human_responded", data: { requestId: rid("req_1"), answer: "v1", by } }, at);
+      for (let i = 0; i < 300; i++) store.append({ type: "user_messaged", data: { text: `m${i}` } }, at);
+      store.append({ type: "human_timed_out", data: { requestId: rid("req_2") } }, at);
+      meter.take();
+      const seqs = (events: readonly { seq: number }[]) => events.map((e) => e.seq);
+
+      expect(seqs(store.answersBefore(1_000))).toEqual([2, 303]);
+      const first = meter.take().read;
+      expect(first).toBeGreaterThanOrEqual(2);
+      expect(first).toBeLessThanOrEqual(4); // the partial index, not the log
+      expect(seqs(store.answersBefore(303))).toEqual([2]); // the bound still applies
+      expect(seqs(store.answersBefore(2))).toEqual([]);
+      store.append({ type: "human_responded", data: { requestId: rid("req_3"), answer: "v2", by } }, at);
+      meter.take();
+      expect(seqs(store.answersBefore(1_000))).toEqual([2, 303, 304]); // the new one, from memory
+      expect(meter.take().read).toBe(0);
+
+      // Another writer on the same storage (tests do this; a thread object never does): the render's check finds it.
+      new EventStore(state.storage.sql).append({ type: "human_timed_out", data: { requestId: rid("req_4") } }, at);
+      expect(seqs(store.answersBefore(1_000))).toEqual([2, 303, 304]); // not seen yet...
+      store.newestFirst().next(); // ...until a render checks the tail against the newest row
+      expect(seqs(store.answersBefore(1_000))).toEqual([2, 303, 304, 305]);
+    });
+  });
+
   it("an older log gets its indexes built once, from what it already holds", async () => {
     await runInDurableObject(env.THREADS.getByName("log-reads-old"), (_instance, state) => {
       const sql = state.storage.sql;
