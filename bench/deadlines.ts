@@ -55,6 +55,7 @@ export async function deadlineRows(s: BenchServer): Promise<Row[]> {
   const lastDeadline = started + (LEAD_S + SPREAD_S) * 1000;
   await new Promise((r) => setTimeout(r, Math.max(0, lastDeadline - Date.now()) + 5_000));
   const late: number[] = [];
+  const lateBy = new Map<number, number>();
   const open = new Set(ids);
   const giveUp = Date.now() + 60_000;
   while (open.size > 0 && Date.now() < giveUp) {
@@ -63,11 +64,17 @@ export async function deadlineRows(s: BenchServer): Promise<Row[]> {
       const timedOut = events.find((e) => e.type === "human_timed_out");
       const request = events.find((e) => e.type === "human_requested" && e.data.requestId === timedOut?.data.requestId);
       if (!timedOut || !request?.data.deadline) return;
-      late.push(Date.parse(timedOut.at) - Date.parse(request.data.deadline));
+      const lateness = Date.parse(timedOut.at) - Date.parse(request.data.deadline);
+      late.push(lateness);
+      lateBy.set(ids.indexOf(id), lateness);
       open.delete(id);
     });
     if (open.size > 0) await new Promise((r) => setTimeout(r, 2_000));
   }
+  // Where the tail is: the worst lateness per 10 s of the spread, in deadline order (stderr).
+  const byTime = [...lateBy.entries()].sort((a, b) => a[0] - b[0]);
+  const buckets = Array.from({ length: Math.ceil(SPREAD_S / 10) }, (_, b) => byTime.filter(([i]) => Math.floor((i * SPREAD_S) / THREADS / 10) === b).map(([, l]) => l));
+  console.error(`deadlines: worst lateness per 10 s of the spread: ${buckets.map((b) => `${b.length ? Math.max(...b) : "-"} ms`).join(", ")}`);
   const st = stats(late);
   const max = Math.max(...late);
   const early = late.filter((l) => l < 0).length;
