@@ -279,8 +279,10 @@ async function flat(s: BenchServer, baseNet: number): Promise<void> {
     for (const id of ids) {
       const noop = await p50(3, () => bench(s, `noop/${id}`));
       // A run's last step follows its others within seconds: finished warm, as steps are measured
-      // (an evicted object's start is the row above, once per wake, at any length of log).
-      await bench(s, `idle/${id}`);
+      // (an evicted object's start is the row above, once per wake, at any length of log). The
+      // objects may have been evicted while the other threads ran: a context render (which
+      // appends nothing) brings the log, its window and pinned events back into memory.
+      await call(s, `/v1/threads/${id}/context`, { headers: auth });
       await bench(s, `rows/${id}`); // start counting from here
       const [took] = await timeEach(1, async () => {
         if ((await bench(s, `finish/${id}`)) !== "done") throw new Error(`${id} did not finish`);
