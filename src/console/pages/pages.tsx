@@ -307,7 +307,7 @@ export const AgentPage: FC<{ who: string; agent: { name: string; description: st
       }))}
     />
     <h2>Token usage</h2>
-    <p class="muted">All of this agent's threads, per prompt variant, from the thread index (the same totals as GET /v1/agents/{agent.name}/usage; eventually consistent, about a second behind).</p>
+    <p class="muted">All of this agent's threads, per prompt variant, from the thread index (the same totals as GET /v1/agents/{agent.name}/usage; eventually consistent, up to 10 s behind).</p>
     <StackTable
       id="usage"
       columns={["Variant", "Threads", "Model steps", "Prompt tokens", "Completion tokens", "Total tokens"]}

@@ -33,7 +33,7 @@ export const listDecisionsRoute = createRoute({
   summary: "Human decisions across threads, newest first (the audit export)",
   description:
     "Every approve, reject and edit of a held call: thread, request, tool, original and final arguments, decision, principal, channel, time. " +
-    "Served from the thread index (eventually consistent, about a second behind the logs). With `Accept: application/x-ndjson` the rows " +
+    "Served from the thread index (eventually consistent, up to 10 s behind the logs). With `Accept: application/x-ndjson` the rows " +
     "matching the filters stream one JSON object per line, from `cursor` to the oldest, instead of one page.",
   security: bearer,
   request: { query: DecisionsQuery },
