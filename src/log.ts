@@ -16,7 +16,17 @@ export function logLine(msg: string, fields: LogFields, level: "info" | "warn" |
 /** The part of the environment logging reads: LOG_LEVEL. */
 export type LogEnv = { readonly LOG_LEVEL?: string | undefined };
 
-const warnedLevels = new Set<string>();
+const reported = new Set<string>();
+
+/**
+ * A setting that is set but cannot be used: one `setting_invalid` warning per isolate for
+ * each `key` (a setting and its value, or a setting alone), however often it is read.
+ */
+export function settingInvalid(key: string, fields: LogFields): void {
+  if (reported.has(key)) return;
+  reported.add(key);
+  logLine("setting_invalid", fields, "warn");
+}
 
 /**
  * Whether the high-volume lines are wanted: one per HTTP request, per step and per timer
@@ -28,10 +38,7 @@ export function infoLines(env: LogEnv): boolean {
   const level = env.LOG_LEVEL?.trim().toLowerCase();
   if (level === undefined || level === "" || level === "info") return true;
   if (level === "warn") return false;
-  if (!warnedLevels.has(level)) {
-    warnedLevels.add(level);
-    logLine("setting_invalid", { setting: "LOG_LEVEL", value: level.slice(0, 40), expected: "info or warn", using: "info" }, "warn");
-  }
+  settingInvalid(`LOG_LEVEL=${level}`, { setting: "LOG_LEVEL", value: level.slice(0, 40), expected: "info or warn", using: "info" });
   return true;
 }
 

@@ -1,4 +1,4 @@
-import { logLine } from "./log";
+import { settingInvalid } from "./log";
 
 // Every numeric setting the Worker reads from its environment (wrangler.toml [vars],
 // secrets, .dev.vars), each with its default and the values it accepts, read in one place.
@@ -52,8 +52,6 @@ export const SETTINGS = {
 export type SettingName = keyof typeof SETTINGS;
 type Value<N extends SettingName> = (typeof SETTINGS)[N]["default"] extends number ? number : number | undefined;
 
-const warned = new Set<string>();
-
 /** The setting's value: the environment's when it is set and valid, else the default. */
 export function setting<N extends SettingName>(env: { readonly [K in N]?: string | undefined }, name: N): Value<N> {
   const spec: Spec = SETTINGS[name];
@@ -62,11 +60,7 @@ export function setting<N extends SettingName>(env: { readonly [K in N]?: string
   const n = Number(raw);
   const valid = Number.isFinite(n) && n > 0 && (spec.kind === "number" || Number.isInteger(n)) && (spec.max === undefined || n <= spec.max);
   if (valid) return n;
-  const key = `${name}=${raw}`;
-  if (!warned.has(key)) {
-    warned.add(key);
-    const expected = `${spec.kind === "integer" ? "a whole number" : "a number"} above 0${spec.max !== undefined ? ` and at most ${spec.max}` : ""}`;
-    logLine("setting_invalid", { setting: name, value: raw.slice(0, 100), expected, using: spec.default ?? "off" }, "warn");
-  }
+  const expected = `${spec.kind === "integer" ? "a whole number" : "a number"} above 0${spec.max !== undefined ? ` and at most ${spec.max}` : ""}`;
+  settingInvalid(`${name}=${raw}`, { setting: name, value: raw.slice(0, 100), expected, using: spec.default ?? "off" });
   return spec.default as Value<N>;
 }

@@ -1,4 +1,4 @@
-import { logLine } from "../log";
+import { settingInvalid } from "../log";
 
 /**
  * The exporter's settings, read from the standard OpenTelemetry variables. No endpoint =
@@ -29,12 +29,8 @@ export type OtlpEnv = {
 
 export const DEFAULT_SERVICE_NAME = "edge-agents";
 
-const warned = new Set<string>();
 function invalid(name: string, message: string): undefined {
-  if (!warned.has(name)) {
-    warned.add(name);
-    logLine("setting_invalid", { setting: name, message: `${message}; trace export is off` }, "warn");
-  }
+  settingInvalid(name, { setting: name, message: `${message}; trace export is off` });
   return undefined;
 }
 
