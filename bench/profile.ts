@@ -30,18 +30,9 @@ async function main(): Promise<void> {
     const detail = (await bench(server, "rows-detail/profiled")) as { query: string; calls: number; read: number; written: number }[];
     console.log("rows per step (read / written / calls), by statement:");
     for (const d of detail) console.log(`${(d.read / 20).toFixed(1).padStart(7)} ${(d.written / 20).toFixed(1).padStart(6)} ${(d.calls / 20).toFixed(1).padStart(5)}  ${d.query}`);
-    const targets = (await (await fetch(`http://127.0.0.1:${server.inspector}/json`)).json()) as { webSocketDebuggerUrl: string; title?: string }[];
-    const target = targets.find((t) => !t.title?.includes("internal")) ?? targets[0];
-    if (!target) throw new Error("no inspector target");
-    const devtools = await connect(target.webSocketDebuggerUrl);
-    await devtools.send("Profiler.enable");
-    await devtools.send("Profiler.setSamplingInterval", { interval: 100 });
-    await devtools.send("Profiler.start");
-    const started = performance.now();
-    for (let i = 0; i < STEPS; i++) await bench(server, `step/profiled/answer-${i}`);
-    const wall = performance.now() - started;
-    const { profile } = (await devtools.send("Profiler.stop")) as { profile: Profile };
-    devtools.close();
+    const { profile, wall } = await profiled(server, async () => {
+      for (let i = 0; i < STEPS; i++) await bench(server, `step/profiled/answer-${i}`);
+    });
     report(profile, wall, STEPS, "step", `${STEPS} steps @${EVENTS} events`);
   } finally {
     await server.stop();
@@ -67,15 +58,7 @@ async function ingestProfile(server: BenchServer): Promise<void> {
   await rate(500, 100, insert);
   await rate(500, 100, postRunning);
   for (const [name, op] of [["baseline insert", insert], ["POST /messages, paused", post], ["POST /messages, running", postRunning]] as const) {
-    const devtools = await connect(await inspectorUrl(server));
-    await devtools.send("Profiler.enable");
-    await devtools.send("Profiler.setSamplingInterval", { interval: 100 });
-    await devtools.send("Profiler.start");
-    const started = performance.now();
-    await rate(total, 100, op);
-    const wall = performance.now() - started;
-    const { profile } = (await devtools.send("Profiler.stop")) as { profile: Profile };
-    devtools.close();
+    const { profile, wall } = await profiled(server, () => rate(total, 100, op));
     report(profile, wall, total, "request", `${total} requests, ${name}`);
   }
 }
@@ -96,22 +79,28 @@ async function deadlineProfile(server: BenchServer): Promise<void> {
     await call(server, "/v1/agents/deploybot/threads", { method: "POST", headers: auth, body: JSON.stringify(body) });
   }
   await new Promise((r) => setTimeout(r, Math.max(0, started + (leadS - 1) * 1000 - Date.now())));
-  const devtools = await connect(await inspectorUrl(server));
-  await devtools.send("Profiler.enable");
-  await devtools.send("Profiler.setSamplingInterval", { interval: 100 });
-  await devtools.send("Profiler.start");
-  const t = performance.now();
-  await new Promise((r) => setTimeout(r, (spreadS + 3) * 1000));
-  const { profile } = (await devtools.send("Profiler.stop")) as { profile: Profile };
-  devtools.close();
-  report(profile, performance.now() - t, STEPS, "timeout", `${STEPS} deadlines firing over ${spreadS} s`);
+  const { profile, wall } = await profiled(server, () => new Promise((r) => setTimeout(r, (spreadS + 3) * 1000)));
+  report(profile, wall, STEPS, "timeout", `${STEPS} deadlines firing over ${spreadS} s`);
 }
 
-async function inspectorUrl(server: BenchServer): Promise<string> {
+/** A CPU profile of the Worker (sampled every 100 µs through its inspector) while `work` runs, and the wall time it took. */
+async function profiled(server: BenchServer, work: () => Promise<unknown>): Promise<{ profile: Profile; wall: number }> {
   const targets = (await (await fetch(`http://127.0.0.1:${server.inspector}/json`)).json()) as { webSocketDebuggerUrl: string; title?: string }[];
   const target = targets.find((t) => !t.title?.includes("internal")) ?? targets[0];
   if (!target) throw new Error("no inspector target");
-  return target.webSocketDebuggerUrl;
+  const devtools = await connect(target.webSocketDebuggerUrl);
+  try {
+    await devtools.send("Profiler.enable");
+    await devtools.send("Profiler.setSamplingInterval", { interval: 100 });
+    await devtools.send("Profiler.start");
+    const started = performance.now();
+    await work();
+    const wall = performance.now() - started;
+    const { profile } = (await devtools.send("Profiler.stop")) as { profile: Profile };
+    return { profile, wall };
+  } finally {
+    devtools.close();
+  }
 }
 
 function report(profile: Profile, wallMs: number, n: number, unit: string, what: string): void {
