@@ -89,13 +89,14 @@ export const COMPACT_PAGE = 32;
 /** Events fromSeq..toSeq, oldest first, read a page at a time as the caller goes. */
 export function* oldestFirst(log: ThreadLog, fromSeq: number, toSeq: number): Generator<Event> {
   for (let after = fromSeq - 1; after < toSeq; ) {
-    const page = log.events(after, Math.min(COMPACT_PAGE, toSeq - after));
+    const want = Math.min(COMPACT_PAGE, toSeq - after);
+    const page = log.events(after, want);
     for (const event of page) {
       if (event.seq > toSeq) return;
       yield event;
     }
     const last = page[page.length - 1];
-    if (!last || page.length < Math.min(COMPACT_PAGE, toSeq - after)) return;
+    if (!last || page.length < want) return; // the log ends here
     after = last.seq;
   }
 }
