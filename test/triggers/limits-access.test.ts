@@ -13,11 +13,13 @@ import { accessTeam } from "../support/access";
 import { agents } from "../support/agents";
 import { api, eventsOf, launch, settle, thread } from "../support/api";
 import { executions, model } from "../support/harness";
+import { awaitFreshRateWindow } from "../support/rate-window";
 
 const run = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
 let n = 0;
 const freshId = (name: string) => `lim-${run}-${name}-${++n}`;
-/** vitest.config.ts: limit 3 per key per 60 s. */
+/** vitest.config.ts: limit 3 per key per 60 s (a wall-clock window: see awaitFreshRateWindow). */
+const TIGHT_PERIOD_SECONDS = 60;
 const tight = (env as unknown as { TEST_TIGHT_RATE_LIMIT: RateLimit }).TEST_TIGHT_RATE_LIMIT;
 
 beforeAll(async () => {
@@ -37,6 +39,7 @@ describe("rate limits (Workers Rate Limiting binding)", () => {
     const app = httpApp(agents);
     const vars = { API_RATE_LIMIT: tight };
     const launchAs = (token: string, threadId: string) => send(app, vars, "/v1/agents/probe/threads", { method: "POST", token, json: { message: "hi", threadId } });
+    await awaitFreshRateWindow(TIGHT_PERIOD_SECONDS);
     for (let i = 0; i < 3; i++) expect((await launchAs("intern-token-1234", freshId("ok"))).status).toBe(201);
     const refusedId = freshId("refused");
     const refused = await launchAs("intern-token-1234", refusedId);
@@ -63,6 +66,7 @@ describe("rate limits (Workers Rate Limiting binding)", () => {
     // A forged delivery is refused before it counts.
     const forged = await send(app, vars, "/v1/webhooks/github", { method: "POST", headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "x", "x-hub-signature-256": "sha256=00" }, body: "{}" });
     expect(forged.status).toBe(401);
+    await awaitFreshRateWindow(TIGHT_PERIOD_SECONDS);
     for (let i = 0; i < 3; i++) expect((await delivery(i)).status).toBe(200);
     const limited = await delivery(3);
     expect(limited.status).toBe(429);
