@@ -122,6 +122,30 @@ function report(profile: Profile, wallMs: number, n: number, unit: string, what:
   console.log(`\n${what}; wall ${(wallMs / n).toFixed(2)} ms/${unit}; sampled ${(total / n).toFixed(2)} ms/${unit} of which idle/program/GC ${(idle / n).toFixed(2)}`);
   console.log("\nby file (self time):\n" + top(file, 25).join("\n"));
   console.log("\nby function (self time):\n" + top(fn, 40).join("\n"));
+  console.log("\nby function (total time, with what it calls):\n" + top(inclusive(profile, self), 40).join("\n"));
+}
+
+/** Each function's time including its callees, counted once per stack (a recursive call is not added twice). */
+function inclusive(profile: Profile, self: Map<number, number>): Map<string, number> {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const key = (id: number) => {
+    const f = byId.get(id)?.callFrame;
+    const where = f?.url.replace(/^.*\/([^/]+)$/, "$1") || "(native)";
+    return `${f?.functionName || "(anonymous)"} ${where}:${(f?.lineNumber ?? 0) + 1}`;
+  };
+  const totals = new Map<string, number>();
+  for (const [leaf, t] of self) {
+    const seen = new Set<string>();
+    for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id)) {
+      const k = key(id);
+      if (seen.has(k) || k.startsWith("(root)")) continue;
+      seen.add(k);
+      totals.set(k, (totals.get(k) ?? 0) + t);
+    }
+  }
+  return totals;
 }
 
 async function connect(url: string): Promise<{ send(method: string, params?: object): Promise<unknown>; close(): void }> {
