@@ -17,8 +17,8 @@ type Row = [metric: string, value: string, baseline: string, ratio: string, targ
 type Ev = { type: string; at: string; data: { requestId?: string; deadline?: string } };
 
 const THREADS = Number(process.env["DEADLINE_THREADS"] ?? "1000");
-/** The first deadline is this long after the first launch: every thread is waiting before any fires. */
-const LEAD_S = Number(process.env["DEADLINE_LEAD_S"] ?? "150");
+/** Every thread's `humanTimeoutSeconds`: the first deadline is this long after the first launch. */
+const TIMEOUT_S = Number(process.env["DEADLINE_TIMEOUT_S"] ?? "75");
 const SPREAD_S = 60;
 /** The peer's first deadline is this long after its first instance starts. */
 const PEER_LEAD_S = Number(process.env["PEER_LEAD_S"] ?? "90");
@@ -26,12 +26,19 @@ const PEER_LEAD_S = Number(process.env["PEER_LEAD_S"] ?? "90");
 export async function deadlineRows(s: BenchServer): Promise<Row[]> {
   const ids = Array.from({ length: THREADS }, (_, i) => `waiting-${i}`);
   const started = Date.now();
-  // Each thread's timeout puts its deadline LEAD_S + (0..60 s) after the first launch.
-  await inFlight(25, ids, async (id, i) => {
-    const offset = LEAD_S + (i * SPREAD_S) / THREADS - (Date.now() - started) / 1000;
-    const humanTimeoutSeconds = Math.max(1, Math.round(offset));
-    await call(s, "/v1/agents/deploybot/threads", { method: "POST", headers: auth, body: JSON.stringify({ message: "which tag?", threadId: id, humanTimeoutSeconds, onHumanTimeout: "fail" }) });
-  });
+  // The deadlines are spread evenly over SPREAD_S, like the peer's: the API takes whole
+  // seconds, so every thread gets the same timeout and thread i is launched at its slot,
+  // i * SPREAD_S / THREADS after the first. (Launching as fast as possible with timeouts
+  // rounded to the second, as before, bunched the deadlines into bursts at the launch rate,
+  // nearly twice the average: a harder load than the peer's, not the same spread.)
+  const slotMs = (SPREAD_S * 1000) / THREADS;
+  const launches: Promise<unknown>[] = [];
+  for (const [i, id] of ids.entries()) {
+    const wait = started + i * slotMs - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    launches.push(call(s, "/v1/agents/deploybot/threads", { method: "POST", headers: auth, body: JSON.stringify({ message: "which tag?", threadId: id, humanTimeoutSeconds: TIMEOUT_S, onHumanTimeout: "fail" }) }));
+  }
+  await Promise.all(launches);
   const launchedIn = (Date.now() - started) / 1000;
   console.error(`deadlines: ${THREADS} threads launched in ${launchedIn.toFixed(0)} s`);
 
@@ -52,7 +59,7 @@ export async function deadlineRows(s: BenchServer): Promise<Row[]> {
   } while (cursor);
 
   // Wait for the last deadline (and a margin), then read every log once.
-  const lastDeadline = started + (LEAD_S + SPREAD_S) * 1000;
+  const lastDeadline = started + (TIMEOUT_S + SPREAD_S) * 1000;
   await new Promise((r) => setTimeout(r, Math.max(0, lastDeadline - Date.now()) + 5_000));
   const late: number[] = [];
   const lateBy = new Map<number, number>();
@@ -96,7 +103,7 @@ export async function deadlineRows(s: BenchServer): Promise<Row[]> {
       "flat; all listed",
       listed === THREADS ? "pass (all listed)" : `FAIL (${listed} of ${THREADS} listed)`,
     ],
-    [`launching the ${THREADS} threads (25 in flight)`, `${launchedIn.toFixed(0)} s`, "—", "—", `< ${LEAD_S} s (all wait at once)`, launchedIn < LEAD_S ? "pass" : "FAIL (some fired before all waited)"],
+    [`launching the ${THREADS} threads, one every ${slotMs} ms`, `${launchedIn.toFixed(0)} s`, "—", "—", `< ${TIMEOUT_S} s (all wait at once)`, launchedIn < TIMEOUT_S ? "pass" : "FAIL (some fired before all waited)"],
     ...(await peerRows(s)),
   ];
 }
