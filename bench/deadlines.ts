@@ -82,6 +82,8 @@ export async function deadlineRows(s: BenchServer): Promise<Row[]> {
   const byTime = [...lateBy.entries()].sort((a, b) => a[0] - b[0]);
   const buckets = Array.from({ length: Math.ceil(SPREAD_S / 10) }, (_, b) => byTime.filter(([i]) => Math.floor((i * SPREAD_S) / THREADS / 10) === b).map(([, l]) => l));
   console.error(`deadlines: worst lateness per 10 s of the spread: ${buckets.map((b) => `${b.length ? Math.max(...b) : "-"} ms`).join(", ")}`);
+  const worst = [...byTime].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  console.error(`deadlines: the 5 latest: ${worst.map(([i, l]) => `${ids[i]} (+${((i * SPREAD_S) / THREADS).toFixed(2)} s) ${l} ms`).join(", ")}`);
   const st = stats(late);
   const max = Math.max(...late);
   const early = late.filter((l) => l < 0).length;
