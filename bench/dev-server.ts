@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { unstable_startWorker } from "wrangler";
 import { freePort } from "../test/e2e/support/wrangler";
 
 export type BenchServer = { readonly url: string; /** The inspector (Chrome DevTools protocol) port: bench/profile.ts takes CPU profiles through it. */ readonly inspector: number; stop(): Promise<void>; output(): string };
@@ -75,4 +76,47 @@ async function stop(child: ChildProcess, dir: string): Promise<void> {
     if (!gone) kill("SIGKILL");
   }
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The same Worker and configuration on wrangler's runtime with **no DevTools inspector
+ * attached**, through wrangler's own API (`unstable_startWorker` with `dev.inspector: false`,
+ * in this process). `wrangler dev` always attaches one and carries every console line over
+ * it to be printed; here the lines take the way they take without one, workerd's structured
+ * stdout, and are counted, not printed. A deployed Worker has no inspector either: this is
+ * the nearer figure for what console lines cost there. No CPU profile can be taken of it.
+ */
+export async function startBenchServerWithoutDevtools(root: string, vars: Record<string, string> = {}): Promise<BenchServer & { lines(): number }> {
+  const dir = mkdtempSync(join(tmpdir(), "edge-agents-bench-"));
+  const envFile = join(dir, "bench.env");
+  writeFileSync(envFile, Object.entries({ ...SECRETS, ...vars }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n"));
+  let lines = 0;
+  let log = "";
+  const worker = await unstable_startWorker({
+    config: join(root, "bench/wrangler.toml"),
+    envFiles: [envFile],
+    dev: {
+      server: { hostname: "127.0.0.1", port: await freePort() },
+      inspector: false,
+      persist: join(dir, "state"),
+      logLevel: "warn",
+      watch: false,
+      structuredLogsHandler: (line: { level: string; message: string }) => {
+        lines++;
+        if (line.level !== "log" && line.level !== "info") log = `${log}${line.message}\n`.slice(-100_000);
+      },
+    },
+  });
+  await worker.ready;
+  const url = (await worker.url).toString().replace(/\/$/, "");
+  return {
+    url,
+    inspector: 0,
+    lines: () => lines,
+    output: () => log,
+    stop: async () => {
+      await worker.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

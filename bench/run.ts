@@ -10,7 +10,7 @@ import { cpus } from "node:os";
 import { resolve } from "node:path";
 import { bundleSize } from "./bundle";
 import { auth, bench, call, growMail, growTo, launch } from "./client";
-import { startBenchServer, type BenchServer } from "./dev-server";
+import { startBenchServer, startBenchServerWithoutDevtools, type BenchServer } from "./dev-server";
 import { kib, ms, rate, stats, timeEach, timeNet, type Stats } from "./measure";
 import type { Rows } from "./sql-meter";
 import { deliver, rawMail } from "../test/e2e/support/mail";
@@ -172,6 +172,15 @@ async function ingestBoth(s: BenchServer): Promise<void> {
     await ingest(quiet, ", LOG_LEVEL=warn");
   } finally {
     await quiet.stop();
+  }
+  // The default logging again, with no DevTools inspector carrying each line (as deployed).
+  const plain = await startBenchServerWithoutDevtools(root);
+  try {
+    const before = plain.lines();
+    await ingest(plain, ", default logging, no DevTools attached");
+    console.error(`ingest without DevTools: ${plain.lines() - before} console lines written during the run (each line is still written)`);
+  } finally {
+    await plain.stop();
   }
 }
 
