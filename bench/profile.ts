@@ -123,6 +123,33 @@ function report(profile: Profile, wallMs: number, n: number, unit: string, what:
   console.log("\nby file (self time):\n" + top(file, 25).join("\n"));
   console.log("\nby function (self time):\n" + top(fn, 40).join("\n"));
   console.log("\nby function (total time, with what it calls):\n" + top(inclusive(profile, self), 40).join("\n"));
+  // PROFILE_FOCUS=<regex of function names>: where the time of those functions goes, one level down.
+  const focus = process.env["PROFILE_FOCUS"];
+  if (focus) for (const [name, callees] of calleesOf(profile, self, new RegExp(focus))) console.log(`\ninside ${name}:\n` + top(callees, 15).join("\n"));
+}
+
+/** For each function whose name matches `focus`: its self time and the total time of each direct callee. */
+function calleesOf(profile: Profile, self: Map<number, number>, focus: RegExp): Map<string, Map<string, number>> {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const key = (n: Node) => `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.replace(/^.*\/([^/]+)$/, "$1") || "(native)"}:${n.callFrame.lineNumber + 1}`;
+  const subtree = (n: Node): number => (self.get(n.id) ?? 0) + (n.children ?? []).reduce((sum, c) => sum + subtree(byId.get(c) as Node), 0);
+  const out = new Map<string, Map<string, number>>();
+  const visit = (n: Node, inside: boolean): void => {
+    const match = !inside && focus.test(n.callFrame.functionName);
+    if (match) {
+      const callees = out.get(key(n)) ?? new Map<string, number>();
+      callees.set("(self)", (callees.get("(self)") ?? 0) + (self.get(n.id) ?? 0));
+      for (const c of n.children ?? []) {
+        const child = byId.get(c) as Node;
+        callees.set(key(child), (callees.get(key(child)) ?? 0) + subtree(child));
+      }
+      out.set(key(n), callees);
+    }
+    for (const c of n.children ?? []) visit(byId.get(c) as Node, inside || match);
+  };
+  const root = profile.nodes[0];
+  if (root) visit(root, false);
+  return out;
 }
 
 /** Each function's time including its callees, counted once per stack (a recursive call is not added twice). */
