@@ -128,15 +128,14 @@ function report(profile: Profile, wallMs: number, n: number, unit: string, what:
   if (focus) for (const [name, callees] of calleesOf(profile, self, new RegExp(focus))) console.log(`\ninside ${name}:\n` + top(callees, 15).join("\n"));
 }
 
-/** For each function whose name matches `focus`: its self time and the total time of each direct callee. */
+/** For each function whose name matches `focus`: its self time and the total time of each direct callee (a recursive one counts at each level). */
 function calleesOf(profile: Profile, self: Map<number, number>, focus: RegExp): Map<string, Map<string, number>> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const key = (n: Node) => `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.replace(/^.*\/([^/]+)$/, "$1") || "(native)"}:${n.callFrame.lineNumber + 1}`;
   const subtree = (n: Node): number => (self.get(n.id) ?? 0) + (n.children ?? []).reduce((sum, c) => sum + subtree(byId.get(c) as Node), 0);
   const out = new Map<string, Map<string, number>>();
-  const visit = (n: Node, inside: boolean): void => {
-    const match = !inside && focus.test(n.callFrame.functionName);
-    if (match) {
+  const visit = (n: Node): void => {
+    if (focus.test(n.callFrame.functionName)) {
       const callees = out.get(key(n)) ?? new Map<string, number>();
       callees.set("(self)", (callees.get("(self)") ?? 0) + (self.get(n.id) ?? 0));
       for (const c of n.children ?? []) {
@@ -145,10 +144,10 @@ function calleesOf(profile: Profile, self: Map<number, number>, focus: RegExp): 
       }
       out.set(key(n), callees);
     }
-    for (const c of n.children ?? []) visit(byId.get(c) as Node, inside || match);
+    for (const c of n.children ?? []) visit(byId.get(c) as Node);
   };
   const root = profile.nodes[0];
-  if (root) visit(root, false);
+  if (root) visit(root);
   return out;
 }
 
