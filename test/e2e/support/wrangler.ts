@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -23,11 +23,25 @@ export type DevServer = {
 export type DevOptions = { readyWithinMs?: number; stateDir?: string; /** Another Worker entry than wrangler.toml's `main` (same bindings). */ main?: string };
 
 export async function freePort(): Promise<number> {
+  // Below Linux's ephemeral range (32768-60999): a port the OS handed out for `listen(0)` and
+  // took back can be handed to someone else's `listen(0)` (wrangler's own helpers, another
+  // server starting) before ours binds it, and `wrangler dev` then exits with "Address already
+  // in use" (seen once in the bench). The OS hands out no port from this range by itself.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error("no free port in 20000-31999 after 100 tries");
+}
+
+async function canListen(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
+  const listening = await new Promise<boolean>((done) => {
+    server.once("error", () => done(false));
+    server.listen(port, "127.0.0.1", () => done(true));
+  });
+  if (listening) await new Promise<void>((done) => server.close(() => done()));
+  return listening;
 }
 
 /** Starts `wrangler dev` with `vars` (secrets and var overrides) and waits until it answers. */
