@@ -27,8 +27,7 @@ export async function startBenchServer(root: string, vars: Record<string, string
   const dir = mkdtempSync(join(tmpdir(), "edge-agents-bench-"));
   const [port, inspector] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
-  const envFile = join(dir, "bench.env");
-  writeFileSync(envFile, Object.entries({ ...SECRETS, ...vars }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n"));
+  const envFile = writeEnvFile(dir, vars);
   const args = ["dev", "--config", join(root, "bench/wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port)];
   args.push("--inspector-port", String(inspector), "--persist-to", join(dir, "state"), "--env-file", envFile);
   args.push("--show-interactive-dev-session=false", "--log-level", "warn");
@@ -49,6 +48,13 @@ export async function startBenchServer(root: string, vars: Record<string, string
     throw error;
   }
   return server;
+}
+
+/** The bench's secrets, then `vars`, as an env file in `dir` (never the developer's .dev.vars). */
+function writeEnvFile(dir: string, vars: Record<string, string>): string {
+  const envFile = join(dir, "bench.env");
+  writeFileSync(envFile, Object.entries({ ...SECRETS, ...vars }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n"));
+  return envFile;
 }
 
 async function waitUntilUp(child: ChildProcess, url: string, log: () => string): Promise<void> {
@@ -88,8 +94,7 @@ async function stop(child: ChildProcess, dir: string): Promise<void> {
  */
 export async function startBenchServerWithoutDevtools(root: string, vars: Record<string, string> = {}): Promise<BenchServer & { lines(): number }> {
   const dir = mkdtempSync(join(tmpdir(), "edge-agents-bench-"));
-  const envFile = join(dir, "bench.env");
-  writeFileSync(envFile, Object.entries({ ...SECRETS, ...vars }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n"));
+  const envFile = writeEnvFile(dir, vars);
   let lines = 0;
   let log = "";
   const worker = await unstable_startWorker({

@@ -112,55 +112,47 @@ function report(profile: Profile, wallMs: number, n: number, unit: string, what:
   const fn = new Map<string, number>();
   const file = new Map<string, number>();
   for (const [id, t] of self) {
-    const frame = byId.get(id)?.callFrame;
-    if (!frame) continue;
-    const where = frame.url.replace(/^.*\/(node_modules\/[^/]+|src\/[^?]+|bench\/[^?]+|[^/]+)$/, "$1") || "(native)";
-    fn.set(`${frame.functionName || "(anonymous)"} ${where}:${frame.lineNumber + 1}`, (fn.get(`${frame.functionName || "(anonymous)"} ${where}:${frame.lineNumber + 1}`) ?? 0) + t);
-    file.set(where, (file.get(where) ?? 0) + t);
+    const node = byId.get(id);
+    if (!node) continue;
+    fn.set(frameKey(node), (fn.get(frameKey(node)) ?? 0) + t);
+    file.set(whereOf(node), (file.get(whereOf(node)) ?? 0) + t);
   }
   const top = (m: Map<string, number>, count: number) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, count).map(([k, t]) => `${(t / n).toFixed(3).padStart(7)} ms/${unit}  ${((100 * t) / total).toFixed(1).padStart(5)}%  ${k}`);
   console.log(`\n${what}; wall ${(wallMs / n).toFixed(2)} ms/${unit}; sampled ${(total / n).toFixed(2)} ms/${unit} of which idle/program/GC ${(idle / n).toFixed(2)}`);
   console.log("\nby file (self time):\n" + top(file, 25).join("\n"));
   console.log("\nby function (self time):\n" + top(fn, 40).join("\n"));
-  console.log("\nby function (total time, with what it calls):\n" + top(inclusive(profile, self), 40).join("\n"));
+  console.log("\nby function (total time, with what it calls):\n" + top(inclusive(profile.nodes, byId, self), 40).join("\n"));
   // PROFILE_FOCUS=<regex of function names>: where the time of those functions goes, one level down.
   const focus = process.env["PROFILE_FOCUS"];
-  if (focus) for (const [name, callees] of calleesOf(profile, self, new RegExp(focus))) console.log(`\ninside ${name}:\n` + top(callees, 15).join("\n"));
+  if (focus) for (const [name, callees] of calleesOf(profile.nodes, byId, self, new RegExp(focus))) console.log(`\ninside ${name}:\n` + top(callees, 15).join("\n"));
 }
 
 /** For each function whose name matches `focus`: its self time and the total time of each direct callee (a recursive one counts at each level). */
-function calleesOf(profile: Profile, self: Map<number, number>, focus: RegExp): Map<string, Map<string, number>> {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const key = (n: Node) => `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.replace(/^.*\/([^/]+)$/, "$1") || "(native)"}:${n.callFrame.lineNumber + 1}`;
+function calleesOf(nodes: readonly Node[], byId: ReadonlyMap<number, Node>, self: Map<number, number>, focus: RegExp): Map<string, Map<string, number>> {
   const subtree = (n: Node): number => (self.get(n.id) ?? 0) + (n.children ?? []).reduce((sum, c) => sum + subtree(byId.get(c) as Node), 0);
   const out = new Map<string, Map<string, number>>();
   const visit = (n: Node): void => {
     if (focus.test(n.callFrame.functionName)) {
-      const callees = out.get(key(n)) ?? new Map<string, number>();
+      const callees = out.get(frameKey(n)) ?? new Map<string, number>();
       callees.set("(self)", (callees.get("(self)") ?? 0) + (self.get(n.id) ?? 0));
       for (const c of n.children ?? []) {
         const child = byId.get(c) as Node;
-        callees.set(key(child), (callees.get(key(child)) ?? 0) + subtree(child));
+        callees.set(frameKey(child), (callees.get(frameKey(child)) ?? 0) + subtree(child));
       }
-      out.set(key(n), callees);
+      out.set(frameKey(n), callees);
     }
     for (const c of n.children ?? []) visit(byId.get(c) as Node);
   };
-  const root = profile.nodes[0];
+  const root = nodes[0];
   if (root) visit(root);
   return out;
 }
 
 /** Each function's time including its callees, counted once per stack (a recursive call is not added twice). */
-function inclusive(profile: Profile, self: Map<number, number>): Map<string, number> {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+function inclusive(nodes: readonly Node[], byId: ReadonlyMap<number, Node>, self: Map<number, number>): Map<string, number> {
   const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const key = (id: number) => {
-    const f = byId.get(id)?.callFrame;
-    const where = f?.url.replace(/^.*\/([^/]+)$/, "$1") || "(native)";
-    return `${f?.functionName || "(anonymous)"} ${where}:${(f?.lineNumber ?? 0) + 1}`;
-  };
+  for (const n of nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const key = (id: number) => frameKey(byId.get(id) as Node);
   const totals = new Map<string, number>();
   for (const [leaf, t] of self) {
     const seen = new Set<string>();
@@ -172,6 +164,16 @@ function inclusive(profile: Profile, self: Map<number, number>): Map<string, num
     }
   }
   return totals;
+}
+
+/** Where a frame's code lives: a package, a file of ours, the bundle, or native code. */
+function whereOf(node: Node): string {
+  return node.callFrame.url.replace(/^.*\/(node_modules\/[^/]+|src\/[^?]+|bench\/[^?]+|[^/]+)$/, "$1") || "(native)";
+}
+
+/** A function as the report names it: `name file:line`. */
+function frameKey(node: Node): string {
+  return `${node.callFrame.functionName || "(anonymous)"} ${whereOf(node)}:${node.callFrame.lineNumber + 1}`;
 }
 
 async function connect(url: string): Promise<{ send(method: string, params?: object): Promise<unknown>; close(): void }> {

@@ -302,8 +302,10 @@ const PINNED_CACHE = 256;
 const CLOSING = "type IN ('human_responded', 'human_timed_out')";
 const MAIL_IN = "json_extract(source, '$.kind') = 'email'";
 const SENT = "type = 'notification_sent'";
-const ANSWERS = "type IN ('human_responded', 'human_timed_out')";
-const ANSWER_TYPES: ReadonlySet<string> = new Set(["human_responded", "human_timed_out"]);
+/** The events answersBefore keeps: its query's WHERE term and its in-memory check are made from this one list. */
+const ANSWER_TYPE_LIST = ["human_responded", "human_timed_out"] as const;
+const ANSWERS = `type IN (${ANSWER_TYPE_LIST.map((t) => `'${t}'`).join(", ")})`;
+const ANSWER_TYPES: ReadonlySet<string> = new Set(ANSWER_TYPE_LIST);
 const MAIL = `(${MAIL_IN} OR (${SENT} AND json_extract(data, '$.messageId') IS NOT NULL))`;
 const KEY_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS events_key ON events (key) WHERE key IS NOT NULL";
 const INDEXES = [
